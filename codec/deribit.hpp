@@ -1,0 +1,59 @@
+// Deribit JSON-RPC payloads -> typed quant records, with per-row errors. Never throws.
+#pragma once
+
+#include "quant/records.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace derivcache::codec {
+
+/// A JSON-RPC error object returned by Deribit (`{"error":{"code":10028,"message":...}}`).
+struct rpc_error {
+  int64_t code = 0;
+  std::string message;
+  std::string reason;   ///< `error.data.reason` when present
+};
+
+/// The rows that decoded, plus why the others were skipped. A payload that is not JSON,
+/// is a JSON-RPC error, or has no result array is unusable as a whole (`ok()` is false).
+template <class Row>
+struct decoded_rows {
+  std::vector<Row> rows;
+  std::vector<std::string> row_errors;     ///< "options row 17: mark_iv is not a number"
+  std::size_t rows_without_mark_iv = 0;    ///< options kept without mark_iv (unusable for skew)
+  std::optional<rpc_error> error_reply;    ///< the body was a JSON-RPC error
+  std::string fatal;                       ///< why the payload as a whole is unusable
+
+  bool ok() const { return fatal.empty() && !error_reply; }
+};
+
+/// `public/get_book_summary_by_currency?kind=option`: a full response body or a bare `result` array.
+decoded_rows<quant::option_summary> decode_option_summaries(std::string_view body);
+
+/// `public/get_book_summary_by_currency?kind=future`: a full response body or a bare `result` array.
+decoded_rows<quant::future_summary> decode_future_summaries(std::string_view body);
+
+/// `public/get_instruments`: a full response body or a bare `result` array.
+decoded_rows<quant::instrument_info> decode_instruments(std::string_view body);
+
+/// `public/get_index_price` result.
+struct index_price {
+  double index_price = 0;
+  double estimated_delivery_price = 0;
+};
+struct decoded_index_price {
+  std::optional<index_price> value;
+  std::optional<rpc_error> error_reply;
+  std::string fatal;
+};
+decoded_index_price decode_index_price(std::string_view body);
+
+/// The JSON-RPC error in a body, if the body is one (any HTTP status may carry it).
+std::optional<rpc_error> decode_rpc_error(std::string_view body);
+
+} // namespace derivcache::codec
