@@ -1,0 +1,255 @@
+// `derivcache analyze`: decode recorded files, compute basis and skew, print JSON.
+#include "apps/analyze.hpp"
+
+#include "apps/cli.hpp"
+#include "codec/deribit.hpp"
+#include "codec/json_writer.hpp"
+#include "quant/basis.hpp"
+#include "quant/currency.hpp"
+#include "quant/skew.hpp"
+#include "quant/states.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <ostream>
+#include <sstream>
+
+namespace derivcache::apps {
+
+const char* const analyze_help = R"(Usage: derivcache analyze --currency BTC|ETH|SOL [options]
+
+Computes the annualized basis of the nearest quarterly future, the futures term structure,
+the 30-day constant-maturity 25-delta skew (put IV - call IV), ATM IV, butterfly and the
+per-expiry smile from recorded Deribit public/get_book_summary_by_currency bodies.
+
+Options (--key value or --key=value):
+  --currency C      BTC, ETH or SOL (SOL: the linear SOL_USDC rows of the USDC book)
+  --futures FILE    book summary, kind=future (full response body or bare result array)
+  --options FILE    book summary, kind=option
+  --now MS          as-of time in Unix milliseconds (default: newest creation_timestamp)
+  --min-dte DAYS    skip quarterlies closer than this (default 7)
+  --help            this text
+
+Prints one JSON object on stdout. Exit 0 on success; 2 with one line on stderr when a file is
+unreadable, not JSON, a JSON-RPC error, or has no rows for the currency.
+)";
+
+namespace {
+
+struct input_error {
+  std::string message;
+};
+
+std::optional<std::string> read_file(const std::string& path, std::string& error) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in) {
+    error = path + ": cannot read: " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Decodes one file into the currency's rows; warns about skipped rows; an error for unusable files.
+template <class Row, class Decode>
+std::optional<std::vector<Row>> load_rows(const std::string& path, Decode decode, const quant::currency_spec& currency,
+                                          std::size_t& bad_rows, std::ostream& err, std::string& error) {
+  auto body = read_file(path, error);
+  if (!body)
+    return std::nullopt;
+  auto decoded = decode(*body);
+  if (!decoded.fatal.empty()) {
+    error = path + ": " + decoded.fatal;
+    return std::nullopt;
+  }
+  if (decoded.error_reply) {
+    error = path + ": JSON-RPC error " + std::to_string(decoded.error_reply->code) + " " + decoded.error_reply->message;
+    return std::nullopt;
+  }
+  for (const auto& e : decoded.row_errors)
+    err << "derivcache: warning: " << path << ": " << e << '\n';
+  bad_rows = decoded.row_errors.size();
+  auto rows = quant::rows_for(decoded.rows, currency);
+  if (rows.empty()) {
+    error = path + ": no usable " + currency.name + " rows (" + std::to_string(decoded.rows.size()) +
+            " rows of other currencies, " + std::to_string(bad_rows) + " bad rows)";
+    return std::nullopt;
+  }
+  return rows;
+}
+
+void write_basis(codec::json_writer& w, const std::optional<quant::basis_result>& basis, const std::string& missing) {
+  if (!basis || !basis->nearest) {
+    w.key("basis").null();
+    w.field("basis_reason", basis ? to_string(basis->reason) : missing);
+  } else {
+    const auto& b = *basis->nearest;
+    w.key("basis").begin_object()
+      .field("apr_pct", b.apr_pct)
+      .field("instrument", b.instrument)
+      .field("dte_days", b.dte_days)
+      .field("future_price", b.future_price)
+      .field("index_price", b.index_price)
+      .field("source", to_string(b.source))
+      .field("state", to_string(quant::classify(b.apr_pct, quant::basis_thresholds{})))
+      .field("as_of_ms", quant::to_unix_ms(basis->as_of))
+      .end_object();
+  }
+  w.key("term_structure").begin_array();
+  if (basis)
+    for (const auto& p : basis->term_structure)
+      w.begin_object()
+        .field("instrument", p.instrument)
+        .field("dte_days", p.dte_days)
+        .field("apr_pct", p.apr_pct)
+        .field("below_min_dte", p.below_min_dte)
+        .field("quarterly", p.quarterly)
+        .field("source", to_string(p.source))
+        .end_object();
+  w.end_array();
+  if (basis && basis->perpetual) {
+    const auto& p = *basis->perpetual;
+    w.key("perpetual").begin_object()
+      .field("instrument", p.instrument)
+      .field("premium_pct", p.premium_pct)
+      .field("funding_8h", p.funding_8h)
+      .end_object();
+  } else {
+    w.key("perpetual").null();
+  }
+}
+
+void write_skew(codec::json_writer& w, const std::optional<quant::skew_result>& skew, const std::string& missing) {
+  if (!skew || !skew->value) {
+    w.key("skew").null();
+    w.field("skew_reason", skew ? to_string(skew->reason) : missing);
+  } else {
+    const auto& s = *skew->value;
+    w.key("skew").begin_object()
+      .field("value_pct", s.skew_pct)
+      .field("put25_iv", s.put_iv)
+      .field("call25_iv", s.call_iv)
+      .field("atm_iv", s.atm_iv)
+      .field("butterfly25", s.butterfly)
+      .field("tenor_days", s.tenor_days)
+      .field("bracketed", s.bracketed);
+    w.key("expiries").begin_array();
+    for (const auto& e : s.expiries)
+      w.value(e);
+    w.end_array()
+      .field("state", to_string(quant::classify(s.skew_pct, quant::skew_thresholds{})))
+      .field("as_of_ms", quant::to_unix_ms(skew->as_of))
+      .end_object();
+  }
+  w.key("smile_term_structure").begin_array();
+  if (skew)
+    for (const auto& p : skew->smile)
+      w.begin_object()
+        .field("expiry", p.expiry)
+        .field("dte_days", p.dte_days)
+        .field("forward", p.forward)
+        .field("put25_iv", p.put_iv)
+        .field("call25_iv", p.call_iv)
+        .field("atm_iv", p.atm_iv)
+        .end_object();
+  w.end_array();
+}
+
+int fail(std::ostream& err, const std::string& message) {
+  err << "derivcache analyze: " << message << '\n';
+  return 2;
+}
+
+} // namespace
+
+int run_analyze(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto flags = parse_flags(args, {"currency", "futures", "options", "now", "min-dte"}, {"help"});
+  if (!flags.error.empty())
+    return fail(err, flags.error + " (see --help)");
+  auto& v = flags.values;
+  if (v.count("help")) {
+    out << analyze_help;
+    return 0;
+  }
+  if (!v.count("currency"))
+    return fail(err, "--currency is required (" + quant::supported_currencies() + ")");
+  auto currency = quant::find_currency(v["currency"]);
+  if (!currency)
+    return fail(err, "unknown currency '" + v["currency"] + "' (supported: " + quant::supported_currencies() + ")");
+  if (!v.count("futures") && !v.count("options"))
+    return fail(err, "give --futures FILE, --options FILE or both");
+
+  std::optional<quant::timestamp> now;
+  if (v.count("now")) {
+    char* end = nullptr;
+    errno = 0;
+    long long ms = std::strtoll(v["now"].c_str(), &end, 10);
+    if (v["now"].empty() || *end != '\0' || errno != 0 || ms <= 0)
+      return fail(err, "--now '" + v["now"] + "' is not a positive integer of Unix milliseconds");
+    now = quant::from_unix_ms(ms);
+  }
+  double min_dte = 7;
+  if (v.count("min-dte")) {
+    char* end = nullptr;
+    min_dte = std::strtod(v["min-dte"].c_str(), &end);
+    if (v["min-dte"].empty() || *end != '\0' || !(min_dte >= 0))
+      return fail(err, "--min-dte '" + v["min-dte"] + "' is not a non-negative number of days");
+  }
+
+  std::string error;
+  std::size_t bad_options = 0, bad_futures = 0;
+  std::vector<quant::option_summary> options;
+  std::vector<quant::future_summary> futures;
+  if (v.count("options")) {
+    auto rows = load_rows<quant::option_summary>(v["options"], codec::decode_option_summaries, *currency,
+                                                 bad_options, err, error);
+    if (!rows)
+      return fail(err, error);
+    options = std::move(*rows);
+  }
+  if (v.count("futures")) {
+    auto rows = load_rows<quant::future_summary>(v["futures"], codec::decode_future_summaries, *currency,
+                                                 bad_futures, err, error);
+    if (!rows)
+      return fail(err, error);
+    futures = std::move(*rows);
+  }
+
+  std::optional<quant::basis_result> basis;
+  if (v.count("futures") || currency->linear) {
+    quant::basis_params params;
+    params.min_dte_days = min_dte;
+    params.as_of = now;
+    params.synthetic_forward = currency->linear;
+    basis = quant::compute_basis(futures, options, params);
+  }
+  std::optional<quant::skew_result> skew;
+  if (v.count("options")) {
+    quant::skew_params params;
+    params.as_of = now;
+    skew = quant::compute_skew(options, params);
+  }
+
+  quant::timestamp as_of{};
+  if (basis)
+    as_of = std::max(as_of, basis->as_of);
+  if (skew)
+    as_of = std::max(as_of, skew->as_of);
+
+  codec::json_writer w;
+  w.begin_object().field("currency", currency->name).field("as_of_ms", quant::to_unix_ms(as_of));
+  write_basis(w, basis, "no futures file given");
+  write_skew(w, skew, "no options file given");
+  w.key("skipped_rows").begin_object()
+    .field("options", static_cast<uint64_t>(bad_options + (skew ? skew->skipped_rows : 0)))
+    .field("futures", static_cast<uint64_t>(bad_futures + (basis ? basis->skipped_rows : 0)))
+    .end_object();
+  w.end_object();
+  out << w.str() << '\n';
+  return 0;
+}
+
+} // namespace derivcache::apps

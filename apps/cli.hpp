@@ -1,0 +1,53 @@
+// Command-line flags of the form --key value and --key=value.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace derivcache::apps {
+
+struct parsed_flags {
+  std::map<std::string, std::string> values;   ///< key without dashes -> value ("" for switches)
+  std::string error;                           ///< empty when parsing succeeded
+};
+
+/// Parses `args` against the known valued flags and switches (names without the leading "--").
+inline parsed_flags parse_flags(const std::vector<std::string>& args, const std::set<std::string>& valued,
+                                const std::set<std::string>& switches) {
+  parsed_flags out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& arg = args[i];
+    if (arg.rfind("--", 0) != 0) {
+      out.error = "unexpected argument '" + arg + "'";
+      return out;
+    }
+    auto eq = arg.find('=');
+    std::string key = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    if (switches.count(key)) {
+      if (eq != std::string::npos) {
+        out.error = "--" + key + " takes no value";
+        return out;
+      }
+      out.values[key] = "";
+      continue;
+    }
+    if (!valued.count(key)) {
+      out.error = "unknown option '--" + key + "'";
+      return out;
+    }
+    if (eq != std::string::npos) {
+      out.values[key] = arg.substr(eq + 1);
+    } else if (i + 1 < args.size()) {
+      out.values[key] = args[++i];
+    } else {
+      out.error = "--" + key + " needs a value";
+      return out;
+    }
+  }
+  return out;
+}
+
+} // namespace derivcache::apps

@@ -1,0 +1,40 @@
+// derivcache: the command-line entry point.
+#include "apps/analyze.hpp"
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* usage = R"(derivcache - a live cache of crypto derivatives signals
+
+Usage:
+  derivcache analyze --currency BTC [--futures FILE] [--options FILE] [--now MS] [--min-dte DAYS]
+  derivcache --help | --version
+
+Commands:
+  analyze   compute basis and 25-delta skew from recorded Deribit book summaries
+
+Run 'derivcache COMMAND --help' for a command's options.
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << usage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "derivcache " << DERIVCACHE_VERSION << '\n';
+    return 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "analyze")
+    return derivcache::apps::run_analyze(args, std::cout, std::cerr);
+  std::cerr << "derivcache: unknown command '" << command << "' (try --help)\n";
+  return 2;
+}

@@ -1,0 +1,220 @@
+// Deribit instrument names: parsing, expiries and the quarterly rule.
+#include "quant/instrument.hpp"
+
+#include <array>
+#include <cctype>
+#include <cstdlib>
+
+namespace derivcache::quant {
+
+namespace {
+
+constexpr std::array<std::string_view, 12> month_codes = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                                          "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+
+struct civil_date {
+  int year;
+  unsigned month;
+  unsigned day;
+};
+
+// Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian, days since 1970-01-01).
+int64_t days_from_civil(int y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+civil_date civil_from_days(int64_t z) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<int>(static_cast<int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0)), m, d};
+}
+
+bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned days_in_month(int y, unsigned m) {
+  constexpr std::array<unsigned, 12> len = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : len[m - 1];
+}
+
+bool all_digits(std::string_view s) {
+  if (s.empty())
+    return false;
+  for (char c : s)
+    if (!std::isdigit(static_cast<unsigned char>(c)))
+      return false;
+  return true;
+}
+
+bool all_upper_alnum(std::string_view s) {
+  if (s.empty())
+    return false;
+  for (char c : s)
+    if (!std::isupper(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)))
+      return false;
+  return true;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (;;) {
+    auto pos = s.find(sep, start);
+    out.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+    if (pos == std::string_view::npos)
+      return out;
+    start = pos + 1;
+  }
+}
+
+// "27MAR26" -> 2026-03-27 08:00 UTC; the day is not zero-padded by Deribit ("3APR26").
+std::optional<timestamp> parse_expiry_code(std::string_view code, std::string& error) {
+  if (code.size() < 6 || code.size() > 7) {
+    error = "expiry '" + std::string{code} + "' is not DMMMYY";
+    return std::nullopt;
+  }
+  auto day_part = code.substr(0, code.size() - 5);
+  auto month_part = code.substr(code.size() - 5, 3);
+  auto year_part = code.substr(code.size() - 2);
+  if (!all_digits(day_part) || !all_digits(year_part)) {
+    error = "expiry '" + std::string{code} + "' is not DMMMYY";
+    return std::nullopt;
+  }
+  unsigned month = 0;
+  for (unsigned i = 0; i < month_codes.size(); ++i)
+    if (month_codes[i] == month_part)
+      month = i + 1;
+  if (month == 0) {
+    error = "expiry '" + std::string{code} + "' has an unknown month '" + std::string{month_part} + "'";
+    return std::nullopt;
+  }
+  const int year = 2000 + std::atoi(std::string{year_part}.c_str());
+  const auto day = static_cast<unsigned>(std::atoi(std::string{day_part}.c_str()));
+  if (day == 0 || day > days_in_month(year, month)) {
+    error = "expiry '" + std::string{code} + "' has no such day";
+    return std::nullopt;
+  }
+  return expiry_at(year, month, day);
+}
+
+// "60000" -> 60000, "1d25" -> 1.25 (Deribit writes the decimal point as 'd').
+std::optional<double> parse_strike(std::string_view text) {
+  auto d = text.find('d');
+  auto int_part = text.substr(0, d);
+  auto frac_part = d == std::string_view::npos ? std::string_view{} : text.substr(d + 1);
+  if (!all_digits(int_part) || (d != std::string_view::npos && !all_digits(frac_part)))
+    return std::nullopt;
+  std::string decimal{int_part};
+  if (!frac_part.empty())
+    decimal += "." + std::string{frac_part};
+  double value = std::strtod(decimal.c_str(), nullptr);
+  if (!(value > 0))
+    return std::nullopt;
+  return value;
+}
+
+} // namespace
+
+std::string to_string(instrument_kind x) {
+  switch (x) {
+    case instrument_kind::future: return "future";
+    case instrument_kind::perpetual: return "perpetual";
+    case instrument_kind::option: return "option";
+  }
+  return "?";
+}
+
+std::string to_string(option_type x) { return x == option_type::call ? "call" : "put"; }
+
+timestamp expiry_at(int year, unsigned month, unsigned day) {
+  using namespace std::chrono;
+  return timestamp{duration_cast<milliseconds>(hours{24 * days_from_civil(year, month, day) + 8})};
+}
+
+bool is_quarterly(timestamp expiry) {
+  const int64_t days_since_epoch = to_unix_ms(expiry) / 86'400'000;
+  const auto date = civil_from_days(days_since_epoch);
+  const bool quarter_month = date.month % 3 == 0;
+  const bool friday = (days_since_epoch % 7 + 7 + 4) % 7 == 5;   // 0 = Sunday; 1970-01-01 was a Thursday
+  const bool last_of_month = date.day + 7 > days_in_month(date.year, date.month);
+  return quarter_month && friday && last_of_month;
+}
+
+instrument_parse parse_instrument(std::string_view name) {
+  instrument_parse out;
+  auto fail = [&](const std::string& what) {
+    out.error = "instrument '" + std::string{name} + "': " + what;
+    return out;
+  };
+  auto parts = split(name, '-');
+  if (parts.size() != 2 && parts.size() != 4)
+    return fail("expected UNDERLYING-EXPIRY, UNDERLYING-PERPETUAL or UNDERLYING-EXPIRY-STRIKE-C|P");
+  instrument x;
+  x.name = std::string{name};
+  x.underlying = std::string{parts[0]};
+  auto underscore = parts[0].find('_');
+  x.base = std::string{parts[0].substr(0, underscore)};
+  x.linear = underscore != std::string_view::npos;
+  if (!all_upper_alnum(x.base) || (x.linear && !all_upper_alnum(parts[0].substr(underscore + 1))))
+    return fail("underlying '" + x.underlying + "' is not of the form BTC or SOL_USDC");
+  if (parts.size() == 2 && parts[1] == "PERPETUAL") {
+    x.kind = instrument_kind::perpetual;
+    out.value = std::move(x);
+    return out;
+  }
+  std::string error;
+  auto expiry = parse_expiry_code(parts[1], error);
+  if (!expiry)
+    return fail(error);
+  x.expiry_code = std::string{parts[1]};
+  x.expiry = *expiry;
+  if (parts.size() == 2) {
+    x.kind = instrument_kind::future;
+    out.value = std::move(x);
+    return out;
+  }
+  auto strike = parse_strike(parts[2]);
+  if (!strike)
+    return fail("strike '" + std::string{parts[2]} + "' is not a positive number (decimal point written as d)");
+  if (parts[3] != "C" && parts[3] != "P")
+    return fail("option type '" + std::string{parts[3]} + "' is not C or P");
+  x.kind = instrument_kind::option;
+  x.strike = *strike;
+  x.type = parts[3] == "C" ? option_type::call : option_type::put;
+  out.value = std::move(x);
+  return out;
+}
+
+expiry_table::expiry_table(const std::vector<instrument_info>& rows) {
+  for (const auto& row : rows)
+    if (row.kind != "perpetual" && row.settlement_period != "perpetual")
+      add(row.instrument_name, row.expiration_time);
+}
+
+std::optional<timestamp> expiry_table::find(const std::string& name) const {
+  if (auto i = by_name_.find(name); i != by_name_.end())
+    return i->second;
+  return std::nullopt;
+}
+
+bool expiry_table::apply(instrument& x) const {
+  if (x.kind == instrument_kind::perpetual)
+    return false;
+  auto listed = find(x.name);
+  if (!listed || *listed == x.expiry)
+    return false;
+  x.expiry = *listed;
+  return true;
+}
+
+} // namespace derivcache::quant

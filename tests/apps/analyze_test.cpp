@@ -1,0 +1,161 @@
+// `derivcache analyze` as a user runs it: the real binary, real files, its JSON and its errors.
+#include "support/process.hpp"
+#include "support/read_file.hpp"
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <fstream>
+#include <gtest/gtest.h>
+
+using derivcache::test::run_process;
+
+namespace {
+
+const std::string bin = std::string{DERIVCACHE_BINARY_DIR} + "/apps/derivcache";
+const std::string data = DERIVCACHE_TEST_DATA_DIR;
+const std::string chain = data + "/deribit_book_summary_option_btc_full_2026-03-13.json";
+const std::string futures = data + "/derived/deribit_book_summary_future_btc_2025-01-06.json";
+
+std::vector<std::string> cmd(std::vector<std::string> args) {
+  args.insert(args.begin(), {bin, "analyze"});
+  return args;
+}
+
+boost::json::object run_json(const std::vector<std::string>& args) {
+  auto r = run_process(cmd(args));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return boost::json::parse(r.out).as_object();
+}
+
+std::string temp_file(const std::string& name, const std::string& content) {
+  auto path = std::string{::testing::TempDir()} + name;
+  std::ofstream{path} << content;
+  return path;
+}
+
+int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+} // namespace
+
+TEST(AnalyzeCommand, RealChainAndCurve) {
+  auto j = run_json({"--currency", "BTC", "--options", chain, "--futures", futures});
+  EXPECT_EQ(j.at("currency"), "BTC");
+  auto& skew = j.at("skew").as_object();
+  EXPECT_NEAR(skew.at("value_pct").as_double(), 6.3218, 5e-4);
+  EXPECT_NEAR(skew.at("atm_iv").as_double(), 51.3286, 5e-4);
+  EXPECT_NEAR(skew.at("butterfly25").as_double(), 1.1772, 5e-4);
+  EXPECT_EQ(skew.at("state"), "FEAR");
+  EXPECT_EQ(skew.at("bracketed"), true);
+  EXPECT_EQ(skew.at("expiries"), (boost::json::array{"BTC-3APR26", "BTC-24APR26"}));
+  EXPECT_EQ(skew.at("as_of_ms"), 1773428415542);
+  auto& basis = j.at("basis").as_object();
+  EXPECT_NEAR(basis.at("apr_pct").as_double(), 12.527, 1e-3);
+  EXPECT_EQ(basis.at("instrument"), "BTC-28MAR25");
+  EXPECT_EQ(basis.at("source"), "future");
+  EXPECT_EQ(basis.at("state"), "CONTANGO");
+  EXPECT_EQ(basis.at("as_of_ms"), 1736124757223);
+  EXPECT_EQ(j.at("as_of_ms"), 1773428415542);   // the newer of the two sections
+  EXPECT_EQ(j.at("term_structure").as_array().size(), 8u);
+  EXPECT_EQ(j.at("smile_term_structure").as_array().size(), 11u);
+  EXPECT_EQ(j.at("skipped_rows"), (boost::json::object{{"options", 0}, {"futures", 0}}));
+}
+
+TEST(AnalyzeCommand, EqualsFormAndSpaceFormAgree) {
+  auto a = run_process(cmd({"--currency", "BTC", "--options", chain, "--min-dte", "7"}));
+  auto b = run_process(cmd({"--currency=BTC", "--options=" + chain, "--min-dte=7"}));
+  EXPECT_EQ(a.exit_code, 0);
+  EXPECT_EQ(a.out, b.out);
+}
+
+TEST(AnalyzeCommand, NowSetsBothSectionsAsOf) {
+  auto j = run_json({"--currency", "BTC", "--options", chain, "--futures", futures, "--now", "1736200000000"});
+  EXPECT_EQ(j.at("as_of_ms"), 1736200000000);
+  EXPECT_EQ(j.at("basis").at("as_of_ms"), 1736200000000);
+  EXPECT_EQ(j.at("skew").at("as_of_ms"), 1736200000000);
+}
+
+TEST(AnalyzeCommand, SectionWithoutInputIsNullWithAReason) {
+  auto j = run_json({"--currency", "BTC", "--options", chain});
+  EXPECT_TRUE(j.at("basis").is_null());
+  EXPECT_EQ(j.at("basis_reason"), "no futures file given");
+  EXPECT_TRUE(j.at("term_structure").as_array().empty());
+  auto k = run_json({"--currency", "BTC", "--futures", futures});
+  EXPECT_TRUE(k.at("skew").is_null());
+  EXPECT_EQ(k.at("skew_reason"), "no options file given");
+}
+
+TEST(AnalyzeCommand, RowsWithoutMarkIvGiveNullSkewWithAReason) {
+  auto j = run_json({"--currency", "BTC", "--options", data + "/deribit_book_summary_option_btc_2022-06-04.json"});
+  EXPECT_TRUE(j.at("skew").is_null());
+  EXPECT_EQ(j.at("skew_reason"), "no option row has a positive mark_iv and underlying_price");
+  EXPECT_EQ(j.at("skipped_rows").at("options"), 2);
+}
+
+TEST(AnalyzeCommand, UnreadableFileExitsTwoNamingIt) {
+  auto r = run_process(cmd({"--currency", "BTC", "--options", "/nonexistent/chain.json"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.err), 1);
+  EXPECT_NE(r.err.find("/nonexistent/chain.json: cannot read"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(AnalyzeCommand, NotJsonExitsTwoNamingIt) {
+  auto path = temp_file("not_json.json", "<html>502 Bad Gateway</html>");
+  auto r = run_process(cmd({"--currency", "BTC", "--options", path}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.err), 1);
+  EXPECT_NE(r.err.find(path + ": not JSON"), std::string::npos) << r.err;
+}
+
+TEST(AnalyzeCommand, JsonRpcErrorExitsTwo) {
+  auto path = temp_file("rpc_error.json", R"({"jsonrpc":"2.0","error":{"code":10028,"message":"too_many_requests"}})");
+  auto r = run_process(cmd({"--currency", "BTC", "--futures", path}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("JSON-RPC error 10028 too_many_requests"), std::string::npos) << r.err;
+}
+
+TEST(AnalyzeCommand, NoRowsForTheCurrencyExitsTwo) {
+  auto r = run_process(cmd({"--currency", "ETH", "--options", chain}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(chain + ": no usable ETH rows"), std::string::npos) << r.err;
+}
+
+TEST(AnalyzeCommand, BadRowIsWarnedAboutCountedAndTheRestKept) {
+  auto body = derivcache::test::read_file(futures);
+  auto pos = body.find("\"mark_price\":100955.87");
+  ASSERT_NE(pos, std::string::npos);
+  body.replace(pos, 22, "\"mark_price\":\"100955.87\"");
+  auto path = temp_file("bad_row.json", body);
+  auto r = run_process(cmd({"--currency", "BTC", "--futures", path}));
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.err.find("futures row 6: mark_price is not a number"), std::string::npos) << r.err;
+  auto j = boost::json::parse(r.out).as_object();
+  EXPECT_EQ(j.at("skipped_rows").at("futures"), 1);
+  EXPECT_EQ(j.at("basis").at("instrument"), "BTC-27JUN25");   // BTC-28MAR25 was the bad row
+}
+
+TEST(AnalyzeCommand, UsageErrors) {
+  for (auto args : std::vector<std::vector<std::string>>{
+         {"--options", chain},                                 // no currency
+         {"--currency", "DOGE", "--options", chain},           // unknown currency
+         {"--currency", "BTC"},                                // no file
+         {"--currency", "BTC", "--options"},                   // missing value
+         {"--currency", "BTC", "--frobnicate", "1"},           // unknown option
+         {"--currency", "BTC", "--options", chain, "--now", "yesterday"}}) {
+    auto r = run_process(cmd(args));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+  }
+}
+
+TEST(AnalyzeCommand, HelpAndVersion) {
+  auto h = run_process({bin, "analyze", "--help"});
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_NE(h.out.find("--min-dte DAYS"), std::string::npos);
+  auto top = run_process({bin, "--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  EXPECT_NE(top.out.find("analyze"), std::string::npos);
+  auto v = run_process({bin, "--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.out.rfind("derivcache ", 0), 0u);
+}

@@ -1,0 +1,62 @@
+// Basis and skew states at their boundaries.
+#include "quant/states.hpp"
+
+#include <cmath>
+#include <gtest/gtest.h>
+#include <limits>
+
+using namespace derivcache::quant;
+
+TEST(States, BasisBoundaries) {
+  const basis_thresholds t;
+  EXPECT_EQ(classify(20.0000001, t), basis_state::extreme_contango);
+  EXPECT_EQ(classify(20.0, t), basis_state::contango);
+  EXPECT_EQ(classify(10.0, t), basis_state::contango);
+  EXPECT_EQ(classify(9.9999999, t), basis_state::neutral);
+  EXPECT_EQ(classify(-5.0, t), basis_state::neutral);
+  EXPECT_EQ(classify(-5.0000001, t), basis_state::backwardation);
+  EXPECT_EQ(classify(std::nan(""), t), basis_state::unknown);
+  EXPECT_EQ(classify(std::optional<double>{}, t), basis_state::unknown);
+  EXPECT_EQ(classify(std::numeric_limits<double>::infinity(), t), basis_state::extreme_contango);
+}
+
+TEST(States, SkewBoundaries) {
+  const skew_thresholds t;
+  EXPECT_EQ(classify(10.0000001, t), skew_state::extreme_fear);
+  EXPECT_EQ(classify(10.0, t), skew_state::fear);
+  EXPECT_EQ(classify(5.0, t), skew_state::fear);
+  EXPECT_EQ(classify(4.9999999, t), skew_state::neutral);
+  EXPECT_EQ(classify(-5.0, t), skew_state::neutral);
+  EXPECT_EQ(classify(-5.0000001, t), skew_state::greed);
+  EXPECT_EQ(classify(std::nan(""), t), skew_state::unknown);
+}
+
+TEST(States, ClassifiesUnroundedValues) {
+  // 9.99996 prints as 10.00 with two decimals but is still NEUTRAL.
+  EXPECT_EQ(classify(9.99996, basis_thresholds{}), basis_state::neutral);
+}
+
+TEST(States, CustomThresholds) {
+  basis_thresholds t{30, 15, 0};
+  EXPECT_EQ(classify(20.0, t), basis_state::contango);
+  EXPECT_EQ(classify(-0.1, t), basis_state::backwardation);
+}
+
+TEST(States, ThresholdsOutOfOrderAreRejectedWithTheirNames) {
+  EXPECT_FALSE(validate(basis_thresholds{}));
+  EXPECT_FALSE(validate(skew_thresholds{}));
+  EXPECT_EQ(*validate(basis_thresholds{10, 20, -5}), "extreme_contango (10) must be greater than contango (20)");
+  EXPECT_EQ(*validate(basis_thresholds{20, 10, 10}), "contango (10) must be greater than neutral (10)");
+  EXPECT_EQ(*validate(skew_thresholds{10, 5, std::nan("")}), "neutral is not a finite number");
+}
+
+TEST(States, NamesRoundTrip) {
+  for (auto s : {basis_state::unknown, basis_state::backwardation, basis_state::neutral, basis_state::contango,
+                 basis_state::extreme_contango, basis_state::stale})
+    EXPECT_EQ(parse_basis_state(to_string(s)), s);
+  for (auto s : {skew_state::unknown, skew_state::greed, skew_state::neutral, skew_state::fear,
+                 skew_state::extreme_fear, skew_state::stale})
+    EXPECT_EQ(parse_skew_state(to_string(s)), s);
+  EXPECT_EQ(to_string(basis_state::extreme_contango), "EXTREME_CONTANGO");
+  EXPECT_EQ(to_string(skew_state::extreme_fear), "EXTREME_FEAR");
+}

@@ -1,0 +1,30 @@
+// Loads the real recorded payloads in tests/data into typed rows, through the codec.
+#pragma once
+
+#include "codec/deribit.hpp"
+#include "support/read_file.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace derivcache::test {
+
+inline std::string data_path(const std::string& name) { return std::string{DERIVCACHE_TEST_DATA_DIR} + "/" + name; }
+
+template <class Decode>
+auto load_rows(const std::string& name, Decode decode) {
+  auto decoded = decode(read_file(data_path(name)));
+  if (!decoded.ok())
+    throw std::runtime_error(name + ": " + decoded.fatal);
+  return decoded.rows;
+}
+
+inline auto btc_chain_2026() {
+  return load_rows("deribit_book_summary_option_btc_full_2026-03-13.json", codec::decode_option_summaries);
+}
+
+inline auto btc_futures_2025() {
+  return load_rows("derived/deribit_book_summary_future_btc_2025-01-06.json", codec::decode_future_summaries);
+}
+
+} // namespace derivcache::test
