@@ -1,0 +1,32 @@
+// derivcache's error codes.
+#include "messages/errors.hpp"
+
+#include <caf/message.hpp>
+
+namespace derivcache::messages {
+
+std::string to_string(errc x) {
+  switch (x) {
+    case errc::rate_limited: return "rate_limited";
+    case errc::network_failure: return "network_failure";
+    case errc::unavailable: return "unavailable";
+    case errc::request_error: return "request_error";
+    case errc::bad_payload: return "bad_payload";
+  }
+  return "unknown";
+}
+
+std::string render(const caf::error& err) {
+  if (!err)
+    return "none";
+  if (err.category() != caf::atom("derivcache"))
+    return caf::to_string(err);
+  std::string out = to_string(static_cast<errc>(err.code()));
+  const auto& ctx = err.context();
+  for (std::size_t i = 0; i < ctx.size(); ++i)
+    if (ctx.match_element<std::string>(i))
+      out += ": " + ctx.get_as<std::string>(i);
+  return out;
+}
+
+} // namespace derivcache::messages

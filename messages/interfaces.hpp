@@ -1,0 +1,48 @@
+// Typed actor interfaces of derivcache: what each actor accepts and answers.
+#pragma once
+
+#include "messages/chain.hpp"
+#include "messages/readings.hpp"
+#include "messages/status.hpp"
+#include "messages/type_ids.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+namespace derivcache::messages {
+
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using refresh_atom = caf::atom_constant<caf::atom("refresh")>;
+using cycle_done_atom = caf::atom_constant<caf::atom("cycledone")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+
+/// Receives every reading the cache accepts, as the view the cache now holds for that currency.
+using cache_subscriber_actor = caf::typed_actor<caf::reacts_to<derivatives_update>>;
+
+/// Holds the latest readings per currency; answers at once, never blocks; pushes updates to subscribers.
+using cache_holder_actor = caf::typed_actor<
+  caf::reacts_to<basis_reading>,                                   ///< replace a currency's basis
+  caf::reacts_to<skew_reading>,                                    ///< replace a currency's skew
+  caf::replies_to<caf::get_atom, std::string>::with<derivatives_view>,   ///< one currency, ages now
+  caf::replies_to<caf::get_atom>::with<cache_contents>,            ///< every currency
+  caf::reacts_to<subscribe_atom, cache_subscriber_actor>>;         ///< monitored; dropped when it dies
+
+/// Turns a fetched chain into a reading (basis or skew) and sends it to the cache.
+using calculator_actor = caf::typed_actor<caf::reacts_to<chain_ptr>>;
+
+/// Fetches every currency's chains once at start and every interval; exits with a derivcache::errc
+/// (rate_limited, network_failure, unavailable) so its supervisor restarts it with backoff.
+using deribit_fetcher_actor = caf::typed_actor<
+  caf::reacts_to<caf::tick_atom>,      ///< timer: start a cycle
+  caf::reacts_to<refresh_atom>,        ///< start a cycle now (if none is running)
+  caf::reacts_to<http_reply>>;         ///< a request finished (sent from the I/O thread)
+
+/// Spawns and monitors the fetcher, restarts it with exponential backoff, reports its health.
+using fetch_supervisor_actor = caf::typed_actor<
+  caf::reacts_to<cycle_done_atom>,                                 ///< from the fetcher: a complete good cycle
+  caf::reacts_to<restart_atom, uint64_t>,                          ///< timer: respawn (generation-checked)
+  caf::replies_to<caf::get_atom, status_atom>::with<fetcher_status>>;
+
+} // namespace derivcache::messages

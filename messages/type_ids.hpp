@@ -1,0 +1,29 @@
+// derivcache's CAF type-ID block. A host application chains its own block after
+// caf::id_block::derivcache::end and registers ours with cfg.add_message_types<caf::id_block::derivcache>().
+#pragma once
+
+#include <caf/type_id.hpp>
+
+namespace derivcache::messages {
+struct basis_point;
+struct basis_reading;
+struct smile_entry;
+struct skew_reading;
+struct derivatives_view;
+struct cache_contents;
+struct derivatives_update;
+struct fetcher_status;
+struct http_reply;
+} // namespace derivcache::messages
+
+CAF_BEGIN_TYPE_ID_BLOCK(derivcache, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::basis_point))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::basis_reading))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::smile_entry))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::skew_reading))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::derivatives_view))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::cache_contents))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::derivatives_update))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::fetcher_status))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::http_reply))
+CAF_END_TYPE_ID_BLOCK(derivcache)
