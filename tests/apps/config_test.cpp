@@ -1,0 +1,75 @@
+// The config-file check: what CAF would silently ignore, derivcache refuses with the key's name.
+#include "apps/config_schema.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <cstring>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
+
+using namespace derivcache::apps;
+
+namespace {
+
+std::vector<std::string> check(const std::string& ini) {
+  std::istringstream in{ini};
+  auto parsed = caf::actor_system_config::parse_config(in);
+  EXPECT_TRUE(parsed) << caf::to_string(parsed.error());
+  return parsed ? check_settings(*parsed) : std::vector<std::string>{"parse error"};
+}
+
+std::string live_ini() { return std::string{DERIVCACHE_SOURCE_DIR} + "/config/live.ini"; }
+
+} // namespace
+
+TEST(ConfigFile, LiveIniIsValid) { EXPECT_EQ(check_config_file(live_ini()), std::vector<std::string>{}); }
+
+TEST(ConfigFile, LiveIniListsEveryKeyWithItsDefault) {
+  auto parsed = caf::actor_system_config::parse_config_file(live_ini().c_str());
+  ASSERT_TRUE(parsed);
+  const caf::settings& file = *parsed;
+  for (const auto& spec : option_specs()) {
+    std::istringstream def{std::string{"[x]\nv="} + spec.default_text + "\n"};
+    auto expected = caf::actor_system_config::parse_config(def);
+    ASSERT_TRUE(expected) << spec.key;
+    const caf::settings& defaults = *expected;
+    const caf::config_value* actual = caf::get_if(&file, caf::string_view{spec.key, std::strlen(spec.key)});
+    ASSERT_TRUE(actual) << spec.key << " is missing from config/live.ini";
+    EXPECT_EQ(caf::to_string(*actual), caf::to_string(*caf::get_if(&defaults, "x.v"))) << spec.key;
+  }
+}
+
+TEST(ConfigFile, UnknownKeyIsNamed) {
+  EXPECT_EQ(check("[deribit]\nintervall=60s\n"), std::vector<std::string>{"deribit.intervall: unknown key"});
+}
+
+TEST(ConfigFile, WrongTypesAreNamedInsteadOfIgnored) {
+  EXPECT_EQ(check("[deribit]\ninterval=60\n"),
+            std::vector<std::string>{"deribit.interval: expected a duration such as 300s or 5min, got 60"});
+  EXPECT_EQ(check("[deribit]\nurl=42\n"), std::vector<std::string>{"deribit.url: expected a quoted string, got 42"});
+  EXPECT_EQ(check("[deribit]\ncurrencies=\"BTC\"\n"),
+            std::vector<std::string>{"deribit.currencies: expected a list of quoted strings, got \"BTC\""});
+  EXPECT_EQ(check("[deribit]\nmax-body=1.5\n"),
+            std::vector<std::string>{"deribit.max-body: expected an integer, got 1.500000"});
+  EXPECT_EQ(check("[thresholds]\nskew-fear=\"5\"\n"),
+            std::vector<std::string>{"thresholds.skew-fear: expected a number, got \"5\""});
+}
+
+TEST(ConfigFile, IntegersAreAcceptedWhereNumbersAreExpected) {
+  EXPECT_EQ(check("[deribit]\nmin-dte=7\nmax-requests-per-second=2.5\n"), std::vector<std::string>{});
+}
+
+TEST(ConfigFile, CafSectionsAreLeftToCaf) { EXPECT_EQ(check("[scheduler]\nmax-threads=2\n"), std::vector<std::string>{}); }
+
+TEST(ConfigFile, UnquotedStringIsAParseErrorWithItsLine) {
+  auto path = std::string{::testing::TempDir()} + "unquoted.ini";
+  std::ofstream{path} << "[deribit]\nurl=https://www.deribit.com\n";
+  auto problems = check_config_file(path);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find(path + ": not a valid config file"), std::string::npos) << problems[0];
+  EXPECT_NE(problems[0].find("\"line\" = 2"), std::string::npos) << problems[0];
+}
+
+TEST(ConfigFile, MissingFileIsNamed) {
+  EXPECT_EQ(check_config_file("/nonexistent.ini"), std::vector<std::string>{"/nonexistent.ini: cannot open"});
+}
