@@ -1,5 +1,6 @@
 // The config-file check: what CAF would silently ignore, derivcache refuses with the key's name.
 #include "apps/config_schema.hpp"
+#include "support/read_file.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <cstring>
@@ -72,4 +73,10 @@ TEST(ConfigFile, UnquotedStringIsAParseErrorWithItsLine) {
 
 TEST(ConfigFile, MissingFileIsNamed) {
   EXPECT_EQ(check_config_file("/nonexistent.ini"), std::vector<std::string>{"/nonexistent.ini: cannot open"});
+}
+
+TEST(ConfigFile, EveryKeyIsDocumented) {
+  auto doc = derivcache::test::read_file(std::string{DERIVCACHE_SOURCE_DIR} + "/docs/configuration.md");
+  for (const auto& spec : option_specs())
+    EXPECT_NE(doc.find(std::string{"| `"} + spec.key + "` |"), std::string::npos) << spec.key;
 }
