@@ -305,14 +305,15 @@ private:
     finish(req, std::move(result));
   }
 
-  void cancel(const request_ptr& req) {
+  // `req` by value here and in finish(): it may be `current_`, which finish() resets.
+  void cancel(request_ptr req) {
     http_result result;
     result.error = failure::cancelled;
     result.message = "cancelled: client shut down";
     finish(req, std::move(result));
   }
 
-  void finish(const request_ptr& req, http_result result) {
+  void finish(request_ptr req, http_result result) {
     if (req->done)
       return;
     req->done = true;

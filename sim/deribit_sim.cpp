@@ -1,0 +1,655 @@
+// Beast HTTPS server behind deribit_simulator: one io_context thread, one session per connection.
+#include "sim/deribit_sim.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/json.hpp>
+
+#include <openssl/ssl.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace derivcache::sim {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+std::string to_string(fault x) {
+  switch (x) {
+    case fault::rate_limit_429:
+      return "rate_limit_429";
+    case fault::rate_limit_429_retry_after:
+      return "rate_limit_429_retry_after";
+    case fault::rpc_10028:
+      return "rpc_10028";
+    case fault::maintenance_11051_503:
+      return "maintenance_11051_503";
+    case fault::server_error_500:
+      return "server_error_500";
+    case fault::stall:
+      return "stall";
+    case fault::reset:
+      return "reset";
+    case fault::truncated_body:
+      return "truncated_body";
+    case fault::malformed_json:
+      return "malformed_json";
+  }
+  return "unknown";
+}
+
+bool parse_fault(const std::string& text, fault& out) {
+  static const std::pair<const char*, fault> names[] = {
+    {"429", fault::rate_limit_429},         {"10028", fault::rpc_10028},
+    {"11051", fault::maintenance_11051_503}, {"503", fault::maintenance_11051_503},
+    {"500", fault::server_error_500},        {"stall", fault::stall},
+    {"reset", fault::reset},                 {"truncated", fault::truncated_body},
+    {"malformed", fault::malformed_json},
+  };
+  for (const auto& [name, kind] : names) {
+    if (text == name) {
+      out = kind;
+      return true;
+    }
+  }
+  for (int i = 0; i <= static_cast<int>(fault::malformed_json); ++i) {
+    if (text == to_string(static_cast<fault>(i))) {
+      out = static_cast<fault>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string default_data_dir() {
+  return DERIVCACHE_SIM_DATA_DIR;
+}
+
+std::string default_cert_dir() {
+  return DERIVCACHE_SIM_CERT_DIR;
+}
+
+namespace {
+
+using response = http::response<http::string_body>;
+using query_map = std::map<std::string, std::string>;
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0
+        && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  return out;
+}
+
+query_map parse_query(std::string_view q) {
+  query_map out;
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto pair = q.substr(0, amp);
+    auto eq = pair.find('=');
+    if (!pair.empty())
+      out[percent_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos)
+      break;
+    q.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+std::string envelope_tail() {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
+  return ",\"usIn\":" + std::to_string(us) + ",\"usOut\":" + std::to_string(us + 120)
+         + ",\"usDiff\":120,\"testnet\":false}";
+}
+
+std::string rpc_error(int code, const std::string& message, const std::string& data_json = {}) {
+  std::string out = "{\"jsonrpc\":\"2.0\",\"error\":{\"message\":\"" + message + "\"";
+  if (!data_json.empty())
+    out += ",\"data\":" + data_json;
+  out += ",\"code\":" + std::to_string(code) + "}" + envelope_tail();
+  return out;
+}
+
+std::string invalid_params(const std::string& reason, const std::string& param) {
+  return rpc_error(-32602, "Invalid params", "{\"reason\":\"" + reason + "\",\"param\":\"" + param + "\"}");
+}
+
+std::string html(unsigned status, const char* text) {
+  auto code = std::to_string(status);
+  return "<html>\r\n<head><title>" + code + " " + text + "</title></head>\r\n<body>\r\n<center><h1>" + code + " "
+         + text + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+}
+
+std::optional<std::string> read_file(const std::filesystem::path& p) {
+  std::ifstream in{p, std::ios::binary};
+  if (!in)
+    return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+} // namespace
+
+struct deribit_simulator::impl {
+  simulator_options options;
+
+  // Immutable after start().
+  std::map<std::string, std::string> bodies;  // "book_summary.BTC.option" -> HTTP body
+  std::set<std::string> currencies;
+
+  mutable std::mutex mutex;
+  std::deque<fault_spec> faults;
+  std::uint64_t requests = 0;
+  std::uint64_t connections = 0;
+  std::map<std::string, std::uint64_t> methods;
+
+  std::unique_ptr<asio::io_context> ioc;
+  std::unique_ptr<ssl::context> tls;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::thread thread;
+  unsigned short port = 0;
+  bool started = false;
+  bool stopped = false;
+
+  std::string load_data();
+  std::optional<fault_spec> next_fault(const std::string& path);
+  void count(const std::string& method);
+  /// The normal answer to an API request: status and body.
+  std::pair<http::status, std::string> route(const std::string& method, const query_map& query) const;
+  std::pair<http::status, std::string> control(const std::string& path, const query_map& query);
+  void do_accept();
+};
+
+namespace {
+
+/// One server connection: handshake, then read request -> answer (or misbehave) -> repeat.
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(tcp::socket&& socket, ssl::context& ctx, deribit_simulator::impl& sim)
+    : stream_(std::move(socket), ctx), sim_(sim), stall_timer_(stream_.get_executor()) {}
+
+  void run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->on_run(); });
+  }
+
+private:
+  void on_run() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds{10});
+    stream_.async_handshake(ssl::stream_base::server,
+                            [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec)
+      return; // e.g. the client rejected our certificate
+    do_read();
+  }
+
+  void do_read() {
+    req_ = {};
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds{30});
+    http::async_read(stream_, buffer_, req_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream)
+      return do_close();
+    if (ec)
+      return;
+    handle_request();
+  }
+
+  void handle_request() {
+    std::string target{req_.target()};
+    auto qpos = target.find('?');
+    std::string path = target.substr(0, qpos);
+    auto query = parse_query(qpos == std::string::npos ? std::string_view{} : std::string_view{target}.substr(qpos + 1));
+    if (path.rfind("/_sim/", 0) == 0) {
+      auto [status, body] = sim_.control(path, query);
+      return send(make(status, std::move(body), "application/json", req_.keep_alive()));
+    }
+    const std::string api = "/api/v2/";
+    std::string method = path.rfind(api, 0) == 0 ? path.substr(api.size()) : path;
+    sim_.count(method);
+    auto f = sim_.next_fault(path);
+    if (!f) {
+      auto [status, body] = sim_.route(method, query);
+      return send(make(status, std::move(body), "application/json", req_.keep_alive()));
+    }
+    switch (f->kind) {
+      case fault::rate_limit_429:
+      case fault::rate_limit_429_retry_after: {
+        auto res = make(http::status::too_many_requests, html(429, "Too Many Requests"), "text/html", false);
+        if (f->kind == fault::rate_limit_429_retry_after)
+          res.set(http::field::retry_after, std::to_string(f->retry_after.count()));
+        return send(std::move(res));
+      }
+      case fault::rpc_10028:
+        return send(make(http::status::bad_request, rpc_error(10028, "too_many_requests"), "application/json", false));
+      case fault::maintenance_11051_503:
+        return send(make(http::status::service_unavailable, rpc_error(11051, "system_maintenance"),
+                         "application/json", req_.keep_alive()));
+      case fault::server_error_500:
+        return send(make(http::status::internal_server_error, html(500, "Internal Server Error"), "text/html",
+                         req_.keep_alive()));
+      case fault::stall:
+        // Hold the connection open without answering; the client's deadline must fire first.
+        stall_timer_.expires_after(std::chrono::seconds{60});
+        return stall_timer_.async_wait([self = shared_from_this()](beast::error_code) { self->close_hard(false); });
+      case fault::reset:
+        return close_hard(true);
+      case fault::truncated_body: {
+        auto [status, body] = sim_.route(method, query);
+        auto res = make(status, std::move(body), "application/json", true);
+        std::ostringstream wire;
+        wire << res;
+        auto full = wire.str();
+        auto head = full.size() - res.body().size();
+        auto partial = std::make_shared<std::string>(full.substr(0, head + res.body().size() / 2));
+        return asio::async_write(stream_, asio::buffer(*partial),
+                                 [self = shared_from_this(), partial](beast::error_code, std::size_t) {
+                                   self->close_hard(false);
+                                 });
+      }
+      case fault::malformed_json: {
+        auto [status, body] = sim_.route(method, query);
+        body.resize(body.size() / 2);
+        return send(make(http::status::ok, std::move(body), "application/json", req_.keep_alive()));
+      }
+    }
+  }
+
+  response make(http::status status, std::string body, const char* content_type, bool keep_alive) const {
+    response res{status, req_.version()};
+    res.set(http::field::server, "derivcache-sim");
+    res.set(http::field::content_type, content_type);
+    res.set(http::field::cache_control, "no-store");
+    res.keep_alive(keep_alive);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+  }
+
+  void send(response res) {
+    auto sp = std::make_shared<response>(std::move(res));
+    http::async_write(stream_, *sp, [self = shared_from_this(), sp](beast::error_code ec, std::size_t) {
+      self->on_write(ec, sp->need_eof());
+    });
+  }
+
+  void on_write(beast::error_code ec, bool close) {
+    if (ec)
+      return;
+    if (close)
+      return do_close();
+    do_read();
+  }
+
+  void do_close() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds{2});
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+      // Clients often just close after our close_notify (stream_truncated); nothing to do either way.
+      self->close_hard(false);
+    });
+  }
+
+  /// Closes the TCP connection without a TLS close_notify; with `rst`, SO_LINGER 0 sends a reset.
+  void close_hard(bool rst) {
+    auto& socket = beast::get_lowest_layer(stream_).socket();
+    beast::error_code ignored;
+    if (rst)
+      socket.set_option(tcp::socket::linger(true, 0), ignored);
+    else
+      socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  deribit_simulator::impl& sim_;
+  asio::steady_timer stall_timer_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> req_;
+};
+
+} // namespace
+
+std::string deribit_simulator::impl::load_data() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::directory_iterator it{options.data_dir, ec};
+  if (ec)
+    return "data dir '" + options.data_dir + "': " + ec.message();
+  for (const auto& entry : it) {
+    auto name = entry.path().filename().string();
+    if (entry.path().extension() != ".json")
+      continue;
+    auto stem = entry.path().stem().string();
+    auto body = read_file(entry.path());
+    if (!body)
+      return "data file '" + entry.path().string() + "': cannot be read";
+    auto first = stem.find('.');
+    auto prefix = stem.substr(0, first);
+    if (prefix == "book_summary" || prefix == "instruments") {
+      auto second = stem.find('.', first + 1);
+      if (second == std::string::npos)
+        continue;
+      currencies.insert(stem.substr(first + 1, second - first - 1));
+    } else if (prefix != "index_price" && prefix != "currencies") {
+      continue;
+    }
+    bodies[stem] = std::move(*body);
+  }
+  if (currencies.empty())
+    return "data dir '" + options.data_dir + "': no book_summary.*.json or instruments.*.json files";
+  // Without `kind`, Deribit returns every kind: futures then options, merged once here.
+  for (const std::string endpoint : {"book_summary", "instruments"}) {
+    for (const auto& cur : currencies) {
+      boost::json::array merged;
+      boost::json::object envelope;
+      for (const std::string kind : {"future", "option"}) {
+        auto found = bodies.find(endpoint + "." + cur + "." + kind);
+        if (found == bodies.end())
+          continue;
+        boost::system::error_code jec;
+        auto doc = boost::json::parse(found->second, jec);
+        if (jec || !doc.is_object() || !doc.as_object().contains("result") || !doc.at("result").is_array())
+          return "data file '" + found->first + ".json': not a JSON-RPC result array";
+        for (auto& row : doc.at("result").as_array())
+          merged.push_back(row);
+        envelope = doc.as_object();
+      }
+      envelope["result"] = std::move(merged);
+      if (!envelope.contains("jsonrpc"))
+        envelope["jsonrpc"] = "2.0";
+      bodies[endpoint + "." + cur] = boost::json::serialize(envelope);
+    }
+  }
+  return {};
+}
+
+std::optional<fault_spec> deribit_simulator::impl::next_fault(const std::string& path) {
+  std::lock_guard<std::mutex> guard{mutex};
+  for (auto it = faults.begin(); it != faults.end(); ++it) {
+    if (!it->method.empty() && path.find(it->method) == std::string::npos)
+      continue;
+    auto out = *it;
+    if (--it->count <= 0)
+      faults.erase(it);
+    return out;
+  }
+  return std::nullopt;
+}
+
+void deribit_simulator::impl::count(const std::string& method) {
+  std::lock_guard<std::mutex> guard{mutex};
+  ++requests;
+  ++methods[method];
+}
+
+std::pair<http::status, std::string> deribit_simulator::impl::route(const std::string& method,
+                                                                   const query_map& query) const {
+  auto param = [&](const char* name) -> std::optional<std::string> {
+    auto it = query.find(name);
+    if (it == query.end())
+      return std::nullopt;
+    return it->second;
+  };
+  auto ok = [](const std::string& body) { return std::make_pair(http::status::ok, body); };
+  auto bad = [](std::string body) { return std::make_pair(http::status::bad_request, std::move(body)); };
+  auto empty = [] { return std::make_pair(http::status::ok, "{\"jsonrpc\":\"2.0\",\"result\":[]" + envelope_tail()); };
+
+  if (method == "public/get_book_summary_by_currency" || method == "public/get_instruments") {
+    std::string endpoint = method == "public/get_instruments" ? "instruments" : "book_summary";
+    auto cur = param("currency");
+    if (!cur)
+      return bad(invalid_params("required", "currency"));
+    if (currencies.count(*cur) == 0)
+      return bad(invalid_params("wrong format", "currency"));
+    if (endpoint == "instruments") {
+      auto expired = param("expired");
+      if (expired && *expired != "true" && *expired != "false")
+        return bad(invalid_params("wrong format", "expired"));
+      if (expired && *expired == "true")
+        return empty();
+    }
+    auto kind = param("kind");
+    std::string key = endpoint + "." + *cur;
+    if (kind) {
+      if (*kind == "spot" || *kind == "future_combo" || *kind == "option_combo")
+        return empty();
+      if (*kind != "future" && *kind != "option")
+        return bad(invalid_params("wrong format", "kind"));
+      key += "." + *kind;
+    }
+    auto it = bodies.find(key);
+    return it == bodies.end() ? empty() : ok(it->second);
+  }
+  if (method == "public/get_index_price") {
+    auto name = param("index_name");
+    if (!name)
+      return bad(invalid_params("required", "index_name"));
+    auto it = bodies.find("index_price." + *name);
+    if (it == bodies.end())
+      return bad(invalid_params("wrong format", "index_name"));
+    return ok(it->second);
+  }
+  if (method == "public/get_currencies") {
+    auto it = bodies.find("currencies");
+    return it == bodies.end() ? empty() : ok(it->second);
+  }
+  return bad(rpc_error(-32601, "Method not found"));
+}
+
+std::pair<http::status, std::string> deribit_simulator::impl::control(const std::string& path,
+                                                                      const query_map& query) {
+  if (path == "/_sim/stats") {
+    std::lock_guard<std::mutex> guard{mutex};
+    boost::json::object counts;
+    for (const auto& [name, n] : methods)
+      counts[name] = n;
+    boost::json::object out{{"requests", requests}, {"connections", connections}, {"methods", std::move(counts)}};
+    return {http::status::ok, boost::json::serialize(out)};
+  }
+  if (path == "/_sim/fault") {
+    fault_spec spec;
+    auto kind = query.find("kind");
+    if (kind == query.end() || !parse_fault(kind->second, spec.kind))
+      return {http::status::bad_request, "{\"error\":\"unknown fault kind\"}"};
+    try {
+      if (auto it = query.find("count"); it != query.end())
+        spec.count = std::stoi(it->second);
+      if (auto it = query.find("retry_after"); it != query.end()) {
+        spec.retry_after = std::chrono::seconds{std::stoi(it->second)};
+        if (spec.kind == fault::rate_limit_429)
+          spec.kind = fault::rate_limit_429_retry_after;
+      }
+    } catch (const std::exception&) {
+      return {http::status::bad_request, "{\"error\":\"count and retry_after must be integers\"}"};
+    }
+    if (auto it = query.find("method"); it != query.end())
+      spec.method = it->second;
+    if (spec.count < 1)
+      return {http::status::bad_request, "{\"error\":\"count must be at least 1\"}"};
+    std::lock_guard<std::mutex> guard{mutex};
+    faults.push_back(std::move(spec));
+    return {http::status::ok, "{\"queued\":true}"};
+  }
+  return {http::status::not_found, "{\"error\":\"unknown /_sim/ path\"}"};
+}
+
+void deribit_simulator::impl::do_accept() {
+  acceptor->async_accept(asio::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor->is_open())
+      return;
+    if (!ec) {
+      {
+        std::lock_guard<std::mutex> guard{mutex};
+        ++connections;
+      }
+      std::make_shared<session>(std::move(socket), *tls, *this)->run();
+    }
+    do_accept();
+  });
+}
+
+deribit_simulator::deribit_simulator(simulator_options options) : impl_(std::make_shared<impl>()) {
+  impl_->options = std::move(options);
+}
+
+deribit_simulator::~deribit_simulator() {
+  stop();
+}
+
+start_result deribit_simulator::start() {
+  auto& d = *impl_;
+  start_result out;
+  if (d.started) {
+    out.error = "simulator: start() called twice";
+    return out;
+  }
+  d.started = true;
+  if (d.options.data_dir.empty())
+    d.options.data_dir = default_data_dir();
+  if (d.options.cert_file.empty())
+    d.options.cert_file = default_cert_dir() + "/server.pem";
+  if (d.options.key_file.empty())
+    d.options.key_file = default_cert_dir() + "/server.key";
+  if (out.error = d.load_data(); !out.error.empty())
+    return out;
+
+  d.tls = std::make_unique<ssl::context>(ssl::context::tls_server);
+  SSL_CTX_set_min_proto_version(d.tls->native_handle(), TLS1_2_VERSION);
+  beast::error_code ec;
+  d.tls->use_certificate_chain_file(d.options.cert_file, ec);
+  if (ec) {
+    out.error = "certificate '" + d.options.cert_file + "': " + ec.message();
+    return out;
+  }
+  d.tls->use_private_key_file(d.options.key_file, ssl::context::pem, ec);
+  if (ec) {
+    out.error = "key '" + d.options.key_file + "': " + ec.message();
+    return out;
+  }
+
+  d.ioc = std::make_unique<asio::io_context>(1);
+  d.acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*d.ioc));
+  tcp::endpoint endpoint{asio::ip::make_address_v4(simulator_options::bind_address), d.options.port};
+  auto fail = [&](const char* stage) {
+    out.error = std::string{stage} + " " + simulator_options::bind_address + ":" + std::to_string(d.options.port)
+                + ": " + ec.message();
+    d.acceptor.reset();
+    return out;
+  };
+  if (d.acceptor->open(endpoint.protocol(), ec); ec)
+    return fail("open");
+  if (d.acceptor->set_option(asio::socket_base::reuse_address(true), ec); ec)
+    return fail("set_option");
+  if (d.acceptor->bind(endpoint, ec); ec)
+    return fail("bind");
+  if (d.acceptor->listen(asio::socket_base::max_listen_connections, ec); ec)
+    return fail("listen");
+  d.port = d.acceptor->local_endpoint().port();
+  out.port = d.port;
+  d.do_accept();
+  d.thread = std::thread{[ioc = d.ioc.get()] { ioc->run(); }};
+  return out;
+}
+
+void deribit_simulator::stop() {
+  auto& d = *impl_;
+  if (d.stopped || !d.ioc)
+    return;
+  d.stopped = true;
+  d.ioc->stop();
+  if (d.thread.joinable())
+    d.thread.join();
+  beast::error_code ignored;
+  d.acceptor->close(ignored);
+  d.acceptor.reset();
+  // Destroying the io_context destroys the pending handlers, hence every session and its socket.
+  d.ioc.reset();
+}
+
+unsigned short deribit_simulator::port() const {
+  return impl_->port;
+}
+
+void deribit_simulator::inject(fault f, int count) {
+  fault_spec spec;
+  spec.kind = f;
+  spec.count = count;
+  inject(std::move(spec));
+}
+
+void deribit_simulator::inject(fault_spec spec) {
+  if (spec.count < 1)
+    return;
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  impl_->faults.push_back(std::move(spec));
+}
+
+void deribit_simulator::clear_faults() {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  impl_->faults.clear();
+}
+
+std::uint64_t deribit_simulator::requests_served() const {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  return impl_->requests;
+}
+
+std::uint64_t deribit_simulator::method_count(const std::string& method) const {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  auto it = impl_->methods.find(method);
+  return it == impl_->methods.end() ? 0 : it->second;
+}
+
+std::map<std::string, std::uint64_t> deribit_simulator::method_counts() const {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  return impl_->methods;
+}
+
+std::uint64_t deribit_simulator::connections_accepted() const {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  return impl_->connections;
+}
+
+} // namespace derivcache::sim

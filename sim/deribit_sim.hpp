@@ -1,0 +1,94 @@
+// Loopback Deribit HTTPS simulator: serves recorded/derived public data and scripted faults on 127.0.0.1.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace derivcache::sim {
+
+/// A scripted misbehaviour, applied to the next API requests (see sim/data/README.md for the wire form).
+enum class fault : uint8_t {
+  rate_limit_429,              ///< HTTP 429, HTML body, no Retry-After
+  rate_limit_429_retry_after,  ///< HTTP 429 with `Retry-After: <retry_after seconds>`
+  rpc_10028,                   ///< HTTP 400, JSON-RPC error 10028 too_many_requests, connection closed
+  maintenance_11051_503,       ///< HTTP 503, JSON-RPC error 11051 system_maintenance
+  server_error_500,            ///< HTTP 500, HTML body
+  stall,                       ///< read the request, never answer
+  reset,                       ///< read the request, close with TCP RST
+  truncated_body,              ///< full Content-Length, half the body, then close
+  malformed_json,              ///< HTTP 200, body cut in the middle of the JSON
+};
+std::string to_string(fault x);
+
+/// Parses a fault name as used by `--fault` and `/_sim/fault?kind=`: `429`, `10028`, `11051`, `500`,
+/// `stall`, `reset`, `truncated`, `malformed`, or a `to_string(fault)` name. False when unknown.
+bool parse_fault(const std::string& text, fault& out);
+
+/// One queued fault: applies to the next `count` API requests whose path contains `method` (any when empty).
+struct fault_spec {
+  fault kind = fault::server_error_500;
+  int count = 1;
+  std::chrono::seconds retry_after{1};  ///< for rate_limit_429_retry_after
+  std::string method;                   ///< e.g. "get_book_summary"
+};
+
+struct simulator_options {
+  static constexpr const char* bind_address = "127.0.0.1";  ///< fixed: never anything else
+  unsigned short port = 0;                                   ///< 0 = ephemeral
+  std::string cert_file;                                     ///< PEM chain; default: default_cert_dir()/server.pem
+  std::string key_file;                                      ///< default: default_cert_dir()/server.key
+  std::string data_dir;                                      ///< default: default_data_dir()
+};
+
+/// `${PROJECT_SOURCE_DIR}/sim/data` of the build that made this library.
+std::string default_data_dir();
+/// `${PROJECT_BINARY_DIR}/certs` of the build that made this library (test certificates).
+std::string default_cert_dir();
+
+/// Outcome of start(): the bound port, or an error text.
+struct start_result {
+  unsigned short port = 0;
+  std::string error;
+  explicit operator bool() const { return error.empty(); }
+};
+
+/// The server. Runs its own io_context thread between start() and stop(); every public member
+/// function is thread-safe.
+class deribit_simulator {
+public:
+  explicit deribit_simulator(simulator_options options = {});
+  ~deribit_simulator();
+  deribit_simulator(const deribit_simulator&) = delete;
+  deribit_simulator& operator=(const deribit_simulator&) = delete;
+
+  /// Loads the data, binds 127.0.0.1:port and starts serving. Call once.
+  start_result start();
+  /// Stops serving and closes every connection; the port is free afterwards. Idempotent.
+  void stop();
+  /// The bound port (0 before start()).
+  unsigned short port() const;
+
+  /// Queues a fault for the next `count` API requests.
+  void inject(fault f, int count = 1);
+  void inject(fault_spec spec);
+  /// Drops every queued fault.
+  void clear_faults();
+
+  /// API requests received (including faulted ones; `/_sim/` requests excluded).
+  std::uint64_t requests_served() const;
+  /// API requests received for one method, e.g. "public/get_book_summary_by_currency".
+  std::uint64_t method_count(const std::string& method) const;
+  std::map<std::string, std::uint64_t> method_counts() const;
+  /// TCP connections accepted.
+  std::uint64_t connections_accepted() const;
+
+  struct impl;
+
+private:
+  std::shared_ptr<impl> impl_;
+};
+
+} // namespace derivcache::sim

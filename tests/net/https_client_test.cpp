@@ -1,0 +1,281 @@
+// HTTPS client against the loopback Deribit simulator: bodies, keep-alive, faults, TLS failures, cancellation.
+#include "net_fixture.hpp"
+
+#include <fstream>
+#include <sstream>
+
+using namespace std::chrono_literals;
+using derivcache::net::failure;
+using derivcache::sim::fault;
+using derivcache::sim::fault_spec;
+using derivcache::test::book_summary_btc_option;
+using derivcache::test::cert_path;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const std::string summary_method = "public/get_book_summary_by_currency";
+
+} // namespace
+
+class HttpsClient : public derivcache::test::NetFixture {};
+
+TEST_F(HttpsClient, ServesTheRealChainByteForByte) {
+  start_sim();
+  make_client(options());
+  auto r = get(book_summary_btc_option);
+  ASSERT_EQ(r.error, failure::none) << r.message;
+  EXPECT_EQ(r.response.status, 200u);
+  EXPECT_EQ(r.response.body,
+            read_file(std::string{DERIVCACHE_TEST_DATA_DIR} + "/deribit_book_summary_option_btc_full_2026-03-13.json"));
+  EXPECT_FALSE(r.response.retry_after);
+  EXPECT_GT(r.latency.count(), 0);
+}
+
+TEST_F(HttpsClient, HostNameGetsSniAndVerifiesDnsName) {
+  start_sim();
+  auto o = options();
+  o.host = "localhost";
+  make_client(o);
+  auto r = get("/api/v2/public/get_index_price?index_name=btc_usd");
+  ASSERT_EQ(r.error, failure::none) << r.message;
+  EXPECT_EQ(r.response.status, 200u);
+  EXPECT_NE(r.response.body.find("71048.7"), std::string::npos) << r.response.body;
+}
+
+TEST_F(HttpsClient, KeepAliveReusesOneConnection) {
+  start_sim();
+  make_client(options());
+  auto a = get_async(book_summary_btc_option);
+  auto b = get_async("/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=future");
+  ASSERT_EQ(a.wait_for(derivcache::test::bounded_wait), std::future_status::ready);
+  ASSERT_EQ(b.wait_for(derivcache::test::bounded_wait), std::future_status::ready);
+  EXPECT_EQ(a.get().response.status, 200u);
+  EXPECT_EQ(b.get().response.status, 200u);
+  EXPECT_EQ(sim_->requests_served(), 2u);
+  EXPECT_EQ(sim_->connections_accepted(), 1u);
+}
+
+TEST_F(HttpsClient, RateLimit429WithoutRetryAfter) {
+  start_sim();
+  make_client(options());
+  sim_->inject(fault::rate_limit_429);
+  auto r = get(book_summary_btc_option);
+  ASSERT_EQ(r.error, failure::none) << r.message;
+  EXPECT_EQ(r.response.status, 429u);
+  EXPECT_FALSE(r.response.retry_after);
+}
+
+TEST_F(HttpsClient, RateLimit429WithRetryAfterAndAFreshConnectionAfterwards) {
+  start_sim();
+  make_client(options());
+  fault_spec spec;
+  spec.kind = fault::rate_limit_429_retry_after;
+  spec.retry_after = 2s;
+  sim_->inject(spec);
+  auto r = get(book_summary_btc_option);
+  ASSERT_EQ(r.error, failure::none) << r.message;
+  EXPECT_EQ(r.response.status, 429u);
+  ASSERT_TRUE(r.response.retry_after);
+  EXPECT_EQ(*r.response.retry_after, 2s);
+  auto next = get(book_summary_btc_option);
+  EXPECT_EQ(next.response.status, 200u);
+  EXPECT_EQ(sim_->connections_accepted(), 2u);
+}
+
+TEST_F(HttpsClient, Rpc10028BodyAndConnectionClose) {
+  start_sim();
+  make_client(options());
+  sim_->inject(fault::rpc_10028);
+  auto r = get(book_summary_btc_option);
+  ASSERT_EQ(r.error, failure::none) << r.message;
+  EXPECT_EQ(r.response.status, 400u);
+  EXPECT_NE(r.response.body.find("\"code\":10028"), std::string::npos) << r.response.body;
+  EXPECT_NE(r.response.body.find("too_many_requests"), std::string::npos) << r.response.body;
+  EXPECT_EQ(get(book_summary_btc_option).response.status, 200u);
+  EXPECT_EQ(sim_->connections_accepted(), 2u);  // the server said Connection: close
+}
+
+TEST_F(HttpsClient, Maintenance11051With503) {
+  start_sim();
+  make_client(options());
+  sim_->inject(fault::maintenance_11051_503);
+  auto r = get("/api/v2/public/get_index_price?index_name=btc_usd");
+  ASSERT_EQ(r.error, failure::none) << r.message;
+  EXPECT_EQ(r.response.status, 503u);
+  EXPECT_NE(r.response.body.find("\"code\":11051"), std::string::npos) << r.response.body;
+  EXPECT_NE(r.response.body.find("system_maintenance"), std::string::npos);
+}
+
+TEST_F(HttpsClient, ServerError500) {
+  start_sim();
+  make_client(options());
+  sim_->inject(fault::server_error_500);
+  EXPECT_EQ(get(book_summary_btc_option).response.status, 500u);
+  EXPECT_EQ(get(book_summary_btc_option).response.status, 200u);
+  EXPECT_EQ(sim_->connections_accepted(), 1u);
+}
+
+TEST_F(HttpsClient, StallTimesOutWithinTheDeadline) {
+  start_sim();
+  make_client(options(300ms));
+  sim_->inject(fault::stall);
+  auto begin = std::chrono::steady_clock::now();
+  auto r = get(book_summary_btc_option);
+  auto elapsed = std::chrono::steady_clock::now() - begin;
+  EXPECT_EQ(r.error, failure::timeout) << r.message;
+  EXPECT_NE(r.message.find("read"), std::string::npos) << r.message;
+  EXPECT_GE(elapsed, 290ms);
+  EXPECT_LT(elapsed, 2s);
+  EXPECT_EQ(get(book_summary_btc_option).response.status, 200u);  // a fresh connection afterwards
+}
+
+TEST_F(HttpsClient, ResetOnAFreshConnectionIsReset) {
+  start_sim();
+  make_client(options());
+  sim_->inject(fault::reset);
+  auto r = get(book_summary_btc_option);
+  EXPECT_EQ(r.error, failure::reset) << r.message;
+  EXPECT_EQ(sim_->method_count(summary_method), 1u);  // no retry: the connection was new
+}
+
+TEST_F(HttpsClient, ResetOnAReusedConnectionIsRetriedOnce) {
+  start_sim();
+  make_client(options());
+  ASSERT_EQ(get(book_summary_btc_option).response.status, 200u);
+  sim_->inject(fault::reset, 2);
+  auto r = get(book_summary_btc_option);
+  EXPECT_EQ(r.error, failure::reset) << r.message;
+  EXPECT_EQ(sim_->method_count(summary_method), 3u);  // 1 + 2 attempts
+  EXPECT_EQ(sim_->connections_accepted(), 2u);
+}
+
+TEST_F(HttpsClient, ResetOnAReusedConnectionRecoversOnTheRetry) {
+  start_sim();
+  make_client(options());
+  ASSERT_EQ(get(book_summary_btc_option).response.status, 200u);
+  sim_->inject(fault::reset, 1);
+  auto r = get(book_summary_btc_option);
+  ASSERT_EQ(r.error, failure::none) << r.message;
+  EXPECT_EQ(r.response.status, 200u);
+  EXPECT_EQ(sim_->connections_accepted(), 2u);
+}
+
+TEST_F(HttpsClient, TruncatedBodyIsTruncated) {
+  start_sim();
+  make_client(options());
+  sim_->inject(fault::truncated_body);
+  auto r = get(book_summary_btc_option);
+  EXPECT_EQ(r.error, failure::truncated) << r.message;
+}
+
+TEST_F(HttpsClient, MalformedJsonArrivesAsA200Body) {
+  start_sim();
+  make_client(options());
+  sim_->inject(fault::malformed_json);
+  auto r = get("/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=future");
+  ASSERT_EQ(r.error, failure::none) << r.message;
+  EXPECT_EQ(r.response.status, 200u);
+  EXPECT_NE(r.response.body.substr(0, 20).find("jsonrpc"), std::string::npos);
+  EXPECT_NE(r.response.body.back(), '}');
+}
+
+TEST_F(HttpsClient, BodyOverMaxBodyIsRejected) {
+  start_sim();
+  auto o = options();
+  o.max_body = 64 * 1024;
+  make_client(o);
+  auto r = get(book_summary_btc_option);
+  EXPECT_EQ(r.error, failure::body_too_large) << r.message;
+  EXPECT_EQ(get("/api/v2/public/get_index_price?index_name=btc_usd").response.status, 200u);
+}
+
+TEST_F(HttpsClient, WrongHostCertificateFailsVerification) {
+  start_sim("wrong_host.pem", "wrong_host.key");
+  make_client(options());
+  auto r = get(book_summary_btc_option);
+  EXPECT_EQ(r.error, failure::tls) << r.message;
+  EXPECT_NE(r.message.find("handshake"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("verif"), std::string::npos) << r.message;
+  EXPECT_EQ(sim_->requests_served(), 0u);
+}
+
+TEST_F(HttpsClient, UntrustedCertificateFails) {
+  start_sim("untrusted.pem", "untrusted.key");
+  make_client(options());
+  auto r = get(book_summary_btc_option);
+  EXPECT_EQ(r.error, failure::tls) << r.message;
+  EXPECT_NE(r.message.find("certificate verify failed"), std::string::npos) << r.message;
+}
+
+TEST_F(HttpsClient, WithoutTheTestCaTheSimulatorIsNotTrusted) {
+  start_sim();
+  auto o = options();
+  o.ca_file.clear();
+  make_client(o);
+  EXPECT_EQ(get(book_summary_btc_option).error, failure::tls);
+}
+
+TEST_F(HttpsClient, UnreadableCaFileIsAnErrorNamingThePath) {
+  boost::asio::io_context ioc;
+  derivcache::net::https_options o;
+  o.ca_file = cert_path("does-not-exist.pem");
+  std::string error;
+  auto client = derivcache::net::make_https_client(ioc, o, error);
+  EXPECT_FALSE(client);
+  EXPECT_NE(error.find(o.ca_file), std::string::npos) << error;
+}
+
+TEST_F(HttpsClient, CaFileWithoutCertificatesIsAnError) {
+  boost::asio::io_context ioc;
+  derivcache::net::https_options o;
+  o.ca_file = std::string{DERIVCACHE_TEST_DATA_DIR} + "/README.md";
+  std::string error;
+  EXPECT_FALSE(derivcache::net::make_https_client(ioc, o, error));
+  EXPECT_NE(error.find("README.md"), std::string::npos) << error;
+}
+
+TEST_F(HttpsClient, ShutdownCancelsStalledAndQueuedRequests) {
+  start_sim();
+  make_client(options(10s));
+  sim_->inject(fault::stall);
+  auto stalled = get_async(book_summary_btc_option);
+  auto queued = get_async(book_summary_btc_option);
+  // Wait (bounded, no sleep) until the server holds the stalled request.
+  auto until = std::chrono::steady_clock::now() + derivcache::test::bounded_wait;
+  while (sim_->requests_served() == 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
+  ASSERT_EQ(sim_->requests_served(), 1u);
+  client_->shutdown();
+  ASSERT_EQ(stalled.wait_for(derivcache::test::bounded_wait), std::future_status::ready);
+  ASSERT_EQ(queued.wait_for(derivcache::test::bounded_wait), std::future_status::ready);
+  EXPECT_EQ(stalled.get().error, failure::cancelled);
+  EXPECT_EQ(queued.get().error, failure::cancelled);
+  auto after = get(book_summary_btc_option);
+  EXPECT_EQ(after.error, failure::cancelled);
+  work_.reset();
+  io_thread_.join();  // every handler has run by now, stale completions included
+  EXPECT_EQ(handler_calls_.load(), 3);
+  EXPECT_EQ(sim_->requests_served(), 1u);
+}
+
+TEST_F(HttpsClient, ConnectionRefusedIsConnect) {
+  start_sim();
+  sim_->stop();  // the port is now closed
+  make_client(options());
+  auto r = get(book_summary_btc_option);
+  EXPECT_EQ(r.error, failure::connect) << r.message;
+  EXPECT_NE(r.message.find("connect"), std::string::npos) << r.message;
+}
+
+TEST(HttpsFailure, ToStringNamesEveryKind) {
+  EXPECT_EQ(derivcache::net::to_string(failure::body_too_large), "body_too_large");
+  EXPECT_EQ(derivcache::net::to_string(failure::cancelled), "cancelled");
+  EXPECT_EQ(derivcache::net::to_string(failure::tls), "tls");
+}
