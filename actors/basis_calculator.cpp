@@ -1,0 +1,71 @@
+// The basis calculator actor.
+#include "actors/basis_calculator.hpp"
+
+#include "quant/basis.hpp"
+
+#include <caf/all.hpp>
+
+namespace derivcache::actors {
+
+namespace {
+
+caf::timestamp to_caf(quant::timestamp t) {
+  return caf::timestamp{std::chrono::duration_cast<caf::timestamp::duration>(t.time_since_epoch())};
+}
+
+} // namespace
+
+messages::basis_reading compute_basis_reading(const messages::currency_chain& chain,
+                                              const quant::basis_thresholds& thresholds, double min_dte_days) {
+  quant::basis_params params;
+  params.min_dte_days = min_dte_days;
+  params.expiries = chain.expiries.get();
+  params.synthetic_forward = chain.currency.linear;
+  auto r = quant::compute_basis(chain.futures, chain.options, params);
+  messages::basis_reading out;
+  out.currency = chain.currency.name;
+  if (r.nearest) {
+    out.apr_pct = r.nearest->apr_pct;
+    out.instrument = r.nearest->instrument;
+    out.dte_days = r.nearest->dte_days;
+    out.future_price = r.nearest->future_price;
+    out.index_price = r.nearest->index_price;
+    out.source = quant::to_string(r.nearest->source);
+    out.state = quant::classify(r.nearest->apr_pct, thresholds);
+  } else {
+    out.reason = quant::to_string(r.reason);
+    out.state = quant::basis_state::unknown;
+  }
+  for (const auto& p : r.term_structure)
+    out.term_structure.push_back(
+      {p.instrument, p.dte_days, p.apr_pct, p.quarterly, p.below_min_dte, quant::to_string(p.source)});
+  if (r.perpetual) {
+    out.perpetual_premium_pct = r.perpetual->premium_pct;
+    if (r.perpetual->funding_8h)
+      out.funding_8h = *r.perpetual->funding_8h;
+  }
+  out.as_of = to_caf(r.as_of);
+  out.received = chain.received;
+  out.skipped_rows = r.skipped_rows + chain.bad_rows;
+  out.expiry_disagreements = r.expiry_disagreements;
+  return out;
+}
+
+messages::calculator_actor make_basis_calculator(caf::actor_system& sys, basis_calculator_deps deps) {
+  return sys.spawn([deps = std::move(deps)](messages::calculator_actor::pointer self)
+                     -> messages::calculator_actor::behavior_type {
+    return {
+      [self, deps](const messages::chain_ptr& chain) {
+        if (!chain)
+          return;
+        auto reading = compute_basis_reading(*chain, deps.thresholds, deps.min_dte_days);
+        if (!reading.apr_pct && deps.log)
+          deps.log->warn("basis [" + reading.currency + "]: no value: " + reading.reason);
+        if (deps.cache)
+          self->send(deps.cache, std::move(reading));
+      },
+    };
+  });
+}
+
+} // namespace derivcache::actors

@@ -1,0 +1,28 @@
+// The basis calculator: a fetched chain -> an annualized-basis reading for the cache.
+#pragma once
+
+#include "actors/log.hpp"
+#include "messages/interfaces.hpp"
+#include "quant/states.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <memory>
+
+namespace derivcache::actors {
+
+struct basis_calculator_deps {
+  messages::cache_holder_actor cache;    ///< receives every reading
+  quant::basis_thresholds thresholds;
+  double min_dte_days = 7;               ///< nearer quarterlies are skipped
+  std::shared_ptr<logger> log;           ///< may be null
+};
+
+/// Spawns the basis calculator. A chain without a value still yields a reading (apr_pct none, `reason` set).
+messages::calculator_actor make_basis_calculator(caf::actor_system& sys, basis_calculator_deps deps);
+
+/// The reading for one chain (exposed for tests and tools); `thresholds` classify the value.
+messages::basis_reading compute_basis_reading(const messages::currency_chain& chain,
+                                              const quant::basis_thresholds& thresholds, double min_dte_days);
+
+} // namespace derivcache::actors

@@ -1,0 +1,71 @@
+// The skew calculator actor.
+#include "actors/skew_calculator.hpp"
+
+#include "quant/skew.hpp"
+
+#include <caf/all.hpp>
+
+namespace derivcache::actors {
+
+namespace {
+
+caf::timestamp to_caf(quant::timestamp t) {
+  return caf::timestamp{std::chrono::duration_cast<caf::timestamp::duration>(t.time_since_epoch())};
+}
+
+template <class T>
+caf::optional<T> to_caf(const std::optional<T>& x) {
+  return x ? caf::optional<T>{*x} : caf::optional<T>{};
+}
+
+} // namespace
+
+messages::skew_reading compute_skew_reading(const messages::currency_chain& chain,
+                                            const quant::skew_thresholds& thresholds, double tenor_days) {
+  quant::skew_params params;
+  params.tenor_days = tenor_days;
+  params.expiries = chain.expiries.get();
+  auto r = quant::compute_skew(chain.options, params);
+  messages::skew_reading out;
+  out.currency = chain.currency.name;
+  out.tenor_days = tenor_days;
+  if (r.value) {
+    out.skew_pct = r.value->skew_pct;
+    out.put25_iv = r.value->put_iv;
+    out.call25_iv = r.value->call_iv;
+    out.atm_iv = r.value->atm_iv;
+    out.butterfly25 = r.value->butterfly;
+    out.tenor_days = r.value->tenor_days;
+    out.bracketed = r.value->bracketed;
+    out.expiries = r.value->expiries;
+    out.state = quant::classify(r.value->skew_pct, thresholds);
+  } else {
+    out.reason = quant::to_string(r.reason);
+    out.state = quant::skew_state::unknown;
+  }
+  for (const auto& p : r.smile)
+    out.smile.push_back({p.expiry, p.dte_days, p.forward, to_caf(p.put_iv), to_caf(p.call_iv), to_caf(p.atm_iv)});
+  out.as_of = to_caf(r.as_of);
+  out.received = chain.received;
+  out.skipped_rows = r.skipped_rows + chain.bad_rows;
+  return out;
+}
+
+messages::calculator_actor make_skew_calculator(caf::actor_system& sys, skew_calculator_deps deps) {
+  return sys.spawn([deps = std::move(deps)](messages::calculator_actor::pointer self)
+                     -> messages::calculator_actor::behavior_type {
+    return {
+      [self, deps](const messages::chain_ptr& chain) {
+        if (!chain)
+          return;
+        auto reading = compute_skew_reading(*chain, deps.thresholds, deps.tenor_days);
+        if (!reading.skew_pct && deps.log)
+          deps.log->warn("skew [" + reading.currency + "]: no value: " + reading.reason);
+        if (deps.cache)
+          self->send(deps.cache, std::move(reading));
+      },
+    };
+  });
+}
+
+} // namespace derivcache::actors
