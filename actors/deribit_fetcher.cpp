@@ -1,0 +1,415 @@
+// The Deribit fetcher actor.
+#include "actors/deribit_fetcher.hpp"
+
+#include "codec/deribit.hpp"
+#include "messages/errors.hpp"
+
+#include <caf/all.hpp>
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace derivcache::actors {
+
+std::string book_summary_target(const std::string& prefix, const quant::currency_spec& c, const std::string& kind) {
+  return prefix + "/public/get_book_summary_by_currency?currency=" + c.deribit_currency + "&kind=" + kind;
+}
+
+std::string instruments_target(const std::string& prefix, const quant::currency_spec& c) {
+  return prefix + "/public/get_instruments?currency=" + c.deribit_currency + "&expired=false";
+}
+
+namespace {
+
+using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;
+
+/// The public interface plus a private timer message for requests deferred by a token bucket.
+using fetcher_impl = messages::deribit_fetcher_actor::extend<caf::reacts_to<dispatch_atom>>;
+
+enum class request_kind : uint8_t { future, option, instruments };
+
+struct request {
+  uint64_t id = 0;
+  uint64_t cycle = 0;
+  std::size_t currency = 0;
+  request_kind kind = request_kind::future;
+  std::string target;
+  bool deferred = false;
+};
+
+struct currency_progress {
+  std::optional<std::vector<quant::future_summary>> futures;
+  std::optional<std::vector<quant::option_summary>> options;
+  bool instruments_pending = false;
+  bool failed = false;
+  bool sent = false;
+  uint64_t bad_rows = 0;
+};
+
+struct fetcher_state {
+  deribit_fetcher_deps deps;
+  uint64_t cycle = 0;
+  bool running = false;
+  uint64_t next_id = 1;
+  std::vector<currency_progress> progress;
+  std::map<uint64_t, request> in_flight;
+  std::deque<request> book_queue;
+  std::deque<request> instruments_queue;
+  bool dispatch_armed = false;
+};
+
+using self_ptr = fetcher_impl::stateful_pointer<fetcher_state>;
+
+enum class outcome : uint8_t { ok, rate_limited, network_failure, unavailable, request_error, bad_payload };
+
+struct classified {
+  outcome kind = outcome::ok;
+  std::string detail;
+};
+
+void log_at(self_ptr self, log_level level, const std::string& text) {
+  if (self->state.deps.log)
+    self->state.deps.log->log(level, text);
+}
+
+// Maps a non-2xx status and/or a JSON-RPC error body to an outcome.
+classified classify_error(uint16_t status, const std::optional<codec::rpc_error>& rpc, const std::string& target) {
+  std::string detail = "HTTP " + std::to_string(status);
+  if (rpc)
+    detail += " (JSON-RPC " + std::to_string(rpc->code) + " " + rpc->message +
+              (rpc->reason.empty() ? "" : ": " + rpc->reason) + ")";
+  detail += " on " + target;
+  static const std::set<int64_t> unavailable_codes{10040, 10041, 11051, 13028, 13503};
+  if (status == 429 || (rpc && (rpc->code == 10028 || rpc->code == 10066)))
+    return {outcome::rate_limited, detail};
+  if ((rpc && unavailable_codes.count(rpc->code) > 0) || status >= 500)
+    return {outcome::unavailable, detail};
+  return {outcome::request_error, detail};
+}
+
+const char* kind_name(request_kind k) {
+  switch (k) {
+    case request_kind::future: return "future";
+    case request_kind::option: return "option";
+    case request_kind::instruments: return "instruments";
+  }
+  return "?";
+}
+
+void pump(self_ptr self);
+void check_cycle_end(self_ptr self);
+
+void enqueue(self_ptr self, std::size_t currency, request_kind kind) {
+  auto& st = self->state;
+  const auto& spec = st.deps.currencies[currency];
+  request req;
+  req.id = st.next_id++;
+  req.cycle = st.cycle;
+  req.currency = currency;
+  req.kind = kind;
+  req.target = kind == request_kind::instruments
+                 ? instruments_target(st.deps.path_prefix, spec)
+                 : book_summary_target(st.deps.path_prefix, spec, kind_name(kind));
+  (kind == request_kind::instruments ? st.instruments_queue : st.book_queue).push_back(std::move(req));
+}
+
+void issue(self_ptr self, request req) {
+  auto& st = self->state;
+  ++st.deps.stats->requests;
+  auto target = req.target;
+  const auto id = req.id;
+  st.in_flight.emplace(id, std::move(req));
+  // Runs on the I/O thread: only builds a message; a fetcher that has exited is simply not found.
+  caf::weak_actor_ptr weak{self->ctrl()};
+  st.deps.http->get(std::move(target), [weak, id](net::http_result res) {
+    auto strong = weak.lock();
+    if (!strong)
+      return;
+    messages::http_reply reply;
+    reply.request_id = id;
+    reply.failure = static_cast<uint8_t>(res.error);
+    reply.failure_message = std::move(res.message);
+    reply.status = static_cast<uint16_t>(res.response.status);
+    reply.body = std::move(res.response.body);
+    if (res.response.retry_after)
+      reply.retry_after_seconds = static_cast<int64_t>(res.response.retry_after->count());
+    reply.latency = std::chrono::duration_cast<caf::timespan>(res.latency);
+    caf::anon_send(caf::actor_cast<messages::deribit_fetcher_actor>(strong), std::move(reply));
+  });
+}
+
+// Issues queued requests while the buckets have tokens; otherwise re-arms the dispatch timer.
+void drain(self_ptr self, std::deque<request>& queue, token_bucket& bucket) {
+  auto& st = self->state;
+  const auto now = self->clock().now();
+  while (!queue.empty()) {
+    if (!bucket.try_take(now)) {
+      if (!queue.front().deferred) {
+        for (auto& r : queue)
+          if (!r.deferred) {
+            r.deferred = true;
+            ++st.deps.stats->deferred;
+          }
+      }
+      if (!st.dispatch_armed) {
+        st.dispatch_armed = true;
+        self->delayed_send(self, bucket.wait_time(now), dispatch_atom::value);
+      }
+      return;
+    }
+    auto req = std::move(queue.front());
+    queue.pop_front();
+    issue(self, std::move(req));
+  }
+}
+
+void pump(self_ptr self) {
+  auto& st = self->state;
+  drain(self, st.instruments_queue, *st.deps.instruments_bucket);
+  drain(self, st.book_queue, *st.deps.book_bucket);
+}
+
+void start_cycle(self_ptr self) {
+  auto& st = self->state;
+  if (st.running)
+    log_at(self, log_level::warn,
+           "fetch cycle " + std::to_string(st.cycle) + " did not complete before the next one; abandoning it");
+  ++st.cycle;
+  st.running = true;
+  st.progress.assign(st.deps.currencies.size(), currency_progress{});
+  st.in_flight.clear();
+  st.book_queue.clear();
+  st.instruments_queue.clear();
+  const auto now = self->clock().now();
+  for (std::size_t i = 0; i < st.deps.currencies.size(); ++i) {
+    if (st.deps.instruments->due(st.deps.currencies[i].name, now)) {
+      st.progress[i].instruments_pending = true;
+      enqueue(self, i, request_kind::instruments);
+    }
+    enqueue(self, i, request_kind::future);
+    enqueue(self, i, request_kind::option);
+  }
+  log_at(self, log_level::debug, "fetch cycle " + std::to_string(st.cycle) + " started");
+  pump(self);
+  check_cycle_end(self);
+}
+
+void check_cycle_end(self_ptr self) {
+  auto& st = self->state;
+  if (!st.running)
+    return;
+  std::size_t sent = 0;
+  for (const auto& p : st.progress) {
+    if (!p.sent && !p.failed)
+      return;
+    sent += p.sent ? 1 : 0;
+  }
+  st.running = false;
+  if (sent == st.progress.size()) {
+    ++st.deps.stats->cycles_complete;
+    log_at(self, log_level::debug, "fetch cycle " + std::to_string(st.cycle) + " complete");
+    if (st.deps.supervisor)
+      self->send(st.deps.supervisor, messages::cycle_done_atom::value);
+  } else {
+    log_at(self, log_level::warn,
+           "fetch cycle " + std::to_string(st.cycle) + " incomplete: " + std::to_string(sent) + " of " +
+             std::to_string(st.progress.size()) + " currencies fetched");
+  }
+}
+
+void maybe_send_chain(self_ptr self, std::size_t i) {
+  auto& st = self->state;
+  auto& p = st.progress[i];
+  if (p.sent || p.failed || !p.futures || !p.options || p.instruments_pending)
+    return;
+  const auto& spec = st.deps.currencies[i];
+  auto chain = std::make_shared<messages::currency_chain>();
+  chain->currency = spec;
+  chain->futures = std::move(*p.futures);
+  chain->options = std::move(*p.options);
+  chain->expiries = st.deps.instruments->table(spec.name);
+  chain->received = caf::make_timestamp();
+  chain->bad_rows = p.bad_rows;
+  p.sent = true;
+  ++st.deps.stats->chains_sent;
+  messages::chain_ptr ptr = std::move(chain);
+  for (const auto& calc : st.deps.calculators)
+    if (calc)
+      self->send(calc, ptr);
+}
+
+// This currency gets nothing this cycle (or, for instruments, falls back to names).
+void give_up_request(self_ptr self, const request& req) {
+  auto& st = self->state;
+  auto& p = st.progress[req.currency];
+  if (req.kind == request_kind::instruments) {
+    st.deps.instruments->postpone(st.deps.currencies[req.currency].name, self->clock().now() + st.deps.interval);
+    p.instruments_pending = false;
+    log_at(self, log_level::warn,
+           "instruments for " + st.deps.currencies[req.currency].name + " unavailable; expiries from names");
+    maybe_send_chain(self, req.currency);
+  } else {
+    p.failed = true;
+  }
+  check_cycle_end(self);
+}
+
+void fail(self_ptr self, messages::errc code, caf::error err, const std::string& detail) {
+  auto& stats = *self->state.deps.stats;
+  switch (code) {
+    case messages::errc::rate_limited: ++stats.rate_limited; break;
+    case messages::errc::network_failure: ++stats.network_failure; break;
+    default: ++stats.unavailable; break;
+  }
+  log_at(self, log_level::warn, "fetcher stopping: " + messages::to_string(code) + ": " + detail);
+  self->quit(std::move(err));
+}
+
+void on_reply(self_ptr self, messages::http_reply& reply) {
+  auto& st = self->state;
+  auto it = st.in_flight.find(reply.request_id);
+  if (it == st.in_flight.end() || it->second.cycle != st.cycle) {
+    ++st.deps.stats->stale_replies;
+    return;
+  }
+  const request req = std::move(it->second);
+  st.in_flight.erase(it);
+  const auto failure = static_cast<net::failure>(reply.failure);
+  if (failure == net::failure::cancelled) {
+    log_at(self, log_level::debug, "request cancelled: " + req.target);
+    give_up_request(self, req);
+    return;
+  }
+  if (failure != net::failure::none) {
+    auto detail = net::to_string(failure) + (reply.failure_message.empty() ? "" : ": " + reply.failure_message) +
+                  " on " + req.target;
+    fail(self, messages::errc::network_failure, caf::make_error(messages::errc::network_failure, detail), detail);
+    return;
+  }
+  std::optional<codec::rpc_error> rpc;
+  std::string fatal;
+  const bool success = reply.status >= 200 && reply.status < 300;
+  std::size_t currency = req.currency;
+  auto& p = st.progress[currency];
+  const auto& spec = st.deps.currencies[currency];
+  uint64_t row_errors = 0;
+  if (success) {
+    switch (req.kind) {
+      case request_kind::future: {
+        auto d = codec::decode_future_summaries(reply.body);
+        if (d.ok()) {
+          p.futures = quant::rows_for(d.rows, spec);
+          row_errors = d.row_errors.size();
+        }
+        rpc = d.error_reply;
+        fatal = d.fatal;
+        break;
+      }
+      case request_kind::option: {
+        auto d = codec::decode_option_summaries(reply.body);
+        if (d.ok()) {
+          p.options = quant::rows_for(d.rows, spec);
+          row_errors = d.row_errors.size();
+        }
+        rpc = d.error_reply;
+        fatal = d.fatal;
+        break;
+      }
+      case request_kind::instruments: {
+        auto d = codec::decode_instruments(reply.body);
+        if (d.ok()) {
+          auto table = std::make_shared<const quant::expiry_table>(quant::rows_for(d.rows, spec));
+          st.deps.instruments->store(spec.name, std::move(table), self->clock().now() + st.deps.instruments_interval);
+          p.instruments_pending = false;
+        }
+        rpc = d.error_reply;
+        fatal = d.fatal;
+        break;
+      }
+    }
+    if (!rpc && fatal.empty()) {
+      ++st.deps.stats->ok;
+      if (req.kind != request_kind::instruments)
+        p.bad_rows += row_errors;
+      if (row_errors > 0)
+        log_at(self, log_level::debug, std::to_string(row_errors) + " rows skipped in " + req.target);
+      maybe_send_chain(self, currency);
+      check_cycle_end(self);
+      return;
+    }
+  } else {
+    rpc = codec::decode_rpc_error(reply.body);
+  }
+  if (!success || rpc) {
+    auto c = classify_error(reply.status, rpc, req.target);
+    switch (c.kind) {
+      case outcome::rate_limited: {
+        const int64_t retry_after = reply.retry_after_seconds ? *reply.retry_after_seconds : int64_t{-1};
+        fail(self, messages::errc::rate_limited, caf::make_error(messages::errc::rate_limited, retry_after, c.detail),
+             c.detail);
+        return;
+      }
+      case outcome::unavailable:
+        fail(self, messages::errc::unavailable, caf::make_error(messages::errc::unavailable, c.detail), c.detail);
+        return;
+      default:
+        ++st.deps.stats->request_error;
+        log_at(self, log_level::error, "request error: " + c.detail);
+        give_up_request(self, req);
+        return;
+    }
+  }
+  ++st.deps.stats->bad_payload;
+  log_at(self, log_level::error, "bad payload on " + req.target + ": " + fatal);
+  give_up_request(self, req);
+}
+
+fetcher_impl::behavior_type fetcher(self_ptr self, deribit_fetcher_deps deps) {
+  auto& st = self->state;
+  st.deps = std::move(deps);
+  const auto starts = st.deps.stats->starts++;
+  if (starts == 0)
+    log_at(self, log_level::info,
+           "📡 Derivatives Cache Monitor started (interval: " +
+             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(st.deps.interval).count()) + "s)");
+  else
+    log_at(self, log_level::info, "fetcher restarted (start " + std::to_string(starts + 1) + ")");
+  self->send(self, caf::tick_atom::value);
+  return {
+    [self](caf::tick_atom) {
+      start_cycle(self);
+      self->delayed_send(self, self->state.deps.interval, caf::tick_atom::value);
+    },
+    [self](messages::refresh_atom) {
+      if (self->state.running) {
+        log_at(self, log_level::debug, "refresh ignored: a fetch cycle is running");
+        return;
+      }
+      start_cycle(self);
+    },
+    [self](messages::http_reply& reply) { on_reply(self, reply); },
+    [self](dispatch_atom) {
+      self->state.dispatch_armed = false;
+      pump(self);
+    },
+  };
+}
+
+} // namespace
+
+messages::deribit_fetcher_actor make_deribit_fetcher(caf::actor_system& sys, deribit_fetcher_deps deps) {
+  if (!deps.book_bucket)
+    deps.book_bucket = std::make_shared<token_bucket>(5.0, 5.0);
+  if (!deps.instruments_bucket)
+    deps.instruments_bucket = std::make_shared<token_bucket>(0.1, 5.0);
+  if (!deps.instruments)
+    deps.instruments = std::make_shared<instrument_cache>();
+  if (!deps.stats)
+    deps.stats = std::make_shared<fetch_stats>();
+  fetcher_impl impl = sys.spawn(fetcher, std::move(deps));
+  return impl;
+}
+
+} // namespace derivcache::actors

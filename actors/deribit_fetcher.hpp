@@ -1,0 +1,51 @@
+// The Deribit fetcher: one actor for all currencies; polls book summaries (and hourly instruments),
+// sends each currency's chain to the calculators, and exits with a derivcache::errc on upstream trouble.
+#pragma once
+
+#include "actors/fetch_shared.hpp"
+#include "actors/log.hpp"
+#include "messages/interfaces.hpp"
+#include "net/https_client.hpp"
+#include "quant/currency.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/timespan.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace derivcache::actors {
+
+struct deribit_fetcher_deps {
+  std::shared_ptr<net::http_client> http;              ///< shared, survives restarts; never shut down here
+  std::vector<quant::currency_spec> currencies;
+  std::vector<messages::calculator_actor> calculators; ///< every chain goes to each (basis and skew)
+  messages::fetch_supervisor_actor supervisor;         ///< receives cycle_done_atom; may be null
+  caf::timespan interval = std::chrono::seconds{300};
+  caf::timespan instruments_interval = std::chrono::hours{1};
+  std::string path_prefix = "/api/v2";
+  std::shared_ptr<token_bucket> book_bucket;           ///< get_book_summary_by_currency (default 5/s, burst 5)
+  std::shared_ptr<token_bucket> instruments_bucket;    ///< get_instruments (default 1 per 10 s, burst 5)
+  std::shared_ptr<instrument_cache> instruments;       ///< expiry tables, kept across restarts
+  std::shared_ptr<fetch_stats> stats;
+  std::shared_ptr<logger> log;                         ///< may be null
+};
+
+/// Spawns a fetcher. It starts a cycle at once and every `interval`; `refresh_atom` starts one now
+/// unless one is running. Null shared objects in `deps` are replaced by fresh defaults.
+///
+/// Error mapping (the fetcher quits with the error, its supervisor restarts it):
+///  - HTTP 429, JSON-RPC 10028 / 10066 -> errc::rate_limited (context: retry_after seconds or -1, detail)
+///  - resolve, connect, TLS, timeout, reset, truncated, body too large, protocol -> errc::network_failure
+///  - HTTP 5xx, JSON-RPC 10040 / 10041 / 11051 / 13028 / 13503 -> errc::unavailable
+/// Other 4xx and -32602 are request errors and bodies that do not decode are bad payloads: both are
+/// logged and counted, and that currency is skipped for the cycle (no retry loop, no restart).
+messages::deribit_fetcher_actor make_deribit_fetcher(caf::actor_system& sys, deribit_fetcher_deps deps);
+
+/// The targets the fetcher requests, for tests and logs.
+std::string book_summary_target(const std::string& prefix, const quant::currency_spec& c, const std::string& kind);
+std::string instruments_target(const std::string& prefix, const quant::currency_spec& c);
+
+} // namespace derivcache::actors

@@ -1,0 +1,146 @@
+// The fetch supervisor actor.
+#include "actors/fetch_supervisor.hpp"
+
+#include "messages/errors.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace derivcache::actors {
+
+namespace {
+
+bool is_rate_limited(const caf::error& err) {
+  return err.category() == caf::atom("derivcache") &&
+         err.code() == static_cast<uint8_t>(messages::errc::rate_limited);
+}
+
+caf::optional<int64_t> retry_after_of(const caf::error& err) {
+  if (!is_rate_limited(err))
+    return caf::none;
+  const auto& ctx = err.context();
+  if (ctx.size() > 0 && ctx.match_element<int64_t>(0) && ctx.get_as<int64_t>(0) >= 0)
+    return ctx.get_as<int64_t>(0);
+  return caf::none;
+}
+
+std::string seconds_text(caf::timespan d) {
+  return std::to_string(std::chrono::duration<double>(d).count()) + "s";
+}
+
+struct supervisor_state {
+  fetch_supervisor_deps deps;
+  messages::deribit_fetcher_actor fetcher;
+  uint64_t generation = 0;        ///< of the pending restart timer
+  messages::fetcher_status status;
+  bool started = false;
+};
+
+using self_ptr = messages::fetch_supervisor_actor::stateful_pointer<supervisor_state>;
+
+void log_at(self_ptr self, log_level level, const std::string& text) {
+  if (self->state.deps.log)
+    self->state.deps.log->log(level, text);
+}
+
+void on_fetcher_down(self_ptr self, const caf::error& reason);
+
+void spawn_fetcher(self_ptr self) {
+  auto& st = self->state;
+  st.fetcher = st.deps.spawn_fetcher(self->system(), caf::actor_cast<messages::fetch_supervisor_actor>(self));
+  if (!st.fetcher) {
+    on_fetcher_down(self, caf::make_error(messages::errc::unavailable, std::string{"could not spawn the fetcher"}));
+    return;
+  }
+  self->monitor(st.fetcher);
+  if (st.started)
+    ++st.status.restarts;
+  st.started = true;
+  st.status.alive = true;
+  st.status.next_attempt = caf::none;
+}
+
+void on_fetcher_down(self_ptr self, const caf::error& reason) {
+  auto& st = self->state;
+  st.fetcher = nullptr;
+  st.status.alive = false;
+  if (reason == caf::exit_reason::normal || reason == caf::exit_reason::user_shutdown) {
+    log_at(self, log_level::info, "fetcher stopped (" + messages::render(reason) + "); not restarting");
+    return;
+  }
+  auto& k = st.status.consecutive_failures;
+  ++k;
+  st.status.last_error = messages::render(reason);
+  caf::timespan delay;
+  if (k >= st.deps.max_failures) {
+    if (!st.status.degraded)
+      log_at(self, log_level::error,
+             "fetcher DEGRADED after " + std::to_string(k) + " consecutive failures (last: " + st.status.last_error +
+               "); retrying every " + seconds_text(st.deps.backoff.max_backoff));
+    st.status.degraded = true;
+    delay = st.deps.backoff.max_backoff;
+  } else {
+    delay = backoff_delay(st.deps.backoff, k, reason, st.deps.uniform01());
+  }
+  log_at(self, log_level::warn,
+         "fetcher failed (" + st.status.last_error + "), attempt " + std::to_string(k) + "; restarting in " +
+           seconds_text(delay));
+  st.status.next_attempt = caf::make_timestamp() + delay;
+  self->delayed_send(self, delay, messages::restart_atom::value, ++st.generation);
+}
+
+} // namespace
+
+caf::timespan backoff_delay(const backoff_params& params, uint32_t k, const caf::error& reason, double u01) {
+  const auto max = params.max_backoff;
+  if (auto retry_after = retry_after_of(reason))
+    return std::min<caf::timespan>(std::chrono::seconds{*retry_after}, max);
+  const auto min = is_rate_limited(reason) ? params.rate_limit_min_backoff : params.min_backoff;
+  const double exponent = static_cast<double>(std::max<uint32_t>(k, 1) - 1);
+  const double max_s = std::chrono::duration<double>(max).count();
+  const double base_s = std::min(max_s, std::chrono::duration<double>(min).count() * std::pow(2.0, exponent));
+  const double jitter = 0.8 + 0.4 * std::clamp(u01, 0.0, 1.0);
+  const double d_s = std::min(max_s, base_s * jitter);
+  return std::min<caf::timespan>(max, std::chrono::duration_cast<caf::timespan>(std::chrono::duration<double>(d_s)));
+}
+
+messages::fetch_supervisor_actor make_fetch_supervisor(caf::actor_system& sys, fetch_supervisor_deps deps) {
+  if (!deps.uniform01) {
+    auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
+    deps.uniform01 = [rng] { return std::uniform_real_distribution<double>{0.0, 1.0}(*rng); };
+  }
+  return sys.spawn([deps = std::move(deps)](self_ptr self) -> messages::fetch_supervisor_actor::behavior_type {
+    self->state.deps = deps;
+    self->set_down_handler([self](caf::down_msg& dm) {
+      if (self->state.fetcher && dm.source == self->state.fetcher.address())
+        on_fetcher_down(self, dm.reason);
+    });
+    self->set_exit_handler([self](caf::exit_msg& em) {
+      if (self->state.fetcher)
+        self->send_exit(self->state.fetcher, em.reason);
+      self->quit(em.reason);
+    });
+    spawn_fetcher(self);
+    return {
+      [self](messages::cycle_done_atom) {
+        auto& st = self->state.status;
+        st.last_success = caf::make_timestamp();
+        if (st.degraded)
+          log_at(self, log_level::info, "fetcher recovered: a complete cycle succeeded; DEGRADED cleared");
+        st.consecutive_failures = 0;
+        st.degraded = false;
+      },
+      [self](messages::restart_atom, uint64_t generation) {
+        if (generation != self->state.generation || self->state.fetcher)
+          return;
+        spawn_fetcher(self);
+      },
+      [self](caf::get_atom, messages::status_atom) -> messages::fetcher_status { return self->state.status; },
+    };
+  });
+}
+
+} // namespace derivcache::actors
