@@ -1,0 +1,174 @@
+// The engine: wiring and clean shutdown.
+#include "actors/engine.hpp"
+
+#include "actors/basis_calculator.hpp"
+#include "actors/deribit_fetcher.hpp"
+#include "actors/fetch_supervisor.hpp"
+#include "actors/skew_calculator.hpp"
+#include "quant/currency.hpp"
+
+#include <caf/all.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <optional>
+#include <thread>
+
+namespace derivcache::actors {
+
+struct engine::io_runner {
+  boost::asio::io_context ioc;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard;
+  std::thread thread;
+};
+
+engine::engine() = default;
+
+engine::~engine() { stop(); }
+
+void engine::stop() {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  // I/O first: cancelled requests complete on the I/O thread, and the thread must be gone before the actors.
+  if (http)
+    http->shutdown();
+  if (io) {
+    io->guard.reset();
+    io->ioc.stop();
+    if (io->thread.joinable())
+      io->thread.join();
+  }
+  for (const auto& hdl : {caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(basis_calculator),
+                          caf::actor_cast<caf::actor>(skew_calculator), caf::actor_cast<caf::actor>(cache)})
+    if (hdl)
+      caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
+  if (log)
+    log->info("derivcache engine stopped");
+}
+
+namespace {
+
+bool validate(const engine_config& cfg, std::vector<quant::currency_spec>& specs, std::string& error) {
+  if (cfg.currencies.empty()) {
+    error = "no currencies configured";
+    return false;
+  }
+  for (const auto& name : cfg.currencies) {
+    auto spec = quant::find_currency(name);
+    if (!spec) {
+      error = "unknown currency '" + name + "' (supported: " + quant::supported_currencies() + ")";
+      return false;
+    }
+    specs.push_back(*spec);
+  }
+  if (auto e = quant::validate(cfg.basis)) {
+    error = "basis thresholds: " + *e;
+    return false;
+  }
+  if (auto e = quant::validate(cfg.skew)) {
+    error = "skew thresholds: " + *e;
+    return false;
+  }
+  if (cfg.interval <= caf::timespan{0}) {
+    error = "interval must be positive";
+    return false;
+  }
+  if (!(cfg.max_requests_per_second > 0) || !(cfg.instruments_requests_per_second > 0)) {
+    error = "request rates must be positive";
+    return false;
+  }
+  if (cfg.min_backoff <= caf::timespan{0} || cfg.rate_limit_min_backoff <= caf::timespan{0} ||
+      cfg.max_backoff < cfg.min_backoff || cfg.max_backoff < cfg.rate_limit_min_backoff) {
+    error = "backoff: need 0 < min-backoff, rate-limit-min-backoff <= max-backoff";
+    return false;
+  }
+  if (cfg.max_failures == 0) {
+    error = "max-failures must be at least 1";
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config& cfg,
+                                     std::shared_ptr<net::http_client> http, std::string& error) {
+  std::vector<quant::currency_spec> specs;
+  if (!validate(cfg, specs, error))
+    return nullptr;
+  if (!http) {
+    error = "no HTTP client";
+    return nullptr;
+  }
+  auto e = std::make_unique<engine>();
+  e->http = std::move(http);
+  e->log = std::make_shared<logger>(cfg.level, cfg.log_tag, cfg.log_sink);
+  e->fetch_counters = std::make_shared<fetch_stats>();
+  e->cache_counters = std::make_shared<cache_stats>();
+
+  cache_holder_deps cache_deps;
+  cache_deps.max_age = cfg.cache_max_age > caf::timespan{0} ? cfg.cache_max_age : 3 * cfg.interval;
+  cache_deps.log = e->log;
+  cache_deps.stats = e->cache_counters;
+  e->cache = make_cache_holder(sys, cache_deps);
+  e->basis_calculator = make_basis_calculator(sys, {e->cache, cfg.basis, cfg.min_dte_days, e->log});
+  e->skew_calculator = make_skew_calculator(sys, {e->cache, cfg.skew, cfg.skew_tenor_days, e->log});
+
+  deribit_fetcher_deps fetch;
+  fetch.http = e->http;
+  fetch.currencies = specs;
+  fetch.calculators = {e->basis_calculator, e->skew_calculator};
+  fetch.interval = cfg.interval;
+  fetch.instruments_interval = cfg.instruments_interval;
+  fetch.path_prefix = cfg.path_prefix;
+  fetch.book_bucket = std::make_shared<token_bucket>(cfg.max_requests_per_second, cfg.max_requests_per_second);
+  fetch.instruments_bucket = std::make_shared<token_bucket>(cfg.instruments_requests_per_second, cfg.instruments_burst);
+  fetch.instruments = std::make_shared<instrument_cache>();
+  fetch.stats = e->fetch_counters;
+  fetch.log = e->log;
+
+  fetch_supervisor_deps sup;
+  sup.spawn_fetcher = [fetch](caf::actor_system& s, messages::fetch_supervisor_actor supervisor) {
+    auto deps = fetch;
+    deps.supervisor = std::move(supervisor);
+    return make_deribit_fetcher(s, std::move(deps));
+  };
+  sup.backoff = {cfg.min_backoff, cfg.rate_limit_min_backoff, cfg.max_backoff};
+  sup.max_failures = cfg.max_failures;
+  sup.uniform01 = cfg.uniform01;
+  sup.log = e->log;
+  e->supervisor = make_fetch_supervisor(sys, std::move(sup));
+  return e;
+}
+
+std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config& cfg, std::string& error) {
+  std::vector<quant::currency_spec> specs;
+  if (!validate(cfg, specs, error))
+    return nullptr;
+  auto io = std::make_unique<engine::io_runner>();
+  net::https_options options;
+  options.host = cfg.host;
+  options.port = cfg.port;
+  options.ca_file = cfg.ca_file;
+  options.timeout = cfg.timeout;
+  options.max_body = cfg.max_body;
+  auto http = net::make_https_client(io->ioc, options, error);
+  if (!http)
+    return nullptr;
+  io->guard.emplace(io->ioc.get_executor());
+  io->thread = std::thread{[ctx = &io->ioc] { ctx->run(); }};
+  auto e = start_engine(sys, cfg, http, error);
+  if (!e) {
+    http->shutdown();
+    io->guard.reset();
+    io->ioc.stop();
+    io->thread.join();
+    return nullptr;
+  }
+  e->io = std::move(io);
+  return e;
+}
+
+} // namespace derivcache::actors

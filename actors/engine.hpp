@@ -1,0 +1,92 @@
+// The engine: spawns and wires the actors (cache, calculators, supervised fetcher) and runs the HTTPS client.
+#pragma once
+
+#include "actors/cache_holder.hpp"
+#include "actors/fetch_shared.hpp"
+#include "actors/log.hpp"
+#include "messages/interfaces.hpp"
+#include "net/https_client.hpp"
+#include "quant/states.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/timespan.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace derivcache::actors {
+
+/// Everything the engine needs; defaults match config/live.ini.
+struct engine_config {
+  std::vector<std::string> currencies{"BTC", "ETH", "SOL"};
+  caf::timespan interval = std::chrono::seconds{300};              ///< fetch cycle period
+  caf::timespan instruments_interval = std::chrono::hours{1};      ///< get_instruments refresh
+  std::string host = "www.deribit.com";
+  std::string port = "443";
+  std::string path_prefix = "/api/v2";
+  std::string ca_file;                                             ///< extra trust anchors; system store always used
+  std::chrono::milliseconds timeout{std::chrono::seconds{10}};     ///< per request
+  std::size_t max_body = 16u << 20;
+  double max_requests_per_second = 5;                              ///< book summaries (burst = this)
+  double instruments_requests_per_second = 0.1;                    ///< get_instruments: 1 per 10 s ...
+  double instruments_burst = 5;                                    ///< ... burst 5
+  caf::timespan min_backoff = std::chrono::seconds{1};
+  caf::timespan rate_limit_min_backoff = std::chrono::seconds{5};
+  caf::timespan max_backoff = std::chrono::seconds{300};
+  uint32_t max_failures = 5;
+  caf::timespan cache_max_age{0};                                  ///< 0: 3 x interval
+  quant::basis_thresholds basis;
+  quant::skew_thresholds skew;
+  double min_dte_days = 7;
+  double skew_tenor_days = 30;
+  log_level level = log_level::info;
+  std::string log_tag;                                             ///< e.g. "SIMULATED"
+  std::function<void(const std::string&)> log_sink;                ///< default: stderr
+  std::function<double()> uniform01;                               ///< backoff jitter; default: seeded mt19937_64
+};
+
+/// The running engine: typed handles of its actors and the I/O thread of the HTTP client.
+/// Call stop() (or destroy it) before the actor system goes away.
+class engine {
+public:
+  engine();
+  ~engine();
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  messages::cache_holder_actor cache;
+  messages::fetch_supervisor_actor supervisor;
+  messages::calculator_actor basis_calculator;
+  messages::calculator_actor skew_calculator;
+  std::shared_ptr<logger> log;
+  std::shared_ptr<fetch_stats> fetch_counters;
+  std::shared_ptr<cache_stats> cache_counters;
+  std::shared_ptr<net::http_client> http;
+
+  /// Stops the HTTP client (pending requests are cancelled), joins the I/O thread, then sends
+  /// user_shutdown to the supervisor (which forwards it to the fetcher), the calculators and the cache.
+  /// Idempotent.
+  void stop();
+
+  struct io_runner;                      ///< the io_context and its thread (none when a client was injected)
+  std::unique_ptr<io_runner> io;
+
+private:
+  bool stopped_ = false;
+};
+
+/// Validates `cfg`, makes the HTTPS client on a private io_context thread and starts the actors.
+/// Returns null with `error` set when the configuration is unusable (unknown currency, bad thresholds,
+/// unreadable CA file).
+std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config& cfg, std::string& error);
+
+/// As above with an already made client (tests inject a fake); no I/O thread is started.
+std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config& cfg,
+                                     std::shared_ptr<net::http_client> http, std::string& error);
+
+} // namespace derivcache::actors

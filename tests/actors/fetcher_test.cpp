@@ -1,0 +1,256 @@
+// The fetcher end to end against a fake HTTP client: chains -> calculators -> cache, bad payloads,
+// request errors, token buckets; and the engine's start/stop.
+#include "actor_fixture.hpp"
+
+#include "actors/basis_calculator.hpp"
+#include "actors/cache_holder.hpp"
+#include "actors/deribit_fetcher.hpp"
+#include "actors/engine.hpp"
+#include "actors/fetch_supervisor.hpp"
+#include "actors/skew_calculator.hpp"
+#include "quant/basis.hpp"
+#include "quant/skew.hpp"
+
+using namespace std::chrono_literals;
+using namespace derivcache;
+using namespace derivcache::test;
+
+namespace {
+
+struct Pipeline : DeterministicCaf {
+  captured_log logs;
+  std::shared_ptr<fake_http_client> http = std::make_shared<fake_http_client>();
+  std::shared_ptr<actors::fetch_stats> stats = std::make_shared<actors::fetch_stats>();
+  std::shared_ptr<actors::cache_stats> cstats = std::make_shared<actors::cache_stats>();
+  messages::cache_holder_actor cache = track(actors::make_cache_holder(sys, {900s, logs.log, cstats}));
+  messages::calculator_actor basis_calc = track(actors::make_basis_calculator(sys, {cache, {}, 7, logs.log}));
+  messages::calculator_actor skew_calc = track(actors::make_skew_calculator(sys, {cache, {}, 30, logs.log}));
+  messages::deribit_fetcher_actor fetcher;   // the latest one spawned
+
+  actors::deribit_fetcher_deps deps(std::vector<std::string> currencies) {
+    actors::deribit_fetcher_deps d;
+    d.http = http;
+    for (const auto& c : currencies)
+      d.currencies.push_back(*quant::find_currency(c));
+    d.calculators = {basis_calc, skew_calc};
+    d.stats = stats;
+    d.log = logs.log;
+    return d;
+  }
+
+  void good_cycle() {
+    if (http->count("get_instruments") > 0)
+      http->complete("get_instruments", reply_file(instruments_file));
+    http->complete("kind=future", reply_file(futures_file));
+    http->complete("kind=option", reply_file(options_file));
+    sched.run();
+  }
+};
+
+} // namespace
+
+TEST_F(Pipeline, CycleFeedsCalculatorsAndCacheWithTheQuantValues) {
+  self->send(cache, messages::subscribe_atom::value, caf::actor_cast<messages::cache_subscriber_actor>(self));
+  fetcher = track(actors::make_deribit_fetcher(sys, deps({"BTC"})));
+  sched.run();
+  ASSERT_EQ(http->calls.size(), 3u);
+  EXPECT_EQ(http->calls[0].target, "/api/v2/public/get_instruments?currency=BTC&expired=false");
+  EXPECT_EQ(http->calls[1].target, "/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=future");
+  EXPECT_EQ(http->calls[2].target, "/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=option");
+  EXPECT_EQ(logs.count("INFO [TEST] 📡 Derivatives Cache Monitor started (interval: 300s)"), 1u);
+
+  // Book summaries first: the chain waits for the instruments of its cycle.
+  http->complete("kind=future", reply_file(futures_file));
+  http->complete("kind=option", reply_file(options_file));
+  sched.run();
+  EXPECT_EQ(stats->chains_sent.load(), 0u);
+  http->complete("get_instruments", reply_file(instruments_file));
+  sched.run();
+  EXPECT_EQ(stats->chains_sent.load(), 1u);
+  EXPECT_EQ(stats->cycles_complete.load(), 1u);
+
+  // The same computation straight on the files.
+  auto futures = btc_futures_2025();
+  auto options = btc_chain_2026();
+  auto instruments = load_rows(instruments_file, codec::decode_instruments);
+  quant::expiry_table table{instruments};
+  quant::basis_params bp;
+  bp.expiries = &table;
+  auto want_basis = quant::compute_basis(futures, options, bp);
+  quant::skew_params sp;
+  sp.expiries = &table;
+  auto want_skew = quant::compute_skew(options, sp);
+  ASSERT_TRUE(want_basis.nearest && want_skew.value);
+
+  auto v = view_of(cache, "BTC");
+  ASSERT_TRUE(v.basis && v.basis->apr_pct);
+  ASSERT_TRUE(v.skew && v.skew->skew_pct);
+  EXPECT_NEAR(*v.skew->skew_pct, 6.3218, 5e-4);
+  EXPECT_DOUBLE_EQ(*v.skew->skew_pct, want_skew.value->skew_pct);
+  EXPECT_EQ(v.skew_state, quant::skew_state::fear);
+  EXPECT_NEAR(*v.basis->apr_pct, 12.527, 1e-3);
+  EXPECT_DOUBLE_EQ(*v.basis->apr_pct, want_basis.nearest->apr_pct);
+  EXPECT_EQ(v.basis_state, quant::basis_state::contango);
+  EXPECT_EQ(v.basis->instrument, "BTC-28MAR25");
+  EXPECT_EQ(v.basis->source, "future");
+  EXPECT_EQ(v.basis->term_structure.size(), want_basis.term_structure.size());
+  EXPECT_TRUE(v.basis->perpetual_premium_pct);
+  EXPECT_TRUE(v.basis->funding_8h);
+  EXPECT_EQ(v.skew->expiries, (std::vector<std::string>{"BTC-3APR26", "BTC-24APR26"}));
+  EXPECT_EQ(v.skew->smile.size(), want_skew.smile.size());
+  EXPECT_EQ(v.basis->received, v.skew->received);
+  EXPECT_EQ(v.skew->as_of, caf::timestamp{std::chrono::milliseconds{1773428415542}});
+  EXPECT_EQ(logs.count("📡 Derivatives Cache [BTC]: Basis=12.53% (CONTANGO) | Skew=6.32% (FEAR)"), 1u);
+
+  auto updates = drain_updates();
+  ASSERT_EQ(updates.size(), 2u);   // one per reading
+  EXPECT_EQ(updates.back().view.currency, "BTC");
+  EXPECT_TRUE(updates.back().view.basis && updates.back().view.skew);
+
+  // The next cycle starts after the interval; the instrument table is still fresh (hourly).
+  sched.advance_time(300s);
+  sched.run();
+  EXPECT_EQ(http->count("get_instruments"), 1u);
+  EXPECT_EQ(http->count("kind=future"), 2u);
+}
+
+TEST_F(Pipeline, BadPayloadAndRequestErrorKeepTheLastGoodReadingWithoutARestart) {
+  actors::fetch_supervisor_deps sd;
+  int spawned = 0;
+  sd.spawn_fetcher = [&](caf::actor_system& s, messages::fetch_supervisor_actor sup) {
+    auto d = deps({"BTC"});
+    d.supervisor = std::move(sup);
+    ++spawned;
+    fetcher = track(actors::make_deribit_fetcher(s, std::move(d)));
+    return fetcher;
+  };
+  sd.uniform01 = [] { return 0.5; };
+  sd.log = logs.log;
+  auto sup = track(actors::make_fetch_supervisor(sys, std::move(sd)));
+  sched.run();
+  good_cycle();
+  const double good = *view_of(cache, "BTC").basis->apr_pct;
+
+  // A body that is not JSON: counted and logged, the currency is skipped this cycle.
+  self->send(fetcher, messages::refresh_atom::value);
+  sched.run();
+  http->complete("kind=future", reply(200, "{\"jsonrpc\":\"2.0\",\"result\":[{\"instrument_name\""));
+  http->complete("kind=option", reply_file(options_file));
+  sched.run();
+  EXPECT_EQ(stats->bad_payload.load(), 1u);
+  EXPECT_EQ(stats->chains_sent.load(), 1u);
+  EXPECT_EQ(logs.count("ERROR [TEST] bad payload on /api/v2/public/get_book_summary_by_currency?currency=BTC&kind=future"),
+            1u);
+
+  // JSON-RPC -32602 (our request was wrong): an ERROR line with the target, no retry loop, no restart.
+  self->send(fetcher, messages::refresh_atom::value);
+  sched.run();
+  sched.advance_time(1s);   // six book requests so far: the sixth waited for a token
+  sched.run();
+  http->complete("kind=option", reply(400, R"({"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":{"reason":"must be one of the values","param":"kind"}}})"));
+  http->complete("kind=future", reply_file(futures_file));
+  sched.run();
+  EXPECT_EQ(stats->request_error.load(), 1u);
+  EXPECT_EQ(logs.count("ERROR [TEST] request error: HTTP 400 (JSON-RPC -32602 Invalid params: must be one of the "
+                       "values) on /api/v2/public/get_book_summary_by_currency?currency=BTC&kind=option"),
+            1u);
+  EXPECT_EQ(stats->chains_sent.load(), 1u);
+  EXPECT_EQ(http->count("kind=option"), 3u);   // not retried
+
+  auto st = status_of(sup);
+  EXPECT_TRUE(st.alive);
+  EXPECT_EQ(st.restarts, 0u);
+  EXPECT_EQ(spawned, 1);
+  auto v = view_of(cache, "BTC");
+  ASSERT_TRUE(v.basis && v.basis->apr_pct);
+  EXPECT_DOUBLE_EQ(*v.basis->apr_pct, good);
+  EXPECT_EQ(v.basis_state, quant::basis_state::contango);
+  EXPECT_EQ(stats->cycles_complete.load(), 1u);
+}
+
+TEST_F(Pipeline, TokenBucketDefersRequestsBeyondMaxRps) {
+  auto d = deps({"BTC", "ETH", "SOL"});
+  d.book_bucket = std::make_shared<actors::token_bucket>(5.0, 5.0);
+  fetcher = track(actors::make_deribit_fetcher(sys, std::move(d)));
+  sched.run();
+  EXPECT_EQ(http->count("get_instruments"), 3u);   // separate bucket (burst 5)
+  EXPECT_EQ(http->count("get_book_summary_by_currency"), 5u);
+  EXPECT_EQ(stats->deferred.load(), 1u);
+  EXPECT_EQ(http->count("currency=USDC&kind=option"), 0u);   // SOL's options wait for a token
+  sched.advance_time(199ms);
+  sched.run();
+  EXPECT_EQ(http->count("get_book_summary_by_currency"), 5u);
+  sched.advance_time(2ms);
+  sched.run();
+  EXPECT_EQ(http->count("get_book_summary_by_currency"), 6u);
+  EXPECT_EQ(http->count("/api/v2/public/get_book_summary_by_currency?currency=USDC&kind=option"), 1u);
+  EXPECT_EQ(http->count("/api/v2/public/get_instruments?currency=USDC&expired=false"), 1u);
+}
+
+TEST_F(Pipeline, StaleRepliesAndRefreshDuringACycleAreIgnored) {
+  fetcher = track(actors::make_deribit_fetcher(sys, deps({"BTC"})));
+  sched.run();
+  self->send(fetcher, messages::refresh_atom::value);   // a cycle is running: ignored
+  sched.run();
+  EXPECT_EQ(http->count("kind=future"), 1u);
+  sched.advance_time(300s);   // the next tick abandons the unfinished cycle
+  sched.run();
+  EXPECT_EQ(http->count("kind=future"), 2u);
+  // a reply for the abandoned cycle (the oldest request) is ignored
+  auto& old = http->calls[1];
+  ASSERT_NE(old.target.find("kind=future"), std::string::npos);
+  old.done = true;
+  old.h(reply_file(futures_file));
+  sched.run();
+  EXPECT_EQ(stats->stale_replies.load(), 1u);
+  good_cycle();
+  EXPECT_EQ(stats->cycles_complete.load(), 1u);
+}
+
+TEST(TokenBucket, RefillsAtTheConfiguredRate) {
+  actors::token_bucket b{5.0, 5.0};
+  caf::actor_clock::time_point t{};
+  for (int i = 0; i < 5; ++i)
+    EXPECT_TRUE(b.try_take(t));
+  EXPECT_FALSE(b.try_take(t));
+  EXPECT_GT(b.wait_time(t), caf::timespan{199ms});
+  EXPECT_LE(b.wait_time(t), caf::timespan{201ms});
+  EXPECT_TRUE(b.try_take(t + 200ms));
+  EXPECT_FALSE(b.try_take(t + 200ms));
+  EXPECT_TRUE(b.try_take(t + 10s));   // refill caps at burst
+  for (int i = 0; i < 4; ++i)
+    EXPECT_TRUE(b.try_take(t + 10s));
+  EXPECT_FALSE(b.try_take(t + 10s));
+}
+
+TEST_F(Pipeline, EngineStartsWiredAndStopsCleanly) {
+  actors::engine_config ecfg;
+  ecfg.log_sink = [l = logs.lines](const std::string& line) { l->push_back(line); };
+  ecfg.uniform01 = [] { return 0.5; };
+  std::string error;
+  ecfg.currencies = {"BTC", "DOGE"};
+  EXPECT_FALSE(actors::start_engine(sys, ecfg, http, error));
+  EXPECT_NE(error.find("DOGE"), std::string::npos) << error;
+
+  ecfg.currencies = {"BTC"};
+  ecfg.path_prefix = "/sim/api/v2";
+  auto e = actors::start_engine(sys, ecfg, http, error);
+  ASSERT_TRUE(e) << error;
+  sched.run();
+  EXPECT_EQ(http->count("/sim/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=future"), 1u);
+  good_cycle();
+  auto v = view_of(e->cache, "BTC");
+  ASSERT_TRUE(v.skew && v.skew->skew_pct);
+  EXPECT_NEAR(*v.skew->skew_pct, 6.3218, 5e-4);
+  EXPECT_TRUE(status_of(e->supervisor).last_success);
+  EXPECT_EQ(e->fetch_counters->cycles_complete.load(), 1u);
+
+  e->stop();
+  EXPECT_EQ(http->shutdowns, 1);
+  sched.run();
+  sched.advance_time(600s);   // no restart, no new cycle after stop
+  sched.run();
+  EXPECT_EQ(http->count("kind=future"), 1u);
+  e->stop();   // idempotent
+  EXPECT_EQ(http->shutdowns, 1);
+}
