@@ -61,7 +61,8 @@ void add_options(caf::config_option_set& options) {
   for (const auto& spec : option_specs()) {
     std::string key = spec.key;
     auto dot = key.find('.');
-    caf::config_option_adder adder{options, key.substr(0, dot)};
+    const std::string category = key.substr(0, dot);   // the adder keeps a view of it
+    caf::config_option_adder adder{options, category};
     auto name_text = key.substr(dot + 1);   // config_option copies its names
     caf::string_view name{name_text};
     caf::string_view help{spec.help, std::strlen(spec.help)};

@@ -1,5 +1,6 @@
 // derivcache: the command-line entry point.
 #include "apps/analyze.hpp"
+#include "apps/run.hpp"
 
 #include <iostream>
 #include <string>
@@ -10,10 +11,12 @@ namespace {
 constexpr const char* usage = R"(derivcache - a live cache of crypto derivatives signals
 
 Usage:
+  derivcache run [--config-file=FILE] [--section.key=value ...]
   derivcache analyze --currency BTC [--futures FILE] [--options FILE] [--now MS] [--min-dte DAYS]
   derivcache --help | --version
 
 Commands:
+  run       keep basis and skew fresh from Deribit until SIGINT/SIGTERM (see docs/configuration.md)
   analyze   compute basis and 25-delta skew from recorded Deribit book summaries
 
 Run 'derivcache COMMAND --help' for a command's options.
@@ -33,6 +36,8 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   args.erase(args.begin());
+  if (command == "run")
+    return derivcache::apps::run_engine_command(args, std::cout, std::cerr);
   if (command == "analyze")
     return derivcache::apps::run_analyze(args, std::cout, std::cerr);
   std::cerr << "derivcache: unknown command '" << command << "' (try --help)\n";

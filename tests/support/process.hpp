@@ -80,3 +80,91 @@ inline process_result run_process(const std::vector<std::string>& argv,
 }
 
 } // namespace derivcache::test
+
+namespace derivcache::test {
+
+/// A running child process whose stderr is read line by line (for signal and log tests).
+class child_process {
+public:
+  explicit child_process(const std::vector<std::string>& argv) {
+    int err_pipe[2];
+    if (pipe(err_pipe) != 0)
+      throw std::runtime_error("pipe failed");
+    pid_ = fork();
+    if (pid_ < 0)
+      throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      dup2(err_pipe[1], STDERR_FILENO);
+      close(err_pipe[0]);
+      std::vector<char*> args;
+      for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    close(err_pipe[1]);
+    err_fd_ = err_pipe[0];
+  }
+  ~child_process() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (err_fd_ >= 0)
+      close(err_fd_);
+  }
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  /// Reads stderr until `needle` appears or the deadline passes; true when it appeared.
+  bool wait_for_stderr(const std::string& needle, std::chrono::milliseconds deadline) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (stderr_.find(needle) == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        return false;
+      pollfd fd{err_fd_, POLLIN, 0};
+      if (poll(&fd, 1, static_cast<int>(left.count())) <= 0)
+        continue;
+      char buf[4096];
+      auto n = read(err_fd_, buf, sizeof buf);
+      if (n <= 0)
+        return stderr_.find(needle) != std::string::npos;
+      stderr_.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  /// Sends `sig` and waits up to `deadline` for the exit; the exit code, or -1 when it did not exit in time.
+  int signal_and_wait(int sig, std::chrono::milliseconds deadline) {
+    kill(pid_, sig);
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < until) {
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      // Drain stderr while waiting so the child never blocks on a full pipe.
+      pollfd fd{err_fd_, POLLIN, 0};
+      if (poll(&fd, 1, 10) > 0) {
+        char buf[4096];
+        auto n = read(err_fd_, buf, sizeof buf);
+        if (n > 0)
+          stderr_.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+    return -1;
+  }
+
+  const std::string& stderr_text() const { return stderr_; }
+
+private:
+  pid_t pid_ = -1;
+  int err_fd_ = -1;
+  bool exited_ = false;
+  std::string stderr_;
+};
+
+} // namespace derivcache::test
