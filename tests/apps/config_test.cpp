@@ -1,5 +1,5 @@
 // The config-file check: what CAF would silently ignore, derivcache refuses with the key's name.
-#include "apps/config_schema.hpp"
+#include "actors/options.hpp"
 #include "support/read_file.hpp"
 
 #include <caf/actor_system_config.hpp>
@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 #include <sstream>
 
-using namespace derivcache::apps;
+using namespace derivcache::actors;
 
 namespace {
 

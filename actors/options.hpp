@@ -1,5 +1,8 @@
-// derivcache's configuration keys: one table drives the CLI options, the config-file check and the help.
+// derivcache's configuration keys: one table drives the CLI options, the config-file check, the help and
+// the engine configuration. A host application calls derivcache::add_options() from its actor_system_config.
 #pragma once
+
+#include "actors/engine.hpp"
 
 #include <caf/config_option_set.hpp>
 #include <caf/settings.hpp>
@@ -7,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace derivcache::apps {
+namespace derivcache::actors {
 
 enum class value_kind { string, duration, integer, number, boolean, string_list };
 
@@ -37,4 +40,18 @@ std::vector<std::string> check_config_file(const std::string& path);
 
 std::string to_string(value_kind kind);
 
-} // namespace derivcache::apps
+/// Builds the engine configuration from CAF's parsed settings (command line over file) and the config
+/// file as written (CAF drops INI values whose type differs from the declared one), checking every
+/// value; each problem names its key. Unset keys keep their defaults.
+engine_config make_engine_config(const caf::settings& content, const caf::settings& file,
+                                 std::vector<std::string>& problems);
+
+} // namespace derivcache::actors
+
+namespace derivcache {
+
+/// For host applications: call from your actor_system_config constructor (custom_options_ is protected
+/// in CAF 0.17), e.g. `derivcache::add_options(custom_options_);`.
+using actors::add_options;
+
+} // namespace derivcache
