@@ -2,6 +2,7 @@
 #pragma once
 
 #include "messages/chain.hpp"
+#include "messages/feed.hpp"
 #include "messages/readings.hpp"
 #include "messages/status.hpp"
 #include "messages/type_ids.hpp"
@@ -44,5 +45,28 @@ using fetch_supervisor_actor = caf::typed_actor<
   caf::reacts_to<cycle_done_atom>,                                 ///< from the fetcher: a complete good cycle
   caf::reacts_to<restart_atom, uint64_t>,                          ///< timer: respawn (generation-checked)
   caf::replies_to<caf::get_atom, status_atom>::with<fetcher_status>>;
+
+using capture_atom = caf::atom_constant<caf::atom("capture")>;
+using stall_atom = caf::atom_constant<caf::atom("stall")>;
+using rotate_atom = caf::atom_constant<caf::atom("rotate")>;
+
+/// Connects to the Binance combined stream, decodes frames and forwards them in batches to the
+/// collector; reconnects after a drop (jittered backoff), a stall, a serverShutdown and before 24 h.
+using binance_feed_actor = caf::typed_actor<
+  caf::reacts_to<ws_event>,                                        ///< from the I/O thread
+  caf::reacts_to<ws_frames>,                                       ///< from the I/O thread
+  caf::reacts_to<restart_atom, uint64_t>,                          ///< timer: connect (generation-checked)
+  caf::reacts_to<stall_atom, uint64_t>,                            ///< timer: data watchdog of a connection
+  caf::reacts_to<rotate_atom, uint64_t>,                           ///< timer: replace a connection before 24 h
+  caf::replies_to<caf::get_atom, status_atom>::with<feed_status>>;
+
+/// Per symbol spot features over rolling windows plus the latest derivatives readings of its currency;
+/// answers snapshots at once from local state. Also a cache subscriber.
+using feature_collector_actor = caf::typed_actor<
+  caf::reacts_to<spot_batch>,                                      ///< decoded frames from the feed
+  caf::reacts_to<derivatives_update>,                              ///< from the cache holder
+  caf::reacts_to<cache_contents>,                                  ///< initial cache contents
+  caf::reacts_to<caf::tick_atom>,                                  ///< timer: write periodic snapshots
+  caf::replies_to<capture_atom, std::string /*symbol*/>::with<feature_snapshot>>;
 
 } // namespace derivcache::messages

@@ -14,6 +14,15 @@ struct cache_contents;
 struct derivatives_update;
 struct fetcher_status;
 struct http_reply;
+struct spot_trade;
+struct spot_ticker;
+struct spot_batch;
+struct ws_event;
+struct ws_frames;
+struct feed_status;
+struct input_status;
+struct window_features;
+struct feature_snapshot;
 } // namespace derivcache::messages
 
 CAF_BEGIN_TYPE_ID_BLOCK(derivcache, caf::first_custom_type_id)
@@ -26,4 +35,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(derivcache, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::derivatives_update))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::fetcher_status))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::http_reply))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::spot_trade))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::spot_ticker))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::spot_batch))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::ws_event))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::ws_frames))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::feed_status))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::input_status))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::window_features))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::feature_snapshot))
 CAF_END_TYPE_ID_BLOCK(derivcache)

@@ -1,0 +1,232 @@
+// The feature collector actor.
+#include "actors/feature_collector.hpp"
+
+#include "actors/rolling_features.hpp"
+#include "messages/errors.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+namespace derivcache::actors {
+
+namespace {
+
+using clock_point = caf::actor_clock::time_point;
+using namespace std::chrono_literals;
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+
+struct symbol_entry {
+  std::string currency;
+  rolling_features features{300s};
+  caf::optional<messages::spot_trade> last_trade;   ///< the latest arrival
+  clock_point trade_arrived{};
+  std::optional<int64_t> max_trade_id;              ///< for dropping repeats after a handover
+  caf::optional<messages::spot_ticker> ticker;
+  clock_point ticker_arrived{};
+};
+
+struct derivatives_entry {
+  messages::derivatives_view view;
+  clock_point arrived{};
+};
+
+struct collector_state {
+  feature_collector_deps deps;
+  std::map<std::string, symbol_entry> symbols;
+  std::map<std::string, derivatives_entry> derivatives;
+  uint64_t duplicates = 0;
+  bool sink_failed = false;
+};
+
+using self_ptr = messages::feature_collector_actor::stateful_pointer<collector_state>;
+
+caf::optional<double> opt(std::optional<double> x) {
+  return x ? caf::optional<double>{*x} : caf::none;
+}
+
+messages::window_features to_message(const window_stats& s) {
+  messages::window_features w;
+  w.window_seconds = s.window_seconds;
+  w.taker_buy_volume = s.taker_buy_volume;
+  w.taker_sell_volume = s.taker_sell_volume;
+  w.trade_count = s.trade_count;
+  w.vwap = opt(s.vwap);
+  w.taker_imbalance = opt(s.taker_imbalance);
+  w.realized_vol_pct = opt(s.realized_vol_pct);
+  w.returns = s.returns;
+  return w;
+}
+
+messages::input_status status_of(caf::timespan age, caf::optional<caf::timespan> lag, caf::timespan max_age) {
+  messages::input_status s;
+  s.state = age > max_age ? messages::input_state::stale : messages::input_state::fresh;
+  s.age = age;
+  s.lag = lag;
+  return s;
+}
+
+messages::feature_snapshot capture(self_ptr self, const std::string& symbol, const symbol_entry& e) {
+  auto& st = self->state;
+  const auto now = self->clock().now();
+  messages::feature_snapshot s;
+  s.time = st.deps.wall_clock();
+  s.symbol = symbol;
+  s.currency = e.currency;
+  s.last_price = opt(e.features.last_price());
+  s.window_1m = to_message(e.features.stats(60s));
+  s.window_5m = to_message(e.features.stats(300s));
+  if (e.last_trade)
+    s.trade = status_of(now - e.trade_arrived, e.last_trade->received - e.last_trade->event_time, st.deps.stale_after);
+  if (e.ticker) {
+    const auto& t = *e.ticker;
+    s.best_bid = t.bid_price;
+    s.best_bid_quantity = t.bid_quantity;
+    s.best_ask = t.ask_price;
+    s.best_ask_quantity = t.ask_quantity;
+    if (t.bid_price > 0 && t.ask_price > 0) {
+      const double mid = (t.bid_price + t.ask_price) / 2;
+      s.mid = mid;
+      s.spread_bps = (t.ask_price - t.bid_price) / mid * 1e4;
+    }
+    s.book = status_of(now - e.ticker_arrived, caf::none, st.deps.stale_after);   // spot bookTicker has no E
+  }
+  auto d = st.derivatives.find(e.currency);
+  if (d != st.derivatives.end()) {
+    const auto& v = d->second.view;
+    const auto since = now - d->second.arrived;
+    if (v.basis) {
+      s.futures_basis_apr = v.basis->apr_pct;
+      s.basis = status_of(v.basis_age + since, v.basis_lag, st.deps.derivatives_max_age);
+      s.basis_last_state = v.basis_last_state;
+      s.basis_state =
+        s.basis.state == messages::input_state::stale ? quant::basis_state::stale : v.basis_last_state;
+    }
+    if (v.skew) {
+      s.options_skew = v.skew->skew_pct;
+      if (v.skew->skew_pct) {
+        s.atm_iv = v.skew->atm_iv;
+        s.butterfly = v.skew->butterfly25;
+      }
+      s.skew = status_of(v.skew_age + since, v.skew_lag, st.deps.derivatives_max_age);
+      s.skew_last_state = v.skew_last_state;
+      s.skew_state = s.skew.state == messages::input_state::stale ? quant::skew_state::stale : v.skew_last_state;
+    }
+  }
+  return s;
+}
+
+void store(self_ptr self, messages::derivatives_view& v) {
+  if (!v.basis && !v.skew)
+    return;
+  auto currency = v.currency;
+  self->state.derivatives[currency] = derivatives_entry{std::move(v), self->clock().now()};
+}
+
+} // namespace
+
+std::string symbol_currency(const std::string& symbol, const std::map<std::string, std::string>& overrides) {
+  const auto key = upper(symbol);
+  for (const auto& [sym, currency] : overrides)
+    if (upper(sym) == key)
+      return upper(currency);
+  return base_currency(key);
+}
+
+messages::feature_collector_actor make_feature_collector(caf::actor_system& sys, feature_collector_deps deps) {
+  if (!deps.wall_clock)
+    deps.wall_clock = [] { return caf::make_timestamp(); };
+  return sys.spawn([deps = std::move(deps)](self_ptr self) -> messages::feature_collector_actor::behavior_type {
+    auto& init = self->state;
+    init.deps = deps;
+    for (const auto& sym : init.deps.symbols) {
+      auto& e = init.symbols[upper(sym)];
+      e.currency = symbol_currency(sym, init.deps.currency_overrides);
+    }
+    if (init.deps.cache) {
+      self->send(init.deps.cache, messages::subscribe_atom::value,
+                 caf::actor_cast<messages::cache_subscriber_actor>(self));
+      self->send(init.deps.cache, caf::get_atom::value);   // what the cache already holds
+    }
+    if (init.deps.snapshot_interval > caf::timespan{0} && init.deps.sink)
+      self->delayed_send(self, init.deps.snapshot_interval, caf::tick_atom::value);
+    return {
+      [self](messages::spot_batch& batch) {
+        auto& st = self->state;
+        const auto now = self->clock().now();
+        for (auto& t : batch.trades) {
+          auto i = st.symbols.find(t.symbol);
+          if (i == st.symbols.end())
+            continue;
+          auto& e = i->second;
+          // A handover overlaps two connections: drop trades already seen.
+          if (e.max_trade_id && t.last_trade_id <= *e.max_trade_id) {
+            ++st.duplicates;
+            continue;
+          }
+          e.max_trade_id = t.last_trade_id;
+          trade_sample sample;
+          sample.time_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(t.trade_time.time_since_epoch()).count();
+          sample.price = t.price;
+          sample.quantity = t.quantity;
+          sample.trade_count = std::max<int64_t>(1, t.last_trade_id - t.first_trade_id + 1);
+          sample.taker_buy = !t.buyer_is_maker;
+          e.features.add(sample);
+          e.last_trade = std::move(t);
+          e.trade_arrived = now;
+        }
+        for (auto& t : batch.tickers) {
+          auto i = st.symbols.find(t.symbol);
+          if (i == st.symbols.end())
+            continue;
+          auto& e = i->second;
+          if (e.ticker && t.update_id <= e.ticker->update_id)
+            continue;
+          e.ticker = std::move(t);
+          e.ticker_arrived = now;
+        }
+      },
+      [self](messages::derivatives_update& u) { store(self, u.view); },
+      [self](messages::cache_contents& c) {
+        for (auto& v : c.currencies)
+          if (self->state.derivatives.count(v.currency) == 0)
+            store(self, v);
+      },
+      [self](caf::tick_atom) {
+        auto& st = self->state;
+        for (const auto& [symbol, e] : st.symbols) {
+          std::string error;
+          if (st.deps.sink->append(capture(self, symbol, e), error)) {
+            st.sink_failed = false;
+          } else if (!st.sink_failed) {
+            st.sink_failed = true;   // log once per failure streak
+            if (st.deps.log)
+              st.deps.log->error("snapshots: " + error);
+          }
+        }
+        self->delayed_send(self, st.deps.snapshot_interval, caf::tick_atom::value);
+      },
+      [self](messages::capture_atom, const std::string& symbol) -> caf::result<messages::feature_snapshot> {
+        auto& st = self->state;
+        auto i = st.symbols.find(upper(symbol));
+        if (i == st.symbols.end()) {
+          std::string known;
+          for (const auto& [sym, e] : st.symbols)
+            known += (known.empty() ? "" : ", ") + sym;
+          return caf::make_error(messages::errc::request_error,
+                                 "unknown symbol '" + symbol + "' (configured: " + known + ")");
+        }
+        return capture(self, i->first, i->second);
+      },
+    };
+  });
+}
+
+} // namespace derivcache::actors

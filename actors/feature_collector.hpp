@@ -1,0 +1,41 @@
+// The feature collector: per symbol spot features (last trade, top of book, rolling 1m/5m windows) plus the
+// latest derivatives readings of the symbol's currency (it subscribes to the cache); answers snapshots at once.
+#pragma once
+
+#include "actors/log.hpp"
+#include "actors/snapshot_sink.hpp"
+#include "messages/interfaces.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/timespan.hpp>
+#include <caf/timestamp.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace derivcache::actors {
+
+struct feature_collector_deps {
+  std::vector<std::string> symbols{"BTCUSDT"};           ///< any case; snapshots are answered for these only
+  std::map<std::string, std::string> currency_overrides;  ///< symbol -> currency (default: the base asset)
+  messages::cache_holder_actor cache;                     ///< subscribed to at start; may be null
+  caf::timespan stale_after = std::chrono::seconds{30};   ///< spot inputs older than this are STALE
+  caf::timespan derivatives_max_age = std::chrono::seconds{900};   ///< the cache's max age
+  caf::timespan snapshot_interval{0};                     ///< 0: no periodic snapshots
+  std::shared_ptr<snapshot_sink> sink;                    ///< where periodic snapshots go (needed when interval > 0)
+  std::function<caf::timestamp()> wall_clock;             ///< snapshot time; default caf::make_timestamp
+  std::shared_ptr<logger> log;                            ///< may be null
+};
+
+/// The currency of `symbol`: its override if any, else its base asset (BTCUSDT -> BTC).
+std::string symbol_currency(const std::string& symbol, const std::map<std::string, std::string>& overrides);
+
+/// Spawns the collector. Ages are measured on the actor clock; a capture for a symbol that is not
+/// configured fails with errc::request_error naming it.
+messages::feature_collector_actor make_feature_collector(caf::actor_system& sys, feature_collector_deps deps);
+
+} // namespace derivcache::actors

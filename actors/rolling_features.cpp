@@ -1,0 +1,113 @@
+// Rolling-window trade features.
+#include "actors/rolling_features.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <string_view>
+
+namespace derivcache::actors {
+
+namespace {
+
+constexpr double seconds_per_year = 31536000.0;   // 365 days
+
+int64_t second_of(int64_t time_ms) {
+  // floor, also for (theoretical) negative times
+  return time_ms >= 0 ? time_ms / 1000 : -((-time_ms + 999) / 1000);
+}
+
+} // namespace
+
+rolling_features::rolling_features(std::chrono::seconds longest)
+  : longest_ms_(std::max<int64_t>(1, std::chrono::milliseconds{longest}.count())) {}
+
+bool rolling_features::add(const trade_sample& t) {
+  if (latest_ms_ && t.time_ms <= *latest_ms_ - longest_ms_)
+    return false;
+  trades_.push_back(t);
+  if (!latest_ms_ || t.time_ms >= *latest_ms_) {
+    latest_ms_ = t.time_ms;
+    last_price_ = t.price;
+  }
+  const auto second = second_of(t.time_ms);
+  if (closes_.empty() || second > closes_.back().first)
+    closes_.emplace_back(second, t.price);
+  else if (second == closes_.back().first)
+    closes_.back().second = t.price;
+  // An out-of-order trade from an earlier second counts in the volumes but does not move a close.
+  evict();
+  return true;
+}
+
+void rolling_features::evict() {
+  const auto cutoff = *latest_ms_ - longest_ms_;
+  while (!trades_.empty() && trades_.front().time_ms <= cutoff)
+    trades_.pop_front();
+  // Keep one close at or before the start of the longest window: the price carried into it.
+  const auto start_second = second_of(*latest_ms_) - longest_ms_ / 1000;
+  while (closes_.size() >= 2 && closes_[1].first <= start_second)
+    closes_.pop_front();
+}
+
+window_stats rolling_features::stats(std::chrono::seconds window) const {
+  window_stats out;
+  const int64_t w = window.count();
+  out.window_seconds = w;
+  if (!latest_ms_ || w <= 0)
+    return out;
+  const auto cutoff = *latest_ms_ - w * 1000;
+  double notional = 0;
+  for (const auto& t : trades_) {
+    if (t.time_ms <= cutoff)
+      continue;
+    (t.taker_buy ? out.taker_buy_volume : out.taker_sell_volume) += t.quantity;
+    out.trade_count += t.trade_count;
+    notional += t.price * t.quantity;
+  }
+  const double volume = out.taker_buy_volume + out.taker_sell_volume;
+  if (volume > 0) {
+    out.vwap = notional / volume;
+    out.taker_imbalance = (out.taker_buy_volume - out.taker_sell_volume) / volume;
+  }
+
+  const auto last_second = second_of(*latest_ms_);
+  const auto start_second = last_second - w;   // exclusive
+  std::optional<double> prev;
+  std::optional<int64_t> first_in_window;
+  double sum_sq = 0;
+  for (const auto& [second, close] : closes_) {
+    if (second <= start_second) {
+      prev = close;   // carried into the window
+      continue;
+    }
+    if (!first_in_window)
+      first_in_window = second;
+    if (prev && *prev > 0 && close > 0) {
+      const double r = std::log(close / *prev);
+      sum_sq += r * r;
+    }
+    prev = close;
+  }
+  if (first_in_window) {
+    // Every second after the first priced one has a previous close (carried when it had no trade).
+    const bool carried_in = closes_.front().first <= start_second;
+    out.returns = carried_in ? w : last_second - *first_in_window;
+  }
+  if (out.returns > 0)
+    out.realized_vol_pct = std::sqrt(sum_sq * seconds_per_year / static_cast<double>(w)) * 100.0;
+  return out;
+}
+
+std::string base_currency(const std::string& symbol) {
+  std::string s = symbol;
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  static constexpr std::array<std::string_view, 5> quotes{"FDUSD", "USDT", "USDC", "BUSD", "USD"};
+  for (auto q : quotes)
+    if (s.size() > q.size() && std::string_view{s}.substr(s.size() - q.size()) == q)
+      return s.substr(0, s.size() - q.size());
+  return s;
+}
+
+} // namespace derivcache::actors

@@ -1,0 +1,181 @@
+// The JSONL snapshot sink: whole lines only after a crash mid-write, one JSON object per line.
+#include "actor_fixture.hpp"
+
+#include "actors/feature_collector.hpp"
+#include "actors/snapshot_sink.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace derivcache::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct temp_file {
+  std::string path;
+  temp_file() {
+    static int n = 0;
+    path = (std::filesystem::temp_directory_path() /
+            ("derivcache_sink_" + std::to_string(::getpid()) + "_" + std::to_string(++n) + ".jsonl"))
+             .string();
+    std::filesystem::remove(path);
+  }
+  ~temp_file() { std::filesystem::remove(path); }
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in{text};
+  std::string line;
+  while (std::getline(in, line))
+    out.push_back(line);
+  return out;
+}
+
+messages::feature_snapshot sample_snapshot() {
+  messages::feature_snapshot s;
+  s.time = caf::timestamp{std::chrono::milliseconds{1700000062600}};
+  s.symbol = "BTCUSDT";
+  s.currency = "BTC";
+  s.last_price = 99.88;
+  s.best_bid = 99.87;
+  s.best_ask = 99.89;
+  s.mid = 99.88;
+  s.spread_bps = 2.0024028834601524;
+  s.window_1m.window_seconds = 60;
+  s.window_1m.taker_buy_volume = 0.834;
+  s.window_1m.trade_count = 11;
+  s.window_1m.vwap = 100.00538548752834;
+  s.window_1m.realized_vol_pct = std::nan("");   // not JSON: written as null
+  s.futures_basis_apr = 12.5;
+  s.basis_state = quant::basis_state::stale;
+  s.basis_last_state = quant::basis_state::contango;
+  s.trade.state = messages::input_state::fresh;
+  s.trade.age = 1500ms;
+  s.trade.lag = 98ms;
+  return s;
+}
+
+TEST(SnapshotSink, TornLastLineFromAKillIsCutOffAtOpen) {
+  temp_file f;
+  {
+    std::ofstream out{f.path, std::ios::binary};
+    out << R"({"symbol":"BTCUSDT","n":1})" << '\n' << R"({"symbol":"BTCUSDT","n":2})" << '\n'
+        << R"({"symbol":"BTCUSDT","n":3,"last_pr)";   // the process died mid-write
+  }
+  std::string error;
+  auto sink = actors::snapshot_sink::open(f.path, error);
+  ASSERT_TRUE(sink) << error;
+  EXPECT_EQ(sink->repaired_bytes(), std::string{R"({"symbol":"BTCUSDT","n":3,"last_pr)"}.size());
+  ASSERT_TRUE(sink->append(sample_snapshot(), error)) << error;
+  ASSERT_TRUE(sink->append(sample_snapshot(), error)) << error;
+  sink.reset();
+
+  const auto text = read_file(f.path);
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+  const auto lines = lines_of(text);
+  ASSERT_EQ(lines.size(), 4u);
+  for (const auto& line : lines) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    ASSERT_FALSE(ec) << line;
+    EXPECT_EQ(v.as_object().at("symbol").as_string(), "BTCUSDT");
+  }
+}
+
+TEST(SnapshotSink, TornOnlyLineLeavesAnEmptyFile) {
+  temp_file f;
+  { std::ofstream{f.path, std::ios::binary} << R"({"symbol":"BTC)"; }
+  std::string error;
+  auto sink = actors::snapshot_sink::open(f.path, error);
+  ASSERT_TRUE(sink) << error;
+  sink.reset();
+  EXPECT_EQ(read_file(f.path), "");
+}
+
+TEST(SnapshotSink, CleanFileIsLeftAlone) {
+  temp_file f;
+  { std::ofstream{f.path, std::ios::binary} << "{\"a\":1}\n"; }
+  std::string error;
+  auto sink = actors::snapshot_sink::open(f.path, error);
+  ASSERT_TRUE(sink) << error;
+  EXPECT_EQ(sink->repaired_bytes(), 0u);
+  sink.reset();
+  EXPECT_EQ(read_file(f.path), "{\"a\":1}\n");
+}
+
+TEST(SnapshotSink, UnwritablePathIsAnErrorNamingIt) {
+  std::string error;
+  EXPECT_FALSE(actors::snapshot_sink::open("/nonexistent-dir/x.jsonl", error));
+  EXPECT_NE(error.find("/nonexistent-dir/x.jsonl"), std::string::npos) << error;
+}
+
+TEST(SnapshotSink, SnapshotIsOneJsonLineWithUnits) {
+  const auto line = actors::snapshot_json(sample_snapshot());
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  boost::system::error_code ec;
+  auto v = boost::json::parse(line, ec);
+  ASSERT_FALSE(ec) << line;
+  const auto& o = v.as_object();
+  EXPECT_EQ(o.at("time").as_string(), "2023-11-14T22:14:22.600Z");
+  EXPECT_EQ(o.at("time_ms").as_int64(), 1700000062600);
+  EXPECT_EQ(o.at("currency").as_string(), "BTC");
+  EXPECT_DOUBLE_EQ(o.at("last_price").as_double(), 99.88);
+  EXPECT_TRUE(o.at("best_bid_qty").is_null());
+  EXPECT_DOUBLE_EQ(o.at("spread_bps").as_double(), 2.0024028834601524);   // shortest round trip
+  const auto& w = o.at("window_1m").as_object();
+  EXPECT_EQ(w.at("window_s").as_int64(), 60);
+  EXPECT_EQ(w.at("trade_count").as_int64(), 11);
+  EXPECT_DOUBLE_EQ(w.at("vwap").as_double(), 100.00538548752834);
+  EXPECT_TRUE(w.at("realized_vol_pct").is_null());   // NaN
+  EXPECT_TRUE(w.at("taker_imbalance").is_null());    // none
+  EXPECT_EQ(o.at("basis_state").as_string(), "STALE");
+  EXPECT_EQ(o.at("basis_last_state").as_string(), "CONTANGO");
+  const auto& trade = o.at("inputs").as_object().at("trade").as_object();
+  EXPECT_EQ(trade.at("state").as_string(), "FRESH");
+  EXPECT_DOUBLE_EQ(trade.at("age_ms").to_number<double>(), 1500);
+  EXPECT_DOUBLE_EQ(trade.at("lag_ms").to_number<double>(), 98);
+  const auto& skew = o.at("inputs").as_object().at("skew").as_object();
+  EXPECT_EQ(skew.at("state").as_string(), "UNKNOWN");
+  EXPECT_TRUE(skew.at("age_ms").is_null());
+}
+
+struct PeriodicSnapshots : DeterministicCaf {};
+
+TEST_F(PeriodicSnapshots, CollectorAppendsOneLinePerSymbolEachInterval) {
+  temp_file f;
+  std::string error;
+  std::shared_ptr<actors::snapshot_sink> sink = actors::snapshot_sink::open(f.path, error);
+  ASSERT_TRUE(sink) << error;
+  actors::feature_collector_deps deps;
+  deps.symbols = {"BTCUSDT", "ETHUSDT"};
+  deps.snapshot_interval = 10s;
+  deps.sink = sink;
+  auto collector = track(actors::make_feature_collector(sys, deps));
+  sched.run();
+  EXPECT_EQ(read_file(f.path), "");
+  sched.advance_time(10s);
+  sched.run();
+  sched.advance_time(10s);
+  sched.run();
+  const auto lines = lines_of(read_file(f.path));
+  ASSERT_EQ(lines.size(), 4u);
+  for (const auto& line : lines) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    ASSERT_FALSE(ec) << line;
+    EXPECT_EQ(v.as_object().at("inputs").as_object().at("trade").as_object().at("state").as_string(), "UNKNOWN");
+  }
+  EXPECT_EQ(boost::json::parse(lines[0]).as_object().at("symbol").as_string(), "BTCUSDT");
+  EXPECT_EQ(boost::json::parse(lines[1]).as_object().at("symbol").as_string(), "ETHUSDT");
+}
+
+} // namespace
+} // namespace derivcache::test
