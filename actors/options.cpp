@@ -143,6 +143,10 @@ public:
       return wrong(key, value_kind::duration, *v);
     if (t->count() <= 0)
       return problem(key, "must be a positive duration, got " + caf::to_string(*v));
+    // A duration kept in milliseconds must not truncate to zero (deribit.timeout=500us; fuzz/config_fuzz).
+    if (std::chrono::duration_cast<Duration>(*t).count() <= 0)
+      return problem(key, "must be at least " + caf::to_string(caf::config_value{caf::timespan{Duration{1}}}) +
+                            ", got " + caf::to_string(*v));
     out = std::chrono::duration_cast<Duration>(*t);
   }
 
@@ -292,7 +296,8 @@ engine_config make_engine_config(const caf::settings& content, const caf::settin
     in.problem("supervisor.max-failures", "must be at least 1");
   cfg.max_failures = static_cast<uint32_t>(std::max<int64_t>(max_failures, 1));
 
-  cfg.cache_max_age = cfg.interval * 3;
+  // 3 x interval, saturating: interval=4000000000s overflowed the nanosecond count (UBSan, fuzz/config_fuzz).
+  cfg.cache_max_age = cfg.interval < caf::timespan::max() / 3 ? cfg.interval * 3 : caf::timespan::max();
   in.duration("cache.max-age", cfg.cache_max_age);
 
   in.number("thresholds.basis-extreme-contango", cfg.basis.extreme_contango);
