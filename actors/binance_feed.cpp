@@ -1,0 +1,330 @@
+// The Binance feed actor.
+#include "actors/binance_feed.hpp"
+
+#include "actors/fetch_supervisor.hpp"
+#include "codec/binance.hpp"
+#include "messages/errors.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <optional>
+#include <random>
+
+namespace derivcache::actors {
+
+namespace {
+
+using clock_point = caf::actor_clock::time_point;
+
+struct connection {
+  uint64_t id = 0;
+  std::shared_ptr<net::ws_connection> ws;
+  bool open = false;
+  clock_point last_data{};   ///< actor clock; the start time until data arrives
+};
+
+struct feed_state {
+  binance_feed_deps deps;
+  std::optional<connection> active;
+  std::map<uint64_t, connection> retiring;   ///< replaced or dropped by us; closed, waiting for on_close
+  uint64_t next_id = 0;
+  uint64_t restart_generation = 0;
+  bool started = false;
+  messages::feed_status status;
+};
+
+using self_ptr = messages::binance_feed_actor::stateful_pointer<feed_state>;
+
+void log_at(self_ptr self, log_level level, const std::string& text) {
+  if (self->state.deps.log)
+    self->state.deps.log->log(level, "binance: " + text);
+}
+
+std::string seconds_text(caf::timespan d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3fs", std::chrono::duration<double>(d).count());
+  return buf;
+}
+
+caf::timestamp to_caf(quant::timestamp t) {
+  return caf::timestamp{std::chrono::duration_cast<caf::timespan>(t.time_since_epoch())};
+}
+
+void connect_now(self_ptr self);
+
+void schedule_retry(self_ptr self) {
+  auto& st = self->state;
+  auto& k = st.status.consecutive_failures;
+  ++k;
+  const backoff_params params{st.deps.min_backoff, st.deps.min_backoff, st.deps.max_backoff};
+  // An empty caf::error has no category in 0.17 (backoff_delay asks for it): name the failure kind.
+  const auto delay =
+    backoff_delay(params, k, caf::make_error(messages::errc::network_failure), st.deps.uniform01());
+  st.status.next_attempt = st.deps.wall_clock() + delay;
+  log_at(self, log_level::warn, "reconnecting in " + seconds_text(delay) + " (attempt " + std::to_string(k) + ")");
+  self->delayed_send(self, delay, messages::restart_atom::value, ++st.restart_generation);
+}
+
+// Moves the active connection aside and closes it; its on_close is then expected, not a drop.
+void retire_active(self_ptr self) {
+  auto& st = self->state;
+  if (!st.active)
+    return;
+  auto c = std::move(*st.active);
+  st.active.reset();
+  st.status.connected = false;
+  c.ws->close();
+  st.retiring.emplace(c.id, std::move(c));
+}
+
+// Starts a new connection now and keeps the old one running until the new one is open.
+void handover(self_ptr self, const std::string& why) {
+  auto& st = self->state;
+  log_at(self, log_level::info, why + ": replacing the connection");
+  ++st.restart_generation;   // a pending retry is superseded
+  if (st.active) {
+    if (st.active->open) {
+      auto c = std::move(*st.active);
+      st.active.reset();
+      st.retiring.emplace(c.id, std::move(c));   // still delivering; closed once the new one is open
+    } else {
+      retire_active(self);
+    }
+  }
+  connect_now(self);
+}
+
+void connect_now(self_ptr self) {
+  auto& st = self->state;
+  const auto id = ++st.next_id;
+  caf::weak_actor_ptr weak{self->ctrl()};
+  // The callbacks run on the I/O thread: they only build messages (a feed that has exited is not found).
+  auto post = [weak](auto msg) {
+    if (auto strong = weak.lock())
+      caf::anon_send(caf::actor_cast<messages::binance_feed_actor>(strong), std::move(msg));
+  };
+  auto event = [id](messages::ws_event_kind kind) {
+    messages::ws_event e;
+    e.connection = id;
+    e.kind = kind;
+    return e;
+  };
+  net::ws_callbacks cb;
+  cb.on_open = [post, event] { post(event(messages::ws_event_kind::opened)); };
+  cb.on_frames = [post, id, clock = st.deps.wall_clock](std::vector<std::string> frames) {
+    post(messages::ws_frames{id, std::move(frames), clock()});
+  };
+  cb.on_oversized = [post, event](std::size_t bytes) {
+    auto e = event(messages::ws_event_kind::oversized);
+    e.bytes = bytes;
+    post(std::move(e));
+  };
+  cb.on_ping = [post, event] { post(event(messages::ws_event_kind::ping)); };
+  cb.on_close = [post, event](net::failure why, std::string message) {
+    auto e = event(messages::ws_event_kind::closed);
+    e.failure = static_cast<uint8_t>(why);
+    e.message = net::to_string(why) + ": " + message;
+    post(std::move(e));
+  };
+  std::string error;
+  auto ws = st.deps.connect(st.deps.options, std::move(cb), error);
+  if (st.started)
+    ++st.status.reconnects;
+  st.started = true;
+  st.status.next_attempt = caf::none;
+  if (!ws) {
+    st.status.last_error = "connect: " + error;
+    log_at(self, log_level::error, st.status.last_error);
+    schedule_retry(self);
+    return;
+  }
+  connection c;
+  c.id = id;
+  c.ws = ws;
+  c.last_data = self->clock().now();
+  st.active = std::move(c);
+  ws->start();
+  self->delayed_send(self, st.deps.stale_after, messages::stall_atom::value, id);
+}
+
+connection* find(self_ptr self, uint64_t id) {
+  auto& st = self->state;
+  if (st.active && st.active->id == id)
+    return &*st.active;
+  auto i = st.retiring.find(id);
+  return i == st.retiring.end() ? nullptr : &i->second;
+}
+
+void on_event(self_ptr self, const messages::ws_event& e) {
+  auto& st = self->state;
+  auto* c = find(self, e.connection);
+  if (!c)
+    return;
+  const bool is_active = st.active && st.active->id == e.connection;
+  switch (e.kind) {
+    case messages::ws_event_kind::opened:
+      if (!is_active) {
+        c->ws->close();   // a retired connection that finished its handshake late
+        return;
+      }
+      c->open = true;
+      st.status.connected = true;
+      ++st.status.connects;
+      log_at(self, log_level::info, "connected to " + st.deps.options.host + ":" + st.deps.options.port);
+      for (auto& [id, old] : st.retiring)
+        old.ws->close();
+      self->delayed_send(self, st.deps.max_connection_age, messages::rotate_atom::value, e.connection);
+      return;
+    case messages::ws_event_kind::oversized:
+      ++st.status.oversized;
+      st.status.last_error = "frame of " + std::to_string(e.bytes) + " bytes over the size cap, skipped";
+      return;
+    case messages::ws_event_kind::ping:
+      ++st.status.pings;   // pings say the server is alive, not that data flows: the watchdog ignores them
+      return;
+    case messages::ws_event_kind::closed:
+      if (!is_active) {
+        st.retiring.erase(e.connection);
+        return;
+      }
+      st.active.reset();
+      st.status.connected = false;
+      ++st.status.drops;
+      st.status.last_error = e.message;
+      log_at(self, log_level::warn, "connection closed: " + e.message);
+      schedule_retry(self);
+      return;
+  }
+}
+
+void on_frames(self_ptr self, messages::ws_frames& f) {
+  auto& st = self->state;
+  auto* c = find(self, f.connection);
+  if (!c)
+    return;
+  messages::spot_batch batch;
+  bool shutdown = false;
+  for (const auto& text : f.frames) {
+    ++st.status.frames;
+    auto decoded = codec::decode_binance_frame(text);
+    if (!decoded.ok()) {
+      ++st.status.malformed;
+      st.status.last_error = "frame: " + decoded.error;
+      continue;
+    }
+    if (auto* t = std::get_if<codec::agg_trade>(&decoded.event)) {
+      ++st.status.agg_trades;
+      messages::spot_trade x;
+      x.symbol = std::move(t->symbol);
+      x.price = t->price;
+      x.quantity = t->quantity;
+      x.first_trade_id = t->first_trade_id;
+      x.last_trade_id = t->last_trade_id;
+      x.trade_time = to_caf(t->trade_time);
+      x.event_time = to_caf(t->event_time);
+      x.buyer_is_maker = t->buyer_is_maker;
+      x.received = f.received;
+      st.status.lag = x.received - x.event_time;
+      batch.trades.push_back(std::move(x));
+    } else if (auto* b = std::get_if<codec::book_ticker>(&decoded.event)) {
+      ++st.status.book_tickers;
+      messages::spot_ticker x;
+      x.symbol = std::move(b->symbol);
+      x.update_id = b->update_id;
+      x.bid_price = b->bid_price;
+      x.bid_quantity = b->bid_quantity;
+      x.ask_price = b->ask_price;
+      x.ask_quantity = b->ask_quantity;
+      x.received = f.received;
+      batch.tickers.push_back(std::move(x));
+    } else if (std::holds_alternative<codec::server_shutdown>(decoded.event)) {
+      ++st.status.server_shutdowns;
+      shutdown = true;
+    } else {
+      ++st.status.ignored;
+    }
+  }
+  if (!batch.trades.empty() || !batch.tickers.empty()) {
+    c->last_data = self->clock().now();
+    st.status.last_data = f.received;
+    if (st.active && st.active->id == f.connection)
+      st.status.consecutive_failures = 0;
+    if (st.deps.collector)
+      self->send(st.deps.collector, std::move(batch));
+  }
+  if (shutdown && st.active && st.active->id == f.connection)
+    handover(self, "serverShutdown");
+}
+
+} // namespace
+
+std::string binance_stream_target(const std::vector<std::string>& symbols) {
+  std::string out = "/stream?streams=";
+  bool first = true;
+  for (auto s : symbols) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    out += (first ? "" : "/") + s + "@aggTrade/" + s + "@bookTicker";
+    first = false;
+  }
+  return out;
+}
+
+messages::binance_feed_actor make_binance_feed(caf::actor_system& sys, binance_feed_deps deps) {
+  if (!deps.uniform01) {
+    auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
+    deps.uniform01 = [rng] { return std::uniform_real_distribution<double>{0.0, 1.0}(*rng); };
+  }
+  if (!deps.wall_clock)
+    deps.wall_clock = [] { return caf::make_timestamp(); };
+  deps.options.target = binance_stream_target(deps.symbols);
+  return sys.spawn([deps = std::move(deps)](self_ptr self) -> messages::binance_feed_actor::behavior_type {
+    self->state.deps = deps;
+    self->set_exit_handler([self](caf::exit_msg& em) {
+      auto& st = self->state;
+      if (st.active)
+        st.active->ws->close();
+      for (auto& [id, c] : st.retiring)
+        c.ws->close();
+      st.active.reset();
+      st.retiring.clear();
+      self->quit(em.reason);
+    });
+    connect_now(self);
+    return {
+      [self](messages::ws_event& e) { on_event(self, e); },
+      [self](messages::ws_frames& f) { on_frames(self, f); },
+      [self](messages::restart_atom, uint64_t generation) {
+        if (generation == self->state.restart_generation && !self->state.active)
+          connect_now(self);
+      },
+      [self](messages::stall_atom, uint64_t id) {
+        auto& st = self->state;
+        if (!st.active || st.active->id != id)
+          return;
+        const auto idle = self->clock().now() - st.active->last_data;
+        if (idle < st.deps.stale_after) {
+          self->delayed_send(self, st.deps.stale_after - idle, messages::stall_atom::value, id);
+          return;
+        }
+        ++st.status.stalls;
+        st.status.last_error = "stall: no data frame for " + seconds_text(idle);
+        log_at(self, log_level::warn, st.status.last_error);
+        retire_active(self);
+        schedule_retry(self);
+      },
+      [self](messages::rotate_atom, uint64_t id) {
+        auto& st = self->state;
+        if (!st.active || st.active->id != id || !st.active->open)
+          return;
+        ++st.status.rotations;
+        handover(self, "connection near the 24-hour limit");
+      },
+      [self](caf::get_atom, messages::status_atom) -> messages::feed_status { return self->state.status; },
+    };
+  });
+}
+
+} // namespace derivcache::actors

@@ -1,0 +1,312 @@
+// The Binance feed against fake connections: reconnect after a drop (backoff within the jitter bounds),
+// after a stall (pings do not count as data), on serverShutdown (at once, collector state kept), before
+// the 24-hour limit; malformed and oversized frames counted and skipped.
+#include "actor_fixture.hpp"
+
+#include "actors/binance_feed.hpp"
+#include "actors/feature_collector.hpp"
+
+namespace derivcache::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A connection whose callbacks the test fires by hand (as the I/O thread would).
+struct fake_ws : net::ws_connection {
+  net::ws_options options;
+  net::ws_callbacks cb;
+  int starts = 0;
+  int closes = 0;
+  void start() override { ++starts; }
+  void close() override { ++closes; }
+};
+
+std::string trade_frame(int64_t first_id, int64_t last_id, const char* price, const char* qty, bool maker,
+                        int64_t trade_ms) {
+  return R"({"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":)" + std::to_string(trade_ms + 3) +
+         R"(,"s":"BTCUSDT","a":)" + std::to_string(first_id) + R"(,"p":")" + price + R"(","q":")" + qty +
+         R"(","f":)" + std::to_string(first_id) + R"(,"l":)" + std::to_string(last_id) + R"(,"T":)" +
+         std::to_string(trade_ms) + R"(,"m":)" + (maker ? "true" : "false") + R"(,"M":true}})";
+}
+
+const std::string ticker_frame =
+  R"({"stream":"btcusdt@bookTicker","data":{"u":400900217,"s":"BTCUSDT","b":"99.87","B":"1.5","a":"99.89","A":"0.25"}})";
+const std::string shutdown_frame = R"({"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1700000070000}})";
+
+struct Feed : DeterministicCaf {
+  std::vector<std::shared_ptr<fake_ws>> made;
+  bool refuse = false;
+  double u01 = 0.5;
+  messages::feature_collector_actor collector;
+  messages::binance_feed_actor feed;
+  captured_log logs;
+  caf::timestamp wall{std::chrono::milliseconds{1700000062600}};
+
+  actors::binance_feed_deps deps() {
+    actors::binance_feed_deps d;
+    d.connect = [this](net::ws_options o, net::ws_callbacks cb, std::string& error) -> std::shared_ptr<net::ws_connection> {
+      if (refuse) {
+        error = "refused by the test";
+        return nullptr;
+      }
+      auto c = std::make_shared<fake_ws>();
+      c->options = std::move(o);
+      c->cb = std::move(cb);
+      made.push_back(c);
+      return c;
+    };
+    d.symbols = {"BTCUSDT", "ethusdt"};
+    d.options.host = "stream.test";
+    d.uniform01 = [this] { return u01; };
+    d.wall_clock = [this] { return wall; };
+    d.log = logs.log;
+    return d;
+  }
+
+  void start(actors::binance_feed_deps d) {
+    actors::feature_collector_deps cd;
+    cd.symbols = d.symbols;
+    cd.wall_clock = [this] { return wall; };
+    collector = track(actors::make_feature_collector(sys, cd));
+    d.collector = collector;
+    feed = track(actors::make_binance_feed(sys, std::move(d)));
+    sched.run();
+  }
+
+  void open(std::size_t i) {
+    made.at(i)->cb.on_open();
+    sched.run();
+  }
+  void frames(std::size_t i, std::vector<std::string> f) {
+    made.at(i)->cb.on_frames(std::move(f));
+    sched.run();
+  }
+
+  messages::feed_status status() {
+    messages::feed_status out;
+    self->send(feed, caf::get_atom::value, messages::status_atom::value);
+    sched.run();
+    receive_now<messages::feed_status>([&](messages::feed_status& s) { out = s; });
+    return out;
+  }
+
+  messages::feature_snapshot capture() {
+    messages::feature_snapshot out;
+    self->send(collector, messages::capture_atom::value, std::string{"BTCUSDT"});
+    sched.run();
+    receive_now<messages::feature_snapshot>([&](messages::feature_snapshot& s) { out = s; });
+    return out;
+  }
+};
+
+TEST_F(Feed, ConnectsToTheCombinedStreamAndForwardsBatches) {
+  start(deps());
+  ASSERT_EQ(made.size(), 1u);
+  EXPECT_EQ(made[0]->starts, 1);
+  EXPECT_EQ(made[0]->options.host, "stream.test");
+  EXPECT_EQ(made[0]->options.target,
+            "/stream?streams=btcusdt@aggTrade/btcusdt@bookTicker/ethusdt@aggTrade/ethusdt@bookTicker");
+  open(0);
+  frames(0, {trade_frame(1, 2, "99.53", "0.416", true, 1700000060000),
+             trade_frame(3, 4, "99.88", "0.617", false, 1700000062500), ticker_frame});
+  auto st = status();
+  EXPECT_TRUE(st.connected);
+  EXPECT_EQ(st.connects, 1u);
+  EXPECT_EQ(st.agg_trades, 2u);
+  EXPECT_EQ(st.book_tickers, 1u);
+  EXPECT_EQ(st.frames, 3u);
+  ASSERT_TRUE(st.last_data && st.lag);
+  EXPECT_EQ(*st.last_data, wall);
+  EXPECT_EQ(*st.lag, caf::timespan{97ms});   // received t0+62600 ms - E t0+62503 ms
+  auto s = capture();
+  EXPECT_DOUBLE_EQ(*s.last_price, 99.88);
+  EXPECT_EQ(s.window_1m.trade_count, 4);
+  EXPECT_DOUBLE_EQ(s.window_1m.taker_buy_volume, 0.617);
+  EXPECT_DOUBLE_EQ(*s.best_ask, 99.89);
+}
+
+TEST_F(Feed, ReconnectsAfterADropWithinTheJitterBounds) {
+  u01 = 1.0;   // jitter factor 1.2: the longest delay the bounds allow
+  start(deps());
+  open(0);
+  frames(0, {ticker_frame});
+  made[0]->cb.on_close(net::failure::reset, "read: connection reset by peer");
+  sched.run();
+  auto st = status();
+  EXPECT_FALSE(st.connected);
+  EXPECT_EQ(st.drops, 1u);
+  EXPECT_NE(st.last_error.find("connection reset"), std::string::npos) << st.last_error;
+  ASSERT_TRUE(st.next_attempt);
+  EXPECT_EQ(*st.next_attempt, wall + 1200ms);   // min 1 s x 1.2
+  sched.advance_time(1199ms);
+  sched.run();
+  EXPECT_EQ(made.size(), 1u);   // not before 1 s x 1.2
+  sched.advance_time(1ms);
+  sched.run();
+  ASSERT_EQ(made.size(), 2u);
+  EXPECT_EQ(made[1]->starts, 1);
+  // The second failure in a row doubles the base: 2 s x U(0.8, 1.2); with u = 0 it is 1.6 s.
+  u01 = 0.0;
+  made[1]->cb.on_close(net::failure::connect, "connect: refused");
+  sched.run();
+  sched.advance_time(1599ms);
+  sched.run();
+  EXPECT_EQ(made.size(), 2u);
+  sched.advance_time(1ms);
+  sched.run();
+  ASSERT_EQ(made.size(), 3u);
+  open(2);
+  st = status();
+  EXPECT_TRUE(st.connected);
+  EXPECT_EQ(st.connects, 2u);
+  EXPECT_EQ(st.reconnects, 2u);
+  EXPECT_EQ(st.consecutive_failures, 2u);   // reset by data, not by a handshake
+  frames(2, {ticker_frame});
+  EXPECT_EQ(status().consecutive_failures, 0u);
+}
+
+TEST_F(Feed, BackoffIsCappedAtMax) {
+  auto d = deps();
+  d.max_backoff = 4s;
+  refuse = true;   // the factory fails every time
+  start(d);
+  for (int i = 0; i < 6; ++i) {
+    sched.advance_time(60s);
+    sched.run();
+  }
+  auto st = status();
+  EXPECT_EQ(st.consecutive_failures, 7u);
+  EXPECT_EQ(*st.next_attempt, wall + 4s);   // min(4 s, 1 s x 2^6) x 1.0, clamped to max
+  EXPECT_NE(st.last_error.find("refused by the test"), std::string::npos);
+  refuse = false;
+  sched.advance_time(4s);
+  sched.run();
+  EXPECT_EQ(made.size(), 1u);
+}
+
+TEST_F(Feed, StallWithoutDataReconnectsAndPingsDoNotCount) {
+  start(deps());
+  open(0);
+  frames(0, {ticker_frame});
+  for (int i = 0; i < 3; ++i) {   // pings every 10 s keep the socket alive but carry no data
+    sched.advance_time(10s);
+    made[0]->cb.on_ping();
+    sched.run();
+  }
+  // 30 s without a data frame: the watchdog closes the connection and reconnects after the backoff.
+  EXPECT_EQ(made[0]->closes, 1);
+  auto st = status();
+  EXPECT_EQ(st.stalls, 1u);
+  EXPECT_EQ(st.pings, 3u);
+  EXPECT_FALSE(st.connected);
+  EXPECT_NE(st.last_error.find("no data frame"), std::string::npos) << st.last_error;
+  made[0]->cb.on_close(net::failure::cancelled, "closed");   // our own close: not a drop
+  sched.run();
+  EXPECT_EQ(status().drops, 0u);
+  sched.advance_time(1s);   // 1 s x (0.8 + 0.4 x 0.5)
+  sched.run();
+  ASSERT_EQ(made.size(), 2u);
+}
+
+TEST_F(Feed, DataFramesKeepTheWatchdogQuiet) {
+  start(deps());
+  open(0);
+  for (int i = 0; i < 5; ++i) {
+    sched.advance_time(20s);
+    frames(0, {ticker_frame});
+  }
+  sched.advance_time(20s);
+  sched.run();
+  EXPECT_EQ(made.size(), 1u);
+  EXPECT_EQ(made[0]->closes, 0);
+  EXPECT_EQ(status().stalls, 0u);
+  sched.advance_time(10s);   // now 30 s since the last data frame
+  sched.run();
+  EXPECT_EQ(status().stalls, 1u);
+}
+
+TEST_F(Feed, ServerShutdownReconnectsAtOnceAndKeepsCollectorState) {
+  start(deps());
+  open(0);
+  frames(0, {trade_frame(1, 2, "99.53", "0.416", true, 1700000060000),
+             trade_frame(3, 4, "99.88", "0.617", false, 1700000062500)});
+  frames(0, {shutdown_frame});
+  ASSERT_EQ(made.size(), 2u);          // the new connection starts at once, no backoff
+  EXPECT_EQ(made[1]->starts, 1);
+  EXPECT_EQ(made[0]->closes, 0);       // the old one keeps delivering until the new one is open
+  frames(0, {trade_frame(5, 5, "99.90", "1.000", true, 1700000062700)});
+  open(1);
+  EXPECT_EQ(made[0]->closes, 1);
+  // The new connection repeats a trade the old one delivered: counted once.
+  frames(1, {trade_frame(5, 5, "99.90", "1.000", true, 1700000062700),
+             trade_frame(6, 6, "99.91", "0.500", false, 1700000062800)});
+  made[0]->cb.on_close(net::failure::cancelled, "closed");
+  sched.run();
+  auto st = status();
+  EXPECT_EQ(st.server_shutdowns, 1u);
+  EXPECT_EQ(st.drops, 0u);
+  EXPECT_EQ(st.connects, 2u);
+  EXPECT_EQ(st.reconnects, 1u);
+  EXPECT_EQ(st.agg_trades, 5u);   // the feed's counters survive the reconnect
+  EXPECT_TRUE(st.connected);
+  auto s = capture();
+  EXPECT_EQ(s.window_1m.trade_count, 6);   // 2 + 2 + 1 + 1: windows kept across the reconnect
+  EXPECT_DOUBLE_EQ(*s.last_price, 99.91);
+}
+
+TEST_F(Feed, ReplacesTheConnectionBeforeTheTwentyFourHourLimit) {
+  auto d = deps();
+  d.stale_after = 2min;   // data once a minute is enough here
+  start(d);
+  open(0);
+  for (int i = 0; i < 23 * 60 + 49; ++i) {   // data every minute for 23 h 49 min
+    sched.advance_time(1min);
+    frames(0, {ticker_frame});
+  }
+  EXPECT_EQ(made.size(), 1u);
+  sched.advance_time(1min);   // 23 h 50 min after the handshake
+  sched.run();
+  ASSERT_EQ(made.size(), 2u);
+  open(1);
+  EXPECT_EQ(made[0]->closes, 1);
+  auto st = status();
+  EXPECT_EQ(st.rotations, 1u);
+  EXPECT_EQ(st.drops, 0u);
+  EXPECT_EQ(st.stalls, 0u);
+}
+
+TEST_F(Feed, MalformedAndOversizedFramesAreCountedAndSkipped) {
+  start(deps());
+  open(0);
+  frames(0, {R"({"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","p":12}})", "not json",
+             trade_frame(1, 1, "99.88", "0.617", false, 1700000062500),
+             R"({"result":null,"id":1})"});
+  made[0]->cb.on_oversized(5u << 20);
+  sched.run();
+  auto st = status();
+  EXPECT_EQ(st.malformed, 2u);
+  EXPECT_EQ(st.oversized, 1u);
+  EXPECT_EQ(st.agg_trades, 1u);
+  EXPECT_EQ(st.ignored, 1u);
+  EXPECT_TRUE(st.connected);   // skipping a frame does not drop the connection
+  EXPECT_EQ(capture().window_1m.trade_count, 1);
+}
+
+TEST_F(Feed, CallbacksOfAReplacedConnectionAreIgnored) {
+  start(deps());
+  open(0);
+  made[0]->cb.on_close(net::failure::reset, "gone");
+  sched.run();
+  sched.advance_time(1s);
+  sched.run();
+  ASSERT_EQ(made.size(), 2u);
+  frames(0, {trade_frame(1, 1, "99.88", "0.617", false, 1700000062500)});   // late frames of the dead one
+  made[0]->cb.on_close(net::failure::reset, "again");
+  sched.run();
+  auto st = status();
+  EXPECT_EQ(st.agg_trades, 0u);
+  EXPECT_EQ(st.drops, 1u);
+}
+
+} // namespace
+} // namespace derivcache::test
