@@ -37,6 +37,18 @@ struct ws_callbacks {
 
 /// One WebSocket connection. Pings are answered with pongs echoing the payload (Beast does this).
 /// Reconnection is the owner's job: make a new connection.
+///
+/// - A frame over `max_frame` is read in chunks and discarded (memory stays bounded), then
+///   `on_oversized(its size)` is reported in stream order and the connection stays open, so the
+///   owner counts it and decides whether to reconnect. A frame over 256 x `max_frame` is not worth
+///   reading: `on_close(failure::body_too_large, "read: message over N bytes")`.
+/// - `on_frames` gets every frame already buffered after a read (up to `max_batch`) in one call.
+/// - `on_close` kinds: resolve / connect / tls / timeout (the whole handshake took longer than
+///   `handshake_timeout`) / protocol (upgrade refused, bad WebSocket framing) / reset (dropped, or
+///   a close frame from the server) / cancelled (close()). Messages name the stage:
+///   "tls handshake: certificate verify failed", "ws handshake: timed out after 300 ms",
+///   "read: closed by the server (code 1001)". Frames read before an error or a server close are
+///   delivered before on_close; after close() nothing but on_close(cancelled) is called.
 class ws_connection {
 public:
   virtual ~ws_connection() = default;
