@@ -1,6 +1,7 @@
 // The Deribit fetcher actor.
 #include "actors/deribit_fetcher.hpp"
 
+#include "actors/metrics.hpp"
 #include "codec/deribit.hpp"
 #include "messages/errors.hpp"
 
@@ -123,7 +124,9 @@ void issue(self_ptr self, request req) {
   st.in_flight.emplace(id, std::move(req));
   // Runs on the I/O thread: only builds a message; a fetcher that has exited is simply not found.
   caf::weak_actor_ptr weak{self->ctrl()};
-  st.deps.http->get(std::move(target), [weak, id](net::http_result res) {
+  st.deps.http->get(std::move(target), [weak, id, latency = st.deps.request_latency](net::http_result res) {
+    if (latency && res.error != net::failure::cancelled)
+      latency->observe(res.latency);
     auto strong = weak.lock();
     if (!strong)
       return;

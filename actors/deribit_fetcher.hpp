@@ -18,6 +18,8 @@
 
 namespace derivcache::actors {
 
+class latency_histogram;
+
 struct deribit_fetcher_deps {
   std::shared_ptr<net::http_client> http;              ///< shared, survives restarts; never shut down here
   std::vector<quant::currency_spec> currencies;
@@ -30,6 +32,7 @@ struct deribit_fetcher_deps {
   std::shared_ptr<token_bucket> instruments_bucket;    ///< get_instruments (default 1 per 10 s, burst 5)
   std::shared_ptr<instrument_cache> instruments;       ///< expiry tables, kept across restarts
   std::shared_ptr<fetch_stats> stats;
+  std::shared_ptr<latency_histogram> request_latency;  ///< observes every completed request; may be null
   std::shared_ptr<logger> log;                         ///< may be null
 };
 

@@ -2,6 +2,7 @@
 // from a real cache holder and a real fetch supervisor (deterministic scheduler).
 #include "actor_fixture.hpp"
 
+#include "actors/deribit_fetcher.hpp"
 #include "actors/fetch_supervisor.hpp"
 #include "actors/metrics.hpp"
 #include "messages/errors.hpp"
@@ -696,6 +697,27 @@ TEST_F(MetricsEndpoint, SnapshotRoutes) {
   EXPECT_EQ(some.status, 200u);
   EXPECT_EQ(some.content_type, "application/json");
   EXPECT_EQ(some.body, R"({"symbol":"BTCUSDT"})");
+}
+
+TEST_F(DeterministicCaf, FetcherObservesRequestLatencyButNotCancellations) {
+  auto http = std::make_shared<fake_http_client>();
+  auto latency = std::make_shared<actors::latency_histogram>();
+  actors::deribit_fetcher_deps f;
+  f.http = http;
+  f.currencies = {*quant::find_currency("BTC")};
+  f.request_latency = latency;
+  track(actors::make_deribit_fetcher(sys, std::move(f)));
+  sched.run();
+  ASSERT_GE(http->calls.size(), 2u);
+  auto timed = reply(200, "{}");
+  timed.latency = std::chrono::milliseconds{40};
+  http->calls[0].h(timed);
+  http->calls[0].done = true;
+  http->calls[1].h(failed(net::failure::cancelled, "cancelled: client shut down"));
+  http->calls[1].done = true;
+  auto h = latency->snapshot();
+  EXPECT_EQ(h.count, 1u);
+  EXPECT_DOUBLE_EQ(h.sum, 0.04);
 }
 
 } // namespace
