@@ -3,6 +3,7 @@
 
 #include "actors/basis_calculator.hpp"
 #include "actors/deribit_fetcher.hpp"
+#include "actors/feature_collector.hpp"
 #include "actors/fetch_supervisor.hpp"
 #include "actors/skew_calculator.hpp"
 #include "quant/currency.hpp"
@@ -12,6 +13,9 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -40,7 +44,8 @@ void engine::stop() {
     if (io->thread.joinable())
       io->thread.join();
   }
-  for (const auto& hdl : {caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(basis_calculator),
+  for (const auto& hdl : {caf::actor_cast<caf::actor>(binance_feed), caf::actor_cast<caf::actor>(feature_collector),
+                          caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(basis_calculator),
                           caf::actor_cast<caf::actor>(skew_calculator), caf::actor_cast<caf::actor>(cache)})
     if (hdl)
       caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
@@ -88,7 +93,69 @@ bool validate(const engine_config& cfg, std::vector<quant::currency_spec>& specs
     error = "max-failures must be at least 1";
     return false;
   }
+  for (const auto& sym : cfg.binance_symbols)
+    if (sym.empty() || !std::all_of(sym.begin(), sym.end(), [](unsigned char c) { return std::isalnum(c); })) {
+      error = "binance symbol '" + sym + "' is not a spot symbol (letters and digits, e.g. BTCUSDT)";
+      return false;
+    }
+  if (cfg.binance_min_backoff <= caf::timespan{0} || cfg.binance_max_backoff < cfg.binance_min_backoff) {
+    error = "binance backoff: need 0 < min-backoff <= max-backoff";
+    return false;
+  }
+  if (cfg.binance_stale_after <= caf::timespan{0}) {
+    error = "binance stale-after must be positive";
+    return false;
+  }
+  if (!cfg.binance_symbols.empty() && !cfg.binance_ca_file.empty() && !std::ifstream{cfg.binance_ca_file}) {
+    error = "binance CA file '" + cfg.binance_ca_file + "' cannot be read";
+    return false;
+  }
+  if (cfg.snapshots_interval < caf::timespan{0}) {
+    error = "snapshots interval must not be negative";
+    return false;
+  }
+  if (cfg.snapshots_interval > caf::timespan{0} && cfg.snapshots_path.empty()) {
+    error = "snapshots interval is set but snapshots path is empty";
+    return false;
+  }
   return true;
+}
+
+// The feature collector (and, given a connection factory, the feed) for cfg.binance_symbols.
+void start_spot(caf::actor_system& sys, const engine_config& cfg, engine& e) {
+  if (cfg.binance_symbols.empty())
+    return;
+  feature_collector_deps fc;
+  fc.symbols = cfg.binance_symbols;
+  fc.currency_overrides = cfg.currency_overrides;
+  fc.cache = e.cache;
+  fc.stale_after = cfg.binance_stale_after;
+  fc.derivatives_max_age = cfg.cache_max_age > caf::timespan{0} ? cfg.cache_max_age : 3 * cfg.interval;
+  if (e.snapshots) {
+    if (e.snapshots->repaired_bytes() > 0)
+      e.log->warn("snapshots: cut a torn last line (" + std::to_string(e.snapshots->repaired_bytes()) +
+                  " bytes) from " + cfg.snapshots_path);
+    fc.snapshot_interval = cfg.snapshots_interval;
+    fc.sink = e.snapshots;
+  }
+  fc.log = e.log;
+  e.feature_collector = make_feature_collector(sys, std::move(fc));
+  if (!cfg.binance_connect)
+    return;
+  binance_feed_deps feed;
+  feed.connect = cfg.binance_connect;
+  feed.options.host = cfg.binance_host;
+  feed.options.port = cfg.binance_port;
+  feed.options.ca_file = cfg.binance_ca_file;
+  feed.options.handshake_timeout = cfg.binance_handshake_timeout;
+  feed.symbols = cfg.binance_symbols;
+  feed.collector = e.feature_collector;
+  feed.min_backoff = cfg.binance_min_backoff;
+  feed.max_backoff = cfg.binance_max_backoff;
+  feed.stale_after = cfg.binance_stale_after;
+  feed.uniform01 = cfg.uniform01;
+  feed.log = e.log;
+  e.binance_feed = make_binance_feed(sys, std::move(feed));
 }
 
 } // namespace
@@ -102,8 +169,17 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
     error = "no HTTP client";
     return nullptr;
   }
+  std::shared_ptr<snapshot_sink> snapshots;
+  if (!cfg.binance_symbols.empty() && cfg.snapshots_interval > caf::timespan{0}) {
+    snapshots = snapshot_sink::open(cfg.snapshots_path, error);
+    if (!snapshots) {
+      error = "snapshots: " + error;
+      return nullptr;
+    }
+  }
   auto e = std::make_unique<engine>();
   e->http = std::move(http);
+  e->snapshots = std::move(snapshots);
   e->log = std::make_shared<logger>(cfg.level, cfg.log_tag, cfg.log_sink);
   e->fetch_counters = std::make_shared<fetch_stats>();
   e->cache_counters = std::make_shared<cache_stats>();
@@ -140,6 +216,7 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
   sup.uniform01 = cfg.uniform01;
   sup.log = e->log;
   e->supervisor = make_fetch_supervisor(sys, std::move(sup));
+  start_spot(sys, cfg, *e);
   return e;
 }
 
@@ -147,7 +224,7 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
   std::vector<quant::currency_spec> specs;
   if (!validate(cfg, specs, error))
     return nullptr;
-  auto io = std::make_unique<engine::io_runner>();
+  auto io = std::make_shared<engine::io_runner>();
   net::https_options options;
   options.host = cfg.host;
   options.port = cfg.port;
@@ -159,7 +236,12 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
     return nullptr;
   io->guard.emplace(io->ioc.get_executor());
   io->thread = std::thread{[ctx = &io->ioc] { ctx->run(); }};
-  auto e = start_engine(sys, cfg, http, error);
+  auto with_ws = cfg;
+  if (!with_ws.binance_connect)
+    with_ws.binance_connect = [io](net::ws_options o, net::ws_callbacks cb, std::string& err) {
+      return net::make_wss_connection(io->ioc, std::move(o), std::move(cb), err);
+    };
+  auto e = start_engine(sys, with_ws, http, error);
   if (!e) {
     http->shutdown();
     io->guard.reset();

@@ -1,9 +1,12 @@
-// The engine: spawns and wires the actors (cache, calculators, supervised fetcher) and runs the HTTPS client.
+// The engine: spawns and wires the actors (cache, calculators, supervised fetcher, Binance feed, feature
+// collector) and runs the HTTPS and WSS clients on one I/O thread.
 #pragma once
 
+#include "actors/binance_feed.hpp"
 #include "actors/cache_holder.hpp"
 #include "actors/fetch_shared.hpp"
 #include "actors/log.hpp"
+#include "actors/snapshot_sink.hpp"
 #include "messages/interfaces.hpp"
 #include "net/https_client.hpp"
 #include "quant/states.hpp"
@@ -15,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +52,22 @@ struct engine_config {
   std::string log_tag;                                             ///< e.g. "SIMULATED"
   std::function<void(const std::string&)> log_sink;                ///< default: stderr
   std::function<double()> uniform01;                               ///< backoff jitter; default: seeded mt19937_64
+
+  // Binance spot feed and feature collector; both are off when binance_symbols is empty.
+  std::string binance_host = "stream.binance.com";
+  std::string binance_port = "9443";
+  std::vector<std::string> binance_symbols{"BTCUSDT"};             ///< e.g. BTCUSDT, SOLUSDT (any case)
+  std::string binance_ca_file;                                     ///< extra trust anchors; system store always used
+  std::chrono::milliseconds binance_handshake_timeout{std::chrono::seconds{10}};
+  caf::timespan binance_min_backoff = std::chrono::seconds{1};
+  caf::timespan binance_max_backoff = std::chrono::seconds{60};
+  caf::timespan binance_stale_after = std::chrono::seconds{30};    ///< no data frame: reconnect; spot inputs STALE
+  std::map<std::string, std::string> currency_overrides;           ///< symbol -> currency (default: base asset)
+  caf::timespan snapshots_interval{0};                             ///< 0: no periodic snapshots
+  std::string snapshots_path;                                      ///< JSONL file, needed when the interval is > 0
+  /// Makes Binance connections. start_engine(sys, cfg, error) binds the WSS client to the engine's I/O
+  /// thread when this is empty; with an injected HTTP client and no factory the feed stays off.
+  ws_connect_fn binance_connect;
 };
 
 /// The running engine: typed handles of its actors and the I/O thread of the HTTP client.
@@ -63,29 +83,34 @@ public:
   messages::fetch_supervisor_actor supervisor;
   messages::calculator_actor basis_calculator;
   messages::calculator_actor skew_calculator;
+  messages::feature_collector_actor feature_collector;   ///< null when the feed is off
+  messages::binance_feed_actor binance_feed;             ///< null when the feed is off
+  std::shared_ptr<snapshot_sink> snapshots;              ///< null unless snapshots_interval > 0
   std::shared_ptr<logger> log;
   std::shared_ptr<fetch_stats> fetch_counters;
   std::shared_ptr<cache_stats> cache_counters;
   std::shared_ptr<net::http_client> http;
 
   /// Stops the HTTP client (pending requests are cancelled), joins the I/O thread, then sends
-  /// user_shutdown to the supervisor (which forwards it to the fetcher), the calculators and the cache.
+  /// user_shutdown to the feed (which closes its connections), the collector, the supervisor (which
+  /// forwards it to the fetcher), the calculators and the cache.
   /// Idempotent.
   void stop();
 
   struct io_runner;                      ///< the io_context and its thread (none when a client was injected)
-  std::unique_ptr<io_runner> io;
+  std::shared_ptr<io_runner> io;         ///< shared with the WSS factory: connections never outlive it
 
 private:
   bool stopped_ = false;
 };
 
-/// Validates `cfg`, makes the HTTPS client on a private io_context thread and starts the actors.
-/// Returns null with `error` set when the configuration is unusable (unknown currency, bad thresholds,
-/// unreadable CA file).
+/// Validates `cfg`, makes the HTTPS client (and the Binance connections) on a private io_context thread and
+/// starts the actors. Returns null with `error` set when the configuration is unusable (unknown currency,
+/// bad thresholds, unreadable CA file, bad symbol, snapshot file that cannot be opened).
 std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config& cfg, std::string& error);
 
-/// As above with an already made client (tests inject a fake); no I/O thread is started.
+/// As above with an already made client (tests inject a fake); no I/O thread is started, and the feed
+/// runs only when `cfg.binance_connect` is set.
 std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config& cfg,
                                      std::shared_ptr<net::http_client> http, std::string& error);
 

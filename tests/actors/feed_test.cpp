@@ -4,7 +4,11 @@
 #include "actor_fixture.hpp"
 
 #include "actors/binance_feed.hpp"
+#include "actors/engine.hpp"
 #include "actors/feature_collector.hpp"
+
+#include <filesystem>
+#include <unistd.h>
 
 namespace derivcache::test {
 namespace {
@@ -306,6 +310,125 @@ TEST_F(Feed, CallbacksOfAReplacedConnectionAreIgnored) {
   auto st = status();
   EXPECT_EQ(st.agg_trades, 0u);
   EXPECT_EQ(st.drops, 1u);
+}
+
+TEST_F(Feed, EngineWiresFeedCollectorAndCacheAndStopsThem) {
+  auto http = std::make_shared<fake_http_client>();
+  actors::engine_config ecfg;
+  ecfg.currencies = {"BTC"};
+  ecfg.log_sink = [l = logs.lines](const std::string& line) { l->push_back(line); };
+  ecfg.uniform01 = [] { return 0.5; };
+  ecfg.binance_host = "stream.test";
+  ecfg.binance_port = "9443";
+  ecfg.binance_symbols = {"BTCUSDT"};
+  ecfg.binance_connect = deps().connect;
+  std::string error;
+  auto e = actors::start_engine(sys, ecfg, http, error);
+  ASSERT_TRUE(e) << error;
+  track(e->binance_feed);
+  track(e->feature_collector);
+  sched.run();
+  ASSERT_TRUE(e->binance_feed && e->feature_collector);
+  ASSERT_EQ(made.size(), 1u);
+  EXPECT_EQ(made[0]->options.host, "stream.test");
+  EXPECT_EQ(made[0]->options.target, "/stream?streams=btcusdt@aggTrade/btcusdt@bookTicker");
+  open(0);
+  frames(0, {trade_frame(1, 2, "99.53", "0.416", true, 1700000060000)});
+
+  messages::basis_reading b;   // a reading in the cache reaches the collector through its subscription
+  b.currency = "BTC";
+  b.apr_pct = 9.75;
+  b.state = quant::basis_state::neutral;
+  self->send(e->cache, b);
+  sched.run();
+
+  self->send(e->feature_collector, messages::capture_atom::value, std::string{"BTCUSDT"});
+  sched.run();
+  receive_now<messages::feature_snapshot>([](messages::feature_snapshot& s) {
+    EXPECT_EQ(s.currency, "BTC");
+    EXPECT_DOUBLE_EQ(*s.last_price, 99.53);
+    EXPECT_DOUBLE_EQ(*s.futures_basis_apr, 9.75);
+    EXPECT_EQ(s.basis_state, quant::basis_state::neutral);
+  });
+
+  e->stop();
+  sched.run();
+  EXPECT_EQ(made[0]->closes, 1);   // the feed closed its connection on the way out
+  sched.advance_time(600s);
+  sched.run();
+  EXPECT_EQ(made.size(), 1u);      // and never reconnected
+}
+
+TEST_F(Feed, EngineWithoutSymbolsRunsNoFeed) {
+  auto http = std::make_shared<fake_http_client>();
+  actors::engine_config ecfg;
+  ecfg.currencies = {"BTC"};
+  ecfg.log_sink = [](const std::string&) {};
+  ecfg.binance_symbols = {};
+  ecfg.binance_connect = deps().connect;
+  std::string error;
+  auto e = actors::start_engine(sys, ecfg, http, error);
+  ASSERT_TRUE(e) << error;
+  sched.run();
+  EXPECT_FALSE(e->binance_feed);
+  EXPECT_FALSE(e->feature_collector);
+  EXPECT_TRUE(made.empty());
+  e->stop();
+  sched.run();
+}
+
+TEST_F(Feed, EngineRefusesBadFeedSettingsNamingThem) {
+  auto http = std::make_shared<fake_http_client>();
+  actors::engine_config ecfg;
+  ecfg.currencies = {"BTC"};
+  ecfg.log_sink = [](const std::string&) {};
+  std::string error;
+  ecfg.binance_symbols = {"BTC/USDT"};
+  EXPECT_FALSE(actors::start_engine(sys, ecfg, http, error));
+  EXPECT_NE(error.find("BTC/USDT"), std::string::npos) << error;
+  ecfg.binance_symbols = {"BTCUSDT"};
+  ecfg.binance_max_backoff = 500ms;
+  EXPECT_FALSE(actors::start_engine(sys, ecfg, http, error));
+  EXPECT_NE(error.find("backoff"), std::string::npos) << error;
+  ecfg.binance_max_backoff = 60s;
+  ecfg.snapshots_interval = 10s;
+  EXPECT_FALSE(actors::start_engine(sys, ecfg, http, error));
+  EXPECT_NE(error.find("snapshots path"), std::string::npos) << error;
+  ecfg.snapshots_path = "/nonexistent-dir/snapshots.jsonl";
+  EXPECT_FALSE(actors::start_engine(sys, ecfg, http, error));
+  EXPECT_NE(error.find("/nonexistent-dir/snapshots.jsonl"), std::string::npos) << error;
+}
+
+TEST_F(Feed, EngineWritesPeriodicSnapshots) {
+  const auto path = (std::filesystem::temp_directory_path() /
+                     ("derivcache_engine_snapshots_" + std::to_string(::getpid()) + ".jsonl"))
+                      .string();
+  std::filesystem::remove(path);
+  auto http = std::make_shared<fake_http_client>();
+  actors::engine_config ecfg;
+  ecfg.currencies = {"BTC"};
+  ecfg.log_sink = [](const std::string&) {};
+  ecfg.binance_symbols = {"BTCUSDT", "SOLUSDT"};
+  ecfg.binance_connect = deps().connect;
+  ecfg.snapshots_interval = 5s;
+  ecfg.snapshots_path = path;
+  std::string error;
+  auto e = actors::start_engine(sys, ecfg, http, error);
+  ASSERT_TRUE(e) << error;
+  track(e->binance_feed);
+  track(e->feature_collector);
+  sched.run();
+  open(0);
+  frames(0, {ticker_frame});
+  sched.advance_time(5s);
+  sched.run();
+  e->stop();
+  sched.run();
+  EXPECT_EQ(e->snapshots->lines_written(), 2u);
+  const auto text = read_file(path);
+  EXPECT_NE(text.find(R"("symbol":"BTCUSDT")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("currency":"SOL")"), std::string::npos) << text;
+  std::filesystem::remove(path);
 }
 
 } // namespace
