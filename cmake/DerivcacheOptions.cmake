@@ -1,9 +1,11 @@
 # Warnings and build options, carried by INTERFACE targets that are never exported.
+# One warning set for every file, errors when top-level. -Wnull-dereference is not in it: GCC 12 reports
+# it inside inlined Asio/libstdc++ code of every Beast translation unit (false positives).
 add_library(derivcache_options INTERFACE)
 target_compile_features(derivcache_options INTERFACE cxx_std_17)
 target_compile_options(derivcache_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Woverloaded-virtual -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
+  -Woverloaded-virtual -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
 if(DERIVCACHE_WERROR)
   target_compile_options(derivcache_options INTERFACE -Werror)
 endif()
