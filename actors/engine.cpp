@@ -5,7 +5,11 @@
 #include "actors/deribit_fetcher.hpp"
 #include "actors/feature_collector.hpp"
 #include "actors/fetch_supervisor.hpp"
+#include "actors/introspection.hpp"
+#include "actors/snapshot_sink.hpp"
 #include "actors/skew_calculator.hpp"
+#include "codec/json_writer.hpp"
+#include "messages/errors.hpp"
 #include "quant/currency.hpp"
 
 #include <caf/all.hpp>
@@ -36,6 +40,8 @@ void engine::stop() {
     return;
   stopped_ = true;
   // I/O first: cancelled requests complete on the I/O thread, and the thread must be gone before the actors.
+  if (metrics_server)
+    metrics_server->stop();
   if (http)
     http->shutdown();
   if (io) {
@@ -44,7 +50,9 @@ void engine::stop() {
     if (io->thread.joinable())
       io->thread.join();
   }
-  for (const auto& hdl : {caf::actor_cast<caf::actor>(binance_feed), caf::actor_cast<caf::actor>(feature_collector),
+  metrics_server.reset();
+  for (const auto& hdl : {caf::actor_cast<caf::actor>(introspection), metrics_endpoint,
+                          caf::actor_cast<caf::actor>(binance_feed), caf::actor_cast<caf::actor>(feature_collector),
                           caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(basis_calculator),
                           caf::actor_cast<caf::actor>(skew_calculator), caf::actor_cast<caf::actor>(cache)})
     if (hdl)
@@ -158,6 +166,93 @@ void start_spot(caf::actor_system& sys, const engine_config& cfg, engine& e) {
   e.binance_feed = make_binance_feed(sys, std::move(feed));
 }
 
+void start_introspection(caf::actor_system& sys, const engine_config& cfg, engine& e) {
+  introspection_deps deps;
+  deps.cache = e.cache;
+  deps.supervisor = e.supervisor;
+  deps.watched = {{"fetch_supervisor", caf::actor_cast<caf::actor>(e.supervisor)},
+                  {"basis_calculator", caf::actor_cast<caf::actor>(e.basis_calculator)},
+                  {"skew_calculator", caf::actor_cast<caf::actor>(e.skew_calculator)},
+                  {"cache_holder", caf::actor_cast<caf::actor>(e.cache)}};
+  if (e.binance_feed)
+    deps.watched.emplace_back("binance_feed", caf::actor_cast<caf::actor>(e.binance_feed));
+  if (e.feature_collector)
+    deps.watched.emplace_back("feature_collector", caf::actor_cast<caf::actor>(e.feature_collector));
+  auto& st = deps.status;
+  st.version = DERIVCACHE_VERSION;
+  st.started = caf::make_timestamp();
+  st.currencies = cfg.currencies;
+  st.deribit_url = cfg.deribit_url.empty() ? "https://" + cfg.host + ":" + cfg.port : cfg.deribit_url;
+  st.interval = cfg.interval;
+  st.symbols = cfg.binance_symbols;
+  st.allow_control = cfg.introspection_allow_control;
+  st.allow_record = cfg.introspection_allow_record;
+  st.max_subscribers = cfg.introspection_max_subscribers;
+  deps.log = e.log;
+  deps.port = cfg.introspection_port;
+  deps.host = cfg.introspection_host;
+  deps.tls = cfg.introspection_tls;
+  e.introspection = make_introspection(sys, std::move(deps));
+}
+
+// /metrics, /healthz and /snapshot on the engine's I/O thread.
+bool start_metrics(caf::actor_system& sys, const engine_config& cfg, engine& e, boost::asio::io_context& ioc,
+                   std::string& error) {
+  metrics_endpoint_deps deps;
+  deps.cache = e.cache;
+  deps.supervisor = e.supervisor;
+  deps.fetch_counters = e.fetch_counters;
+  deps.request_latency = e.request_latency;
+  deps.health.currencies = cfg.currencies;
+  deps.health.feed_stale_after = cfg.binance_stale_after;
+  deps.log = e.log;
+  if (auto feed = e.binance_feed) {
+    deps.feed = [feed](caf::event_based_actor* self, std::function<void(feed_metrics)> done) {
+      self->request(feed, std::chrono::seconds{2}, caf::get_atom::value, messages::status_atom::value)
+        .then(
+          [done](const messages::feed_status& s) {
+            feed_metrics m;
+            m.enabled = true;
+            m.connected = s.connected;
+            m.messages = s.agg_trades + s.book_tickers;
+            m.reconnects = s.reconnects;
+            if (s.last_data)
+              m.data_age = caf::make_timestamp() - *s.last_data;
+            done(m);
+          },
+          [done](const caf::error&) {
+            feed_metrics m;
+            m.enabled = true;
+            done(m);
+          });
+    };
+  }
+  if (auto collector = e.feature_collector) {
+    deps.snapshots = [collector](caf::event_based_actor* self, const std::string& symbol,
+                                 std::function<void(unsigned, std::string)> done) {
+      self->request(collector, std::chrono::seconds{2}, messages::capture_atom::value, symbol)
+        .then([done](const messages::feature_snapshot& s) { done(200, snapshot_json(s)); },
+              [done](const caf::error& err) {
+                codec::json_writer w;
+                w.begin_object().field("error", messages::render(err)).end_object();
+                done(404, w.str());
+              });
+    };
+  }
+  e.metrics_endpoint = make_metrics_endpoint(sys, std::move(deps));
+  net::http_server_options options;
+  options.host = cfg.metrics_host;
+  options.port = static_cast<unsigned short>(cfg.metrics_port);
+  e.metrics_server = net::make_http_server(ioc, options, metrics_http_handler(e.metrics_endpoint), error);
+  if (!e.metrics_server) {
+    error = "metrics: " + error;
+    return false;
+  }
+  e.metrics_port = e.metrics_server->port();
+  e.log->info("metrics listening on " + cfg.metrics_host + ":" + std::to_string(e.metrics_port));
+  return true;
+}
+
 } // namespace
 
 std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config& cfg,
@@ -203,6 +298,8 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
   fetch.instruments_bucket = std::make_shared<token_bucket>(cfg.instruments_requests_per_second, cfg.instruments_burst);
   fetch.instruments = std::make_shared<instrument_cache>();
   fetch.stats = e->fetch_counters;
+  e->request_latency = std::make_shared<latency_histogram>();
+  fetch.request_latency = e->request_latency;
   fetch.log = e->log;
 
   fetch_supervisor_deps sup;
@@ -217,6 +314,7 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
   sup.log = e->log;
   e->supervisor = make_fetch_supervisor(sys, std::move(sup));
   start_spot(sys, cfg, *e);
+  start_introspection(sys, cfg, *e);
   return e;
 }
 
@@ -242,6 +340,8 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
       return net::make_wss_connection(io->ioc, std::move(o), std::move(cb), err);
     };
   auto e = start_engine(sys, with_ws, http, error);
+  if (e && cfg.metrics_port >= 0 && !start_metrics(sys, cfg, *e, io->ioc, error))
+    e.reset();   // its destructor stops the actors; the I/O thread is ours to stop below
   if (!e) {
     http->shutdown();
     io->guard.reset();

@@ -6,6 +6,7 @@
 #include "actors/cache_holder.hpp"
 #include "actors/fetch_shared.hpp"
 #include "actors/log.hpp"
+#include "actors/metrics.hpp"
 #include "actors/snapshot_sink.hpp"
 #include "messages/interfaces.hpp"
 #include "net/https_client.hpp"
@@ -68,6 +69,22 @@ struct engine_config {
   /// Makes Binance connections. start_engine(sys, cfg, error) binds the WSS client to the engine's I/O
   /// thread when this is empty; with an injected HTTP client and no factory the feed stays off.
   ws_connect_fn binance_connect;
+
+  // Remote introspection (CAF middleman; the host loads caf::io::middleman, and caf::openssl::manager
+  // with the openssl.* options for TLS). Port < 0: not published (the actor still exists locally).
+  int introspection_port = -1;                                     ///< 0: ephemeral
+  std::string introspection_host = "127.0.0.1";
+  uint32_t introspection_max_subscribers = 16;
+  bool introspection_allow_control = false;
+  bool introspection_allow_record = false;
+  bool introspection_tls = false;                                  ///< publish through caf::openssl
+  std::string introspection_tls_cert, introspection_tls_key, introspection_tls_ca;   ///< for openssl.* options
+
+  // Prometheus metrics and health over HTTP (needs the engine's own I/O thread). Port < 0: off.
+  int metrics_port = -1;                                           ///< 0: ephemeral
+  std::string metrics_host = "127.0.0.1";
+
+  std::string deribit_url;                                         ///< for status reports only
 };
 
 /// The running engine: typed handles of its actors and the I/O thread of the HTTP client.
@@ -90,9 +107,14 @@ public:
   std::shared_ptr<fetch_stats> fetch_counters;
   std::shared_ptr<cache_stats> cache_counters;
   std::shared_ptr<net::http_client> http;
+  messages::introspection_actor introspection;           ///< local always; published when configured
+  std::shared_ptr<latency_histogram> request_latency;
+  caf::actor metrics_endpoint;                           ///< null when metrics are off
+  std::shared_ptr<net::http_server> metrics_server;      ///< null when metrics are off
+  uint16_t metrics_port = 0;                             ///< bound port of the metrics server
 
-  /// Stops the HTTP client (pending requests are cancelled), joins the I/O thread, then sends
-  /// user_shutdown to the feed (which closes its connections), the collector, the supervisor (which
+  /// Stops the metrics server and the HTTP client (pending requests are cancelled), joins the I/O thread,
+  /// then sends user_shutdown to the introspection and metrics actors, the feed (which closes its connections), the collector, the supervisor (which
   /// forwards it to the fetcher), the calculators and the cache.
   /// Idempotent.
   void stop();

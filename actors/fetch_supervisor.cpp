@@ -138,6 +138,12 @@ messages::fetch_supervisor_actor make_fetch_supervisor(caf::actor_system& sys, f
           return;
         spawn_fetcher(self);
       },
+      [self](messages::refresh_atom) {
+        if (self->state.fetcher)
+          self->send(self->state.fetcher, messages::refresh_atom::value);
+        else
+          log_at(self, log_level::info, "refresh ignored: the fetcher is waiting to be restarted");
+      },
       [self](caf::get_atom, messages::status_atom) -> messages::fetcher_status { return self->state.status; },
     };
   });

@@ -36,6 +36,26 @@ const std::vector<option_spec>& option_specs() {
     {"thresholds.skew-extreme-fear", value_kind::number, "10", "skew above this: EXTREME_FEAR"},
     {"thresholds.skew-fear", value_kind::number, "5", "skew at or above this: FEAR"},
     {"thresholds.skew-neutral", value_kind::number, "-5", "skew at or above this: NEUTRAL, below: GREED"},
+    {"binance.url", value_kind::string, "\"wss://stream.binance.com:9443\"", "Binance spot WebSocket origin (wss://host[:port])"},
+    {"binance.symbols", value_kind::string_list, "[\"BTCUSDT\"]", "spot symbols to follow; [] turns the feed off"},
+    {"binance.ca-file", value_kind::string, "\"\"", "extra trusted CA certificates (PEM) for the WebSocket"},
+    {"binance.timeout", value_kind::duration, "10s", "deadline of the TCP + TLS + WebSocket handshake"},
+    {"binance.min-backoff", value_kind::duration, "1s", "first reconnect delay after a drop"},
+    {"binance.max-backoff", value_kind::duration, "60s", "longest reconnect delay"},
+    {"binance.stale-after", value_kind::duration, "30s", "no data frame for this long: reconnect; spot inputs are STALE"},
+    {"binance.symbol-currencies", value_kind::string_list, "[]", "overrides of a symbol's currency, e.g. [\"XBTUSDT=BTC\"]"},
+    {"snapshots.interval", value_kind::duration, "0s", "write a snapshot of every symbol this often; 0s: off"},
+    {"snapshots.path", value_kind::string, "\"snapshots.jsonl\"", "JSON-lines file the periodic snapshots are appended to"},
+    {"introspection.port", value_kind::integer, "-1", "publish the introspection actor on this port; -1: off, 0: ephemeral"},
+    {"introspection.host", value_kind::string, "\"127.0.0.1\"", "address the introspection port binds to"},
+    {"introspection.max-subscribers", value_kind::integer, "16", "remote subscribers accepted at once"},
+    {"introspection.allow-control", value_kind::boolean, "false", "accept remote control (force a refresh)"},
+    {"introspection.allow-record", value_kind::boolean, "false", "accept remote record_snapshot requests"},
+    {"introspection.tls-cert", value_kind::string, "\"\"", "PEM certificate for mutual TLS (with tls-key and tls-ca)"},
+    {"introspection.tls-key", value_kind::string, "\"\"", "PEM private key for mutual TLS"},
+    {"introspection.tls-ca", value_kind::string, "\"\"", "PEM CA that peers' certificates must chain to"},
+    {"metrics.port", value_kind::integer, "-1", "serve /metrics, /healthz and /snapshot on this port; -1: off, 0: ephemeral"},
+    {"metrics.host", value_kind::string, "\"127.0.0.1\"", "address the metrics port binds to"},
     {"log.level", value_kind::string, "\"info\"", "debug, info, warn or error"},
     {"log.tag", value_kind::string, "\"\"", "tag printed on every log line, e.g. SIMULATED"},
   };
@@ -132,19 +152,20 @@ public:
     }
   }
 
-  /// Sets `out` when the key is given; the duration must be positive.
+  /// Sets `out` when the key is given; the duration must be positive (or zero, where that means off).
   template <class Duration>
-  void duration(const char* key, Duration& out) const {
+  void duration(const char* key, Duration& out, bool zero_allowed = false) const {
     auto v = find(key);
     if (!v)
       return;
     auto t = caf::get_if<caf::timespan>(v);
     if (!t)
       return wrong(key, value_kind::duration, *v);
-    if (t->count() <= 0)
-      return problem(key, "must be a positive duration, got " + caf::to_string(*v));
+    if (t->count() < 0 || (t->count() == 0 && !zero_allowed))
+      return problem(key, std::string{"must be a "} + (zero_allowed ? "non-negative" : "positive") +
+                            " duration, got " + caf::to_string(*v));
     // A duration kept in milliseconds must not truncate to zero (deribit.timeout=500us; fuzz/config_fuzz).
-    if (std::chrono::duration_cast<Duration>(*t).count() <= 0)
+    if (t->count() > 0 && std::chrono::duration_cast<Duration>(*t).count() <= 0)
       return problem(key, "must be at least " + caf::to_string(caf::config_value{caf::timespan{Duration{1}}}) +
                             ", got " + caf::to_string(*v));
     out = std::chrono::duration_cast<Duration>(*t);
@@ -160,6 +181,15 @@ public:
       out = *d;
     else
       wrong(key, value_kind::number, *v);
+  }
+
+  void boolean(const char* key, bool& out) const {
+    if (auto v = find(key)) {
+      if (auto b = caf::get_if<bool>(v))
+        out = *b;
+      else
+        wrong(key, value_kind::boolean, *v);
+    }
   }
 
   void integer(const char* key, int64_t& out) const {
@@ -198,6 +228,8 @@ private:
   const caf::settings& file_;
   std::vector<std::string>& problems_;
 };
+
+constexpr bool zero_allowed = true;
 
 std::string threshold_problem(const std::string& what, const char* group) {
   // quant names the fields ("extreme_contango (10) must be greater than contango (20)"); say which keys.
@@ -310,6 +342,77 @@ engine_config make_engine_config(const caf::settings& content, const caf::settin
     problems.push_back(threshold_problem(*bad, "basis"));
   if (auto bad = quant::validate(cfg.skew))
     problems.push_back(threshold_problem(*bad, "skew"));
+
+  std::string ws_text = "wss://stream.binance.com:9443";
+  in.string("binance.url", ws_text);
+  if (auto url = net::parse_url(ws_text, url_error); url && url->scheme == "wss") {
+    cfg.binance_host = url->host;
+    cfg.binance_port = url->port;
+  } else {
+    in.problem("binance.url", url ? "must be a wss:// URL" : url_error);
+  }
+  in.list("binance.symbols", cfg.binance_symbols);
+  in.string("binance.ca-file", cfg.binance_ca_file);
+  if (!cfg.binance_ca_file.empty() && !std::ifstream{cfg.binance_ca_file})
+    in.problem("binance.ca-file", "cannot read '" + cfg.binance_ca_file + "'");
+  in.duration("binance.timeout", cfg.binance_handshake_timeout);
+  in.duration("binance.min-backoff", cfg.binance_min_backoff);
+  in.duration("binance.max-backoff", cfg.binance_max_backoff);
+  if (cfg.binance_max_backoff < cfg.binance_min_backoff)
+    in.problem("binance.max-backoff", "must not be shorter than binance.min-backoff");
+  in.duration("binance.stale-after", cfg.binance_stale_after);
+  std::vector<std::string> overrides;
+  in.list("binance.symbol-currencies", overrides);
+  for (const auto& item : overrides) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || !quant::find_currency(item.substr(eq + 1)))
+      in.problem("binance.symbol-currencies", "'" + item + "' is not SYMBOL=CURRENCY with a currency of " +
+                                                   quant::supported_currencies());
+    else
+      cfg.currency_overrides[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  in.duration("snapshots.interval", cfg.snapshots_interval, zero_allowed);
+  cfg.snapshots_path = "snapshots.jsonl";
+  in.string("snapshots.path", cfg.snapshots_path);
+
+  auto port_key = [&](const char* key, int& out) {
+    int64_t port = out;
+    in.integer(key, port);
+    if (port < -1 || port > 65535)
+      in.problem(key, "must be -1 (off), 0 (ephemeral) or a port up to 65535");
+    else
+      out = static_cast<int>(port);
+  };
+  port_key("introspection.port", cfg.introspection_port);
+  in.string("introspection.host", cfg.introspection_host);
+  int64_t max_subscribers = cfg.introspection_max_subscribers;
+  in.integer("introspection.max-subscribers", max_subscribers);
+  if (max_subscribers < 0 || max_subscribers > 100000)
+    in.problem("introspection.max-subscribers", "must be between 0 and 100000");
+  else
+    cfg.introspection_max_subscribers = static_cast<uint32_t>(max_subscribers);
+  in.boolean("introspection.allow-control", cfg.introspection_allow_control);
+  in.boolean("introspection.allow-record", cfg.introspection_allow_record);
+  std::string tls[3];
+  const char* tls_keys[3] = {"introspection.tls-cert", "introspection.tls-key", "introspection.tls-ca"};
+  int tls_given = 0;
+  for (int i = 0; i < 3; ++i) {
+    in.string(tls_keys[i], tls[i]);
+    if (tls[i].empty())
+      continue;
+    ++tls_given;
+    if (!std::ifstream{tls[i]})
+      in.problem(tls_keys[i], "cannot read '" + tls[i] + "'");
+  }
+  if (tls_given != 0 && tls_given != 3)
+    in.problem("introspection.tls-*", "tls-cert, tls-key and tls-ca go together (all three or none)");
+  cfg.introspection_tls = tls_given == 3;
+  cfg.introspection_tls_cert = tls[0];
+  cfg.introspection_tls_key = tls[1];
+  cfg.introspection_tls_ca = tls[2];
+  port_key("metrics.port", cfg.metrics_port);
+  in.string("metrics.host", cfg.metrics_host);
+  cfg.deribit_url = url_text;
 
   std::string level = "info";
   in.string("log.level", level);

@@ -6,6 +6,8 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include <csignal>
 #include <ostream>
@@ -80,6 +82,15 @@ int run_engine_command(const std::vector<std::string>& args, std::ostream& out, 
   if (!problems.empty())
     return fail(problems);
 
+  if (engine_cfg.introspection_port >= 0)
+    sys_cfg.load<caf::io::middleman>();
+  if (engine_cfg.introspection_tls) {
+    // Checked above (all three files, readable): CAF aborts at start-up when one is missing.
+    sys_cfg.set("openssl.certificate", engine_cfg.introspection_tls_cert);
+    sys_cfg.set("openssl.key", engine_cfg.introspection_tls_key);
+    sys_cfg.set("openssl.cafile", engine_cfg.introspection_tls_ca);
+    sys_cfg.load<caf::openssl::manager>();
+  }
   caf::actor_system sys{sys_cfg};
   std::string error;
   auto engine = actors::start_engine(sys, engine_cfg, error);

@@ -12,6 +12,8 @@ std::string to_string(errc x) {
     case errc::unavailable: return "unavailable";
     case errc::request_error: return "request_error";
     case errc::bad_payload: return "bad_payload";
+    case errc::forbidden: return "forbidden";
+    case errc::capacity: return "capacity";
   }
   return "unknown";
 }

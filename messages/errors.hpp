@@ -15,6 +15,8 @@ enum class errc : uint8_t {
   unavailable,        ///< HTTP 5xx, 10040, 10041, 11051, 13028, 13503; context: (detail)
   request_error,      ///< other 4xx, -32602: our request was wrong; not retried in a loop
   bad_payload,        ///< a body that does not decode
+  forbidden,          ///< a remote control request while introspection.allow-control is off
+  capacity,           ///< introspection.max-subscribers reached
 };
 
 std::string to_string(errc x);

@@ -7,6 +7,7 @@
 #include "messages/status.hpp"
 #include "messages/type_ids.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -44,6 +45,7 @@ using deribit_fetcher_actor = caf::typed_actor<
 using fetch_supervisor_actor = caf::typed_actor<
   caf::reacts_to<cycle_done_atom>,                                 ///< from the fetcher: a complete good cycle
   caf::reacts_to<restart_atom, uint64_t>,                          ///< timer: respawn (generation-checked)
+  caf::reacts_to<refresh_atom>,                                    ///< ask a running fetcher for a cycle now
   caf::replies_to<caf::get_atom, status_atom>::with<fetcher_status>>;
 
 using capture_atom = caf::atom_constant<caf::atom("capture")>;
@@ -68,5 +70,18 @@ using feature_collector_actor = caf::typed_actor<
   caf::reacts_to<cache_contents>,                                  ///< initial cache contents
   caf::reacts_to<caf::tick_atom>,                                  ///< timer: write periodic snapshots
   caf::replies_to<capture_atom, std::string /*symbol*/>::with<feature_snapshot>>;
+
+using actors_atom = caf::atom_constant<caf::atom("actors")>;
+using control_atom = caf::atom_constant<caf::atom("control")>;
+
+/// Published through the middleman (127.0.0.1 unless configured). Read-only unless allow-control.
+/// Subscribers are actors (local or remote) that accept `derivatives_update`; they are monitored
+/// and capped by introspection.max-subscribers.
+using introspection_actor = caf::typed_actor<
+  caf::replies_to<status_atom>::with<engine_status>,
+  caf::replies_to<actors_atom>::with<actors_report>,
+  caf::replies_to<caf::get_atom>::with<cache_contents>,
+  caf::replies_to<subscribe_atom, caf::actor>::with<caf::ok_atom>,       ///< error when at the cap
+  caf::replies_to<control_atom, refresh_atom>::with<caf::ok_atom>>;      ///< error unless allow-control
 
 } // namespace derivcache::messages

@@ -23,6 +23,9 @@ struct feed_status;
 struct input_status;
 struct window_features;
 struct feature_snapshot;
+struct engine_status;
+struct actor_info;
+struct actors_report;
 } // namespace derivcache::messages
 
 CAF_BEGIN_TYPE_ID_BLOCK(derivcache, caf::first_custom_type_id)
@@ -44,4 +47,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(derivcache, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::input_status))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::window_features))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::feature_snapshot))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::engine_status))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::actor_info))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::actors_report))
 CAF_END_TYPE_ID_BLOCK(derivcache)

@@ -8,7 +8,7 @@ packages=(
   libssl-dev openssl
   libgtest-dev libbenchmark-dev libsqlite3-dev
   clang libclang-rt-14-dev
-  cmake g++ make
+  cmake g++ make curl
 )
 
 missing=()

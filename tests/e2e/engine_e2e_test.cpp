@@ -43,6 +43,7 @@ protected:
     cfg.rate_limit_min_backoff = 200ms;
     cfg.max_backoff = 2s;
     cfg.max_requests_per_second = 50;
+    cfg.binance_symbols.clear();   // these tests are about Deribit; nothing may leave the machine
     cfg.log_sink = [this](const std::string& line) {
       std::lock_guard<std::mutex> guard{log_mtx_};
       log_ += line + "\n";

@@ -24,6 +24,7 @@ test::process_result run_with(const std::string& ini_content, std::vector<std::s
   std::vector<std::string> argv = {bin, "run", "--config-file=" + write_ini("run.ini", ini_content)};
   if (ini_content.find("url=") == std::string::npos)
     argv.push_back("--deribit.url=https://127.0.0.1:1");
+  argv.push_back("--binance.url=wss://127.0.0.1:1");
   argv.insert(argv.end(), extra.begin(), extra.end());
   return test::run_process(argv, 20s);
 }
@@ -46,6 +47,8 @@ TEST(RunCommand, ConfigErrorsStopStartUpNamingTheKey) {
      "thresholds.basis-*: extreme_contango (5) must be greater than contango (10)"},
     {"[supervisor]\nmax-failures=0\n", "supervisor.max-failures: must be at least 1"},
     {"[log]\nlevel=\"loud\"\n", "log.level: 'loud' is not debug, info, warn or error"},
+    {"[binance]\nsymbol-currencies=[\"XBTUSDT=XBT\"]\n", "binance.symbol-currencies: 'XBTUSDT=XBT' is not SYMBOL=CURRENCY"},
+    {"[snapshots]\ninterval=-5s\n", "snapshots.interval: must be a non-negative duration"},
   };
   for (const auto& c : cases) {
     auto r = run_with(c.ini);
@@ -69,7 +72,7 @@ TEST(RunCommand, SigtermStopsTheEngineWithin2s) {
   ASSERT_TRUE(started) << started.error;
   auto ini = write_ini("sigterm.ini", "[deribit]\nurl=\"https://127.0.0.1:" + std::to_string(started.port) +
                                         "\"\nca-file=\"" + DERIVCACHE_BINARY_DIR + "/certs/ca.pem\"\n"
-                                        "currencies=[\"BTC\"]\n[log]\ntag=\"SIMULATED\"\n");
+                                        "currencies=[\"BTC\"]\n[binance]\nsymbols=[]\n[log]\ntag=\"SIMULATED\"\n");
   test::child_process engine{{bin, "run", "--config-file=" + ini}};
   ASSERT_TRUE(engine.wait_for_stderr("📡 Derivatives Cache [BTC]: Basis=", 15s)) << engine.stderr_text();
   EXPECT_NE(engine.stderr_text().find("INFO [SIMULATED] 📡 Derivatives Cache Monitor started (interval: 300s)"),

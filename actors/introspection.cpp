@@ -1,0 +1,127 @@
+// The introspection actor.
+#include "actors/introspection.hpp"
+
+#include "messages/errors.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+
+#include <map>
+#include <set>
+
+namespace derivcache::actors {
+
+namespace {
+
+constexpr auto query_timeout = std::chrono::seconds{5};
+
+struct introspection_state {
+  introspection_deps deps;
+  std::set<caf::actor_addr> subscribers;
+  std::map<caf::actor_addr, std::string> down;   ///< watched actors that died, with their exit reason
+};
+
+using self_ptr = messages::introspection_actor::stateful_pointer<introspection_state>;
+
+void log_at(self_ptr self, log_level level, const std::string& text) {
+  if (self->state.deps.log)
+    self->state.deps.log->log(level, text);
+}
+
+void publish(self_ptr self) {
+  const auto& deps = self->state.deps;
+  auto& sys = self->system();
+  auto mm = deps.tls ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
+  auto port = static_cast<uint16_t>(deps.port);
+  self->request(mm, query_timeout, caf::publish_atom::value, port, caf::actor_cast<caf::strong_actor_ptr>(self),
+                sys.message_types<messages::introspection_actor>(), deps.host, true)
+    .then(
+      [self](uint16_t bound) {
+        auto& d = self->state.deps;
+        log_at(self, log_level::info,
+               "introspection listening on " + d.host + ":" + std::to_string(bound) + (d.tls ? " (TLS)" : ""));
+        if (d.on_published)
+          d.on_published(bound);
+      },
+      [self](const caf::error& err) {
+        log_at(self, log_level::error, "introspection: cannot publish: " + self->system().render(err));
+      });
+}
+
+} // namespace
+
+messages::introspection_actor make_introspection(caf::actor_system& sys, introspection_deps deps) {
+  return sys.spawn([deps = std::move(deps)](self_ptr self) -> messages::introspection_actor::behavior_type {
+    self->state.deps = deps;
+    for (const auto& [role, hdl] : deps.watched)
+      self->monitor(hdl);
+    self->set_down_handler([self](caf::down_msg& dm) {
+      auto& st = self->state;
+      if (st.subscribers.erase(dm.source) == 0)
+        st.down[dm.source] = messages::render(dm.reason);
+    });
+    if (deps.port >= 0)
+      publish(self);
+    return {
+      [self](messages::status_atom) {
+        auto s = self->state.deps.status;
+        s.uptime = caf::make_timestamp() - s.started;
+        s.subscribers = static_cast<uint32_t>(self->state.subscribers.size());
+        return s;
+      },
+      [self](messages::actors_atom) -> caf::result<messages::actors_report> {
+        auto rp = self->make_response_promise<messages::actors_report>();
+        self->request(self->state.deps.supervisor, query_timeout, caf::get_atom::value, messages::status_atom::value)
+          .then(
+            [self, rp](const messages::fetcher_status& f) mutable {
+              messages::actors_report report;
+              report.actors.push_back({"deribit_fetcher", f.alive, f.restarts, f.last_error, f.last_success,
+                                       f.degraded, f.next_attempt});
+              for (const auto& [role, hdl] : self->state.deps.watched) {
+                auto dead = self->state.down.find(hdl.address());
+                const bool alive = dead == self->state.down.end();
+                report.actors.push_back({role, alive, 0, alive ? std::string{} : dead->second, caf::none, false,
+                                         caf::none});
+              }
+              rp.deliver(std::move(report));
+            },
+            [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
+      },
+      [self](caf::get_atom) -> caf::result<messages::cache_contents> {
+        auto rp = self->make_response_promise<messages::cache_contents>();
+        self->request(self->state.deps.cache, query_timeout, caf::get_atom::value)
+          .then([rp](messages::cache_contents& c) mutable { rp.deliver(std::move(c)); },
+                [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
+      },
+      [self](messages::subscribe_atom, const caf::actor& subscriber) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        if (!subscriber)
+          return caf::make_error(messages::errc::capacity, std::string{"invalid subscriber handle"});
+        if (st.subscribers.size() >= st.deps.status.max_subscribers)
+          return caf::make_error(messages::errc::capacity,
+                                 "introspection.max-subscribers (" + std::to_string(st.deps.status.max_subscribers) +
+                                   ") reached");
+        if (st.subscribers.insert(subscriber.address()).second) {
+          self->monitor(subscriber);
+          self->send(st.deps.cache, messages::subscribe_atom::value,
+                     caf::actor_cast<messages::cache_subscriber_actor>(subscriber));
+          log_at(self, log_level::info, "subscriber added (" + std::to_string(st.subscribers.size()) + " now)");
+        }
+        return caf::ok_atom::value;
+      },
+      [self](messages::control_atom, messages::refresh_atom) -> caf::result<caf::ok_atom> {
+        if (!self->state.deps.status.allow_control)
+          return caf::make_error(messages::errc::forbidden,
+                                 std::string{"remote control is off (introspection.allow-control)"});
+        self->send(self->state.deps.supervisor, messages::refresh_atom::value);
+        log_at(self, log_level::info, "refresh requested remotely");
+        return caf::ok_atom::value;
+      },
+    };
+  });
+}
+
+} // namespace derivcache::actors

@@ -1,0 +1,35 @@
+// The introspection actor: engine status, actor health and cache contents for local or remote clients.
+#pragma once
+
+#include "actors/log.hpp"
+#include "messages/interfaces.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace derivcache::actors {
+
+struct introspection_deps {
+  messages::cache_holder_actor cache;
+  messages::fetch_supervisor_actor supervisor;
+  std::vector<std::pair<std::string, caf::actor>> watched;   ///< role -> actor, monitored for liveness
+  messages::engine_status status;             ///< version, configuration summary, flags, max_subscribers
+  std::shared_ptr<logger> log;
+  /// Publishing: port < 0 keeps the actor local (embedding hosts may publish it themselves).
+  int port = -1;
+  std::string host = "127.0.0.1";
+  bool tls = false;                           ///< publish through caf::openssl (module must be loaded)
+  std::function<void(uint16_t)> on_published; ///< called with the bound port
+};
+
+/// Spawns the introspection actor and, with a port, publishes it asynchronously through the
+/// middleman actor (never the blocking publish()). Logs "introspection listening on HOST:PORT".
+messages::introspection_actor make_introspection(caf::actor_system& sys, introspection_deps deps);
+
+} // namespace derivcache::actors
