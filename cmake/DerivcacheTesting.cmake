@@ -1,7 +1,7 @@
 # derivcache_add_test(<name> SOURCES ... LIBS ...): one GoogleTest executable, tests discovered by CTest.
 include(GoogleTest)
 function(derivcache_add_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT;FIXTURES_REQUIRED" "SOURCES;LIBS;LABELS" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 60)
   endif()
@@ -10,7 +10,12 @@ function(derivcache_add_test name)
   target_compile_definitions(${name} PRIVATE
     DERIVCACHE_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
     DERIVCACHE_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  gtest_discover_tests(${name}
-    DISCOVERY_TIMEOUT 30
-    PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
+  set(properties TIMEOUT ${ARG_TIMEOUT})
+  if(ARG_LABELS)
+    list(APPEND properties LABELS "${ARG_LABELS}")
+  endif()
+  if(ARG_FIXTURES_REQUIRED)
+    list(APPEND properties FIXTURES_REQUIRED ${ARG_FIXTURES_REQUIRED})
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES ${properties})
 endfunction()
