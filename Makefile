@@ -4,12 +4,23 @@ BUILD_TYPE ?= RelWithDebInfo
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 60
+FUZZ_CXX ?= clang++-14
 
 DERIVCACHE := $(BUILD_DIR)/apps/derivcache
 
-.PHONY: all setup configure build test demo install clean
+.PHONY: all help setup configure build test test-sanitize fuzz demo install clean
 
 all: build
+
+help:
+	@echo "make build          configure and build in BUILD_DIR ($(BUILD_DIR))"
+	@echo "make test           build and run the test suite"
+	@echo "make test-sanitize  the suite under ASan+UBSan (build-asan), tests/net and tests/e2e under TSan (build-tsan)"
+	@echo "make fuzz           each libFuzzer target for FUZZ_SECONDS ($(FUZZ_SECONDS)) on its seeds (build-fuzz, clang)"
+	@echo "make demo           derivcache analyze on the bundled real BTC chain"
+	@echo "make install        install into PREFIX ($(PREFIX))"
+	@echo "make clean          remove BUILD_DIR"
 
 setup:
 	@bash scripts/install-deps.sh
@@ -22,6 +33,39 @@ build: configure
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Sanitizer runtime options; the suppression files say why each entry is there (sanitizers/).
+SUPP := $(CURDIR)/sanitizers
+ASAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_init_order=1:suppressions=$(SUPP)/asan.supp \
+  LSAN_OPTIONS=suppressions=$(SUPP)/lsan.supp:print_suppressions=0 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(SUPP)/ubsan.supp
+TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(SUPP)/tsan.supp
+
+# ASan+UBSan: the whole suite. TSan: only the threaded tests (real CAF scheduler, Beast I/O threads).
+test-sanitize: setup
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DDERIVCACHE_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	@cd build-asan && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS)
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DDERIVCACHE_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-tsan -j $(JOBS) --target test_net test_e2e
+	@cd build-tsan/tests/net && $(TSAN_ENV) ctest --output-on-failure -j $(JOBS)
+	@cd build-tsan/tests/e2e && $(TSAN_ENV) ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer targets (clang), as <target>:<max_len>; each runs FUZZ_SECONDS on a scratch corpus under
+# build-fuzz/ seeded from fuzz/corpus/<target>/ (never written to). A crash input lands in build-fuzz/artifacts/.
+FUZZ_TARGETS := deribit_codec_fuzz:65536 binance_codec_fuzz:4096 config_fuzz:8192
+fuzz: setup
+	@cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DDERIVCACHE_FUZZ=ON -DDERIVCACHE_BUILD_TESTS=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target $(foreach t,$(FUZZ_TARGETS),$(firstword $(subst :, ,$(t))))
+	@for tl in $(FUZZ_TARGETS); do t=$${tl%%:*}; len=$${tl##*:}; \
+	  rm -rf build-fuzz/corpus/$$t && mkdir -p build-fuzz/corpus/$$t build-fuzz/artifacts/$$t && \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS)s (max_len $$len)" && \
+	  $(ASAN_ENV) build-fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=$$len -print_final_stats=1 \
+	    -dict=fuzz/$$t.dict -artifact_prefix=build-fuzz/artifacts/$$t/ build-fuzz/corpus/$$t fuzz/corpus/$$t \
+	    2>build-fuzz/fuzz-$$t.log || { tail -60 build-fuzz/fuzz-$$t.log; exit 1; }; \
+	  grep -E '^#[0-9]+ +DONE|^stat::(number_of_executed_units|average_exec_per_sec)' build-fuzz/fuzz-$$t.log; \
+	done
 
 demo: build
 	@echo "== derivcache analyze on the bundled real BTC option chain (2026-03-13) and futures curve (2025-01-06)"
