@@ -17,7 +17,7 @@ using namespace derivcache;
 
 namespace {
 
-constexpr const char* usage = R"(Usage: derivcache-inspect HOST PORT [status|cache|actors|watch] [options]
+constexpr const char* usage = R"(Usage: derivcache-inspect HOST PORT [status|cache|actors|watch|refresh] [options]
 
 Connects to a derivcache engine published with introspection.port and prints what it holds.
 
@@ -26,6 +26,7 @@ Commands:
   cache    every currency: basis and skew with state, age and exchange lag
   actors   every actor of the engine: liveness, restarts, last error, DEGRADED, next retry
   watch    print every new reading until Ctrl-C
+  refresh  ask the engine to fetch now (only when it runs with introspection.allow-control)
 
 Options:
   --json              machine-readable output
@@ -139,8 +140,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string command = positional.size() == 3 ? positional[2] : "status";
-  if (command != "status" && command != "cache" && command != "actors" && command != "watch") {
-    std::cerr << "derivcache-inspect: unknown command '" << command << "' (status, cache, actors, watch)\n";
+  if (command != "status" && command != "cache" && command != "actors" && command != "watch" &&
+      command != "refresh") {
+    std::cerr << "derivcache-inspect: unknown command '" << command << "' (status, cache, actors, watch, refresh)\n";
     return 2;
   }
   const bool json = flags.values.count("json") > 0;
@@ -254,6 +256,9 @@ int main(int argc, char** argv) {
         }
       },
       on_error);
+  } else if (command == "refresh") {
+    self->request(engine, timeout, messages::control_atom::value, messages::refresh_atom::value)
+      .receive([](caf::ok_atom) { std::cout << "refresh requested\n"; }, on_error);
   } else {
     self->request(engine, timeout, messages::subscribe_atom::value, caf::actor_cast<caf::actor>(self))
       .receive([](caf::ok_atom) {}, on_error);

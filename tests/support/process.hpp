@@ -83,10 +83,11 @@ inline process_result run_process(const std::vector<std::string>& argv,
 
 namespace derivcache::test {
 
-/// A running child process whose stderr is read line by line (for signal and log tests).
+/// A running child process whose output is read as it comes (for signal, log and streaming tests).
+/// Its stderr is always read; with `merge_stdout` its stdout goes to the same place.
 class child_process {
 public:
-  explicit child_process(const std::vector<std::string>& argv) {
+  explicit child_process(const std::vector<std::string>& argv, bool merge_stdout = false) {
     int err_pipe[2];
     if (pipe(err_pipe) != 0)
       throw std::runtime_error("pipe failed");
@@ -95,6 +96,8 @@ public:
       throw std::runtime_error("fork failed");
     if (pid_ == 0) {
       dup2(err_pipe[1], STDERR_FILENO);
+      if (merge_stdout)
+        dup2(err_pipe[1], STDOUT_FILENO);
       close(err_pipe[0]);
       std::vector<char*> args;
       for (const auto& a : argv)
@@ -159,6 +162,13 @@ public:
   }
 
   const std::string& stderr_text() const { return stderr_; }
+
+  /// SIGKILL, as a crash would end it.
+  void kill_hard() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    exited_ = true;
+  }
 
 private:
   pid_t pid_ = -1;

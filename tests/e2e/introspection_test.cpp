@@ -1,0 +1,195 @@
+// Remote introspection and metrics across processes: `derivcache run` publishes, other processes look.
+#include "apps/analyze.hpp"
+#include "sim/deribit_sim.hpp"
+#include "support/process.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+using namespace derivcache;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+namespace {
+
+const std::string bin_dir = std::string{DERIVCACHE_BINARY_DIR} + "/apps/";
+const std::string ca = std::string{DERIVCACHE_BINARY_DIR} + "/certs/ca.pem";
+
+/// `derivcache run` against `sim`, with the extra INI lines; nothing leaves 127.0.0.1.
+std::unique_ptr<test::child_process> start_engine(const sim::deribit_simulator& sim, const std::string& extra) {
+  auto path = std::string{::testing::TempDir()} + "introspection.ini";
+  std::ofstream{path} << "[deribit]\nurl=\"https://127.0.0.1:" << sim.port() << "\"\nca-file=\"" << ca
+                      << "\"\ncurrencies=[\"BTC\"]\ninterval=1s\n[binance]\nsymbols=[]\n" << extra;
+  return std::make_unique<test::child_process>(std::vector<std::string>{bin_dir + "derivcache", "run",
+                                                                         "--config-file=" + path});
+}
+
+/// The port printed in "<what> listening on 127.0.0.1:PORT".
+std::string listening_port(const std::string& log, const std::string& what) {
+  std::smatch m;
+  std::regex re{what + " listening on 127\\.0\\.0\\.1:([0-9]+)"};
+  return std::regex_search(log, m, re) ? m[1].str() : "";
+}
+
+test::process_result inspect(const std::string& port, std::vector<std::string> args) {
+  args.insert(args.begin(), {bin_dir + "derivcache-inspect", "127.0.0.1", port});
+  return test::run_process(args, 20s);
+}
+
+boost::json::value inspect_json(const std::string& port, const std::string& command) {
+  auto r = inspect(port, {command, "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.exit_code == 0 ? boost::json::parse(r.out) : boost::json::value{};
+}
+
+/// A plain HTTP GET on loopback: status code and body.
+std::pair<int, std::string> http_get(const std::string& port, const std::string& target) {
+  asio::io_context ioc;
+  asio::ip::tcp::socket socket{ioc};
+  boost::system::error_code ec;
+  socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(std::stoi(port))}, ec);
+  if (ec)
+    return {0, ec.message()};
+  std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  asio::write(socket, asio::buffer(request), ec);
+  std::string response;
+  asio::read(socket, asio::dynamic_buffer(response), ec);   // until the server closes
+  if (response.size() < 12)
+    return {0, response};
+  auto body = response.find("\r\n\r\n");
+  return {std::stoi(response.substr(9, 3)), body == std::string::npos ? "" : response.substr(body + 4)};
+}
+
+/// Polls `probe` (bounded) until it returns true; the engine runs in another process, so its progress
+/// can only be observed, not driven.
+template <class Probe>
+bool eventually(Probe probe, std::chrono::seconds limit = 20s) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (probe())
+      return true;
+    test::run_process({"/bin/sleep", "0.1"});   // a bounded pause between probes of another process
+  }
+  return false;
+}
+
+} // namespace
+
+TEST(Introspection, RemoteInspectAndSubscriberSeeTheEnginesValues) {
+  sim::deribit_simulator simulator;
+  ASSERT_TRUE(simulator.start());
+  auto engine = start_engine(simulator, "[introspection]\nport=0\nmax-subscribers=2\n");
+  ASSERT_TRUE(engine->wait_for_stderr("📡 Derivatives Cache [BTC]", 20s)) << engine->stderr_text();
+  const auto port = listening_port(engine->stderr_text(), "introspection");
+  ASSERT_FALSE(port.empty()) << engine->stderr_text();
+
+  // The same numbers as derivcache analyze on the files the simulator serves.
+  std::ostringstream out, err;
+  const auto dir = sim::default_data_dir();
+  ASSERT_EQ(apps::run_analyze({"--currency", "BTC", "--options", dir + "/book_summary.BTC.option.json", "--futures",
+                               dir + "/book_summary.BTC.future.json"},
+                              out, err),
+            0);
+  auto expected = boost::json::parse(out.str());
+  auto cache = inspect_json(port, "cache");
+  ASSERT_TRUE(cache.is_array() && cache.as_array().size() == 1u) << cache;
+  const auto& btc = cache.as_array()[0];
+  EXPECT_EQ(btc.at("currency"), "BTC");
+  EXPECT_DOUBLE_EQ(btc.at("skew").at("value_pct").to_number<double>(),
+                   expected.at("skew").at("value_pct").to_number<double>());
+  EXPECT_DOUBLE_EQ(btc.at("basis").at("apr_pct").to_number<double>(),
+                   expected.at("basis").at("apr_pct").to_number<double>());
+  EXPECT_EQ(btc.at("skew").at("state"), expected.at("skew").at("state"));
+
+  auto status = inspect_json(port, "status");
+  EXPECT_EQ(status.at("version"), DERIVCACHE_VERSION_TEXT);
+  EXPECT_EQ(status.at("allow_control"), false);
+
+  // A remote subscriber in another process receives new readings (one cycle a second).
+  test::child_process watcher{{bin_dir + "derivcache-inspect", "127.0.0.1", port, "watch", "--json"}, true};
+  ASSERT_TRUE(watcher.wait_for_stderr("\"currency\":\"BTC\"", 10s)) << watcher.stderr_text();
+  EXPECT_TRUE(eventually([&] { return inspect_json(port, "status").at("subscribers") == 1; }));
+
+  // Killing it does not disturb the engine: the subscriber is dropped and the engine keeps answering.
+  watcher.kill_hard();
+  EXPECT_TRUE(eventually([&] { return inspect_json(port, "status").at("subscribers") == 0; }));
+  EXPECT_EQ(inspect(port, {"actors"}).exit_code, 0);
+  EXPECT_EQ(engine->signal_and_wait(SIGTERM, 3s), 0) << engine->stderr_text();
+}
+
+TEST(Introspection, RemoteControlIsRefusedUnlessAllowed) {
+  sim::deribit_simulator simulator;
+  ASSERT_TRUE(simulator.start());
+  auto read_only = start_engine(simulator, "[introspection]\nport=0\n");
+  ASSERT_TRUE(read_only->wait_for_stderr("introspection listening on", 20s)) << read_only->stderr_text();
+  auto r = inspect(listening_port(read_only->stderr_text(), "introspection"), {"refresh"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("forbidden: remote control is off (introspection.allow-control)"), std::string::npos) << r.err;
+  EXPECT_EQ(read_only->signal_and_wait(SIGTERM, 3s), 0);
+
+  auto controlled = start_engine(simulator, "[introspection]\nport=0\nallow-control=true\n");
+  ASSERT_TRUE(controlled->wait_for_stderr("introspection listening on", 20s)) << controlled->stderr_text();
+  r = inspect(listening_port(controlled->stderr_text(), "introspection"), {"refresh"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(controlled->wait_for_stderr("refresh requested remotely", 5s)) << controlled->stderr_text();
+}
+
+TEST(Introspection, InspectFailsClearlyOnDeadSilentAndForeignPeers) {
+  // A dead port: nothing listens (a simulator started and stopped frees its port).
+  sim::deribit_simulator stopped;
+  ASSERT_TRUE(stopped.start());
+  const auto dead = std::to_string(stopped.port());
+  stopped.stop();
+  auto r = inspect(dead, {"status", "--timeout", "2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot connect to 127.0.0.1:" + dead), std::string::npos) << r.err;
+
+  // A silent peer: the kernel completes the TCP handshake, nobody ever speaks.
+  asio::io_context ioc;
+  asio::ip::tcp::acceptor silent{ioc, {asio::ip::make_address("127.0.0.1"), 0}};
+  const auto silent_port = std::to_string(silent.local_endpoint().port());
+  const auto started = std::chrono::steady_clock::now();
+  r = inspect(silent_port, {"status", "--timeout", "2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no answer within 2s"), std::string::npos) << r.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+
+  // A peer that is not derivcache (the HTTPS simulator).
+  sim::deribit_simulator foreign;
+  ASSERT_TRUE(foreign.start());
+  r = inspect(std::to_string(foreign.port()), {"status", "--timeout", "2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
+}
+
+TEST(Metrics, HealthzGoes503WhenTheSimulatorStopsAnsweringAndBackTo200) {
+  sim::deribit_simulator simulator;
+  ASSERT_TRUE(simulator.start());
+  auto engine = start_engine(simulator, "timeout=300ms\n[supervisor]\nmin-backoff=100ms\nrate-limit-min-backoff=100ms\n"
+                                        "max-backoff=500ms\n[metrics]\nport=0\n");
+  ASSERT_TRUE(engine->wait_for_stderr("metrics listening on", 20s)) << engine->stderr_text();
+  const auto port = listening_port(engine->stderr_text(), "metrics");
+  ASSERT_TRUE(eventually([&] { return http_get(port, "/healthz").first == 200; })) << http_get(port, "/healthz").second;
+
+  simulator.inject(sim::fault::stall, 1000);   // the simulator stops answering
+  ASSERT_TRUE(eventually([&] { return http_get(port, "/healthz").first == 503; }));
+  auto [code, body] = http_get(port, "/healthz");
+  EXPECT_EQ(code, 503);
+  EXPECT_NE(body.find("\"status\":\"unhealthy\""), std::string::npos) << body;
+  EXPECT_TRUE(body.find("fetcher") != std::string::npos || body.find("STALE") != std::string::npos) << body;
+
+  simulator.clear_faults();                    // and answers again
+  EXPECT_TRUE(eventually([&] { return http_get(port, "/healthz").first == 200; })) << http_get(port, "/healthz").second;
+  auto metrics = http_get(port, "/metrics");
+  EXPECT_EQ(metrics.first, 200);
+  EXPECT_NE(metrics.second.find("derivcache_skew_pct{currency=\"BTC\"}"), std::string::npos);
+  EXPECT_EQ(engine->signal_and_wait(SIGTERM, 3s), 0);
+}
