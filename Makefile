@@ -9,7 +9,7 @@ FUZZ_CXX ?= clang++-14
 
 DERIVCACHE := $(BUILD_DIR)/apps/derivcache
 
-.PHONY: all help setup configure build test test-sanitize fuzz demo install clean
+.PHONY: all help setup configure build test test-sanitize fuzz demo analyze-demo install clean
 
 all: build
 
@@ -18,7 +18,8 @@ help:
 	@echo "make test           build and run the test suite"
 	@echo "make test-sanitize  the suite under ASan+UBSan (build-asan), tests/net and tests/e2e under TSan (build-tsan)"
 	@echo "make fuzz           each libFuzzer target for FUZZ_SECONDS ($(FUZZ_SECONDS)) on its seeds (build-fuzz, clang)"
-	@echo "make demo           derivcache analyze on the bundled real BTC chain"
+	@echo "make demo           the whole engine against loopback simulators for a minute (DEMO_FOREVER=1: until Ctrl-C)"
+	@echo "make analyze-demo   derivcache analyze on the bundled real BTC chain"
 	@echo "make install        install into PREFIX ($(PREFIX))"
 	@echo "make clean          remove BUILD_DIR"
 
@@ -68,6 +69,9 @@ fuzz: setup
 	done
 
 demo: build
+	@BUILD_DIR=$(BUILD_DIR) bash scripts/demo.sh
+
+analyze-demo: build
 	@echo "== derivcache analyze on the bundled real BTC option chain (2026-03-13) and futures curve (2025-01-06)"
 	$(DERIVCACHE) analyze --currency BTC \
 	  --options tests/data/deribit_book_summary_option_btc_full_2026-03-13.json \
