@@ -1,0 +1,115 @@
+// The Binance feed of a running engine against the loopback Binance simulator over real TLS:
+// reconnects after a drop, a stall and a serverShutdown; malformed and oversized frames are counted.
+#include "actors/engine.hpp"
+#include "sim/binance_sim.hpp"
+#include "sim/deribit_sim.hpp"
+
+#include <caf/all.hpp>
+#include <gtest/gtest.h>
+
+using namespace derivcache;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct feed_config : caf::actor_system_config {
+  feed_config() { add_message_types<caf::id_block::derivcache>(); }
+};
+
+class BinanceE2E : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_TRUE(deribit_.start());
+    sim::binance_simulator_options opts;
+    opts.rate = 200;
+    binance_ = std::make_unique<sim::binance_simulator>(opts);
+    auto started = binance_->start();
+    ASSERT_TRUE(started) << started.error;
+    actors::engine_config cfg;
+    cfg.currencies = {"BTC"};
+    cfg.host = "127.0.0.1";
+    cfg.port = std::to_string(deribit_.port());
+    cfg.ca_file = std::string{DERIVCACHE_BINARY_DIR} + "/certs/ca.pem";
+    cfg.binance_host = "127.0.0.1";
+    cfg.binance_port = std::to_string(started.port);
+    cfg.binance_ca_file = cfg.ca_file;
+    cfg.binance_min_backoff = 50ms;
+    cfg.binance_max_backoff = 200ms;
+    cfg.binance_stale_after = 1s;
+    cfg.log_sink = [](const std::string&) {};
+    std::string error;
+    engine_ = actors::start_engine(sys_, cfg, error);
+    ASSERT_TRUE(engine_) << error;
+    ASSERT_TRUE(until([](const messages::feed_status& s) { return s.connected && s.agg_trades > 10; }));
+  }
+
+  void TearDown() override {
+    if (engine_)
+      engine_->stop();
+  }
+
+  messages::feed_status status() {
+    messages::feed_status out;
+    self_->request(engine_->binance_feed, 2s, caf::get_atom::value, messages::status_atom::value)
+      .receive([&](const messages::feed_status& s) { out = s; }, [&](const caf::error& e) { FAIL() << sys_.render(e); });
+    return out;
+  }
+
+  /// Asks the feed (bounded: 10 s) until `done(status)`; the feed runs on real threads and sockets.
+  template <class Pred>
+  bool until(Pred done) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      last_ = status();
+      if (done(last_))
+        return true;
+      self_->receive(caf::after(std::chrono::milliseconds{20}) >> [] {});
+    }
+    return false;
+  }
+
+  feed_config cfg_;
+  caf::actor_system sys_{cfg_};
+  caf::scoped_actor self_{sys_};
+  sim::deribit_simulator deribit_;
+  std::unique_ptr<sim::binance_simulator> binance_;
+  std::unique_ptr<actors::engine> engine_;
+  messages::feed_status last_;
+};
+
+} // namespace
+
+TEST_F(BinanceE2E, ReconnectsAfterADropAndKeepsReceiving) {
+  const auto before = status();
+  binance_->inject(sim::binance_fault_spec{sim::binance_fault::drop});
+  ASSERT_TRUE(until([&](const messages::feed_status& s) {
+    return s.drops > before.drops && s.connected && s.agg_trades > before.agg_trades + 10;
+  })) << last_.last_error;
+  EXPECT_GE(last_.reconnects, 1u);
+  EXPECT_GE(binance_->counters().handshakes, 2u);
+}
+
+TEST_F(BinanceE2E, ReconnectsAfterAStall) {
+  binance_->inject(sim::binance_fault_spec{sim::binance_fault::stall});
+  ASSERT_TRUE(until([](const messages::feed_status& s) { return s.stalls >= 1 && s.connected; })) << last_.last_error;
+  const auto after_stall = last_.agg_trades;
+  EXPECT_TRUE(until([&](const messages::feed_status& s) { return s.agg_trades > after_stall + 10; }));
+}
+
+TEST_F(BinanceE2E, ServerShutdownReconnectsAtOnce) {
+  binance_->inject(sim::binance_fault_spec{sim::binance_fault::server_shutdown});
+  ASSERT_TRUE(until([](const messages::feed_status& s) { return s.server_shutdowns >= 1 && s.connected; }));
+  const auto after = last_.agg_trades;
+  EXPECT_TRUE(until([&](const messages::feed_status& s) { return s.agg_trades > after + 10; }));
+}
+
+TEST_F(BinanceE2E, MalformedAndOversizedFramesAreCountedAndSkipped) {
+  binance_->inject(sim::binance_fault_spec{sim::binance_fault::malformed});
+  sim::binance_fault_spec big{sim::binance_fault::oversized};
+  big.bytes = 2u << 20;
+  binance_->inject(big);
+  ASSERT_TRUE(until([](const messages::feed_status& s) { return s.malformed >= 1 && s.oversized >= 1; }))
+    << "malformed " << last_.malformed << " oversized " << last_.oversized;
+  const auto after = last_.agg_trades;
+  EXPECT_TRUE(until([&](const messages::feed_status& s) { return s.connected && s.agg_trades > after + 10; }));
+}
