@@ -33,7 +33,12 @@ struct engine::io_runner {
 
 engine::engine() = default;
 
-engine::~engine() { stop(); }
+engine::~engine() {
+  stop();
+  // `io` is declared after `http`, so it would die first: the client's connections hold timers of the
+  // io_context's services (ASan: heap-use-after-free in ~io_object_impl at exit). Release them before.
+  http.reset();
+}
 
 void engine::stop() {
   if (stopped_)
@@ -170,6 +175,7 @@ void start_introspection(caf::actor_system& sys, const engine_config& cfg, engin
   introspection_deps deps;
   deps.cache = e.cache;
   deps.supervisor = e.supervisor;
+  deps.feed = e.binance_feed;
   deps.watched = {{"fetch_supervisor", caf::actor_cast<caf::actor>(e.supervisor)},
                   {"basis_calculator", caf::actor_cast<caf::actor>(e.basis_calculator)},
                   {"skew_calculator", caf::actor_cast<caf::actor>(e.skew_calculator)},

@@ -96,6 +96,11 @@ messages::introspection_actor make_introspection(caf::actor_system& sys, introsp
                 [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
         return rp;
       },
+      [self](messages::feed_atom) -> caf::result<messages::feed_status> {
+        if (!self->state.deps.feed)
+          return caf::make_error(messages::errc::request_error, std::string{"the Binance feed is off"});
+        return self->delegate(self->state.deps.feed, caf::get_atom::value, messages::status_atom::value);
+      },
       [self](messages::subscribe_atom, const caf::actor& subscriber) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
         if (!subscriber)

@@ -18,6 +18,7 @@ namespace derivcache::actors {
 struct introspection_deps {
   messages::cache_holder_actor cache;
   messages::fetch_supervisor_actor supervisor;
+  messages::binance_feed_actor feed;          ///< null when the feed is off
   std::vector<std::pair<std::string, caf::actor>> watched;   ///< role -> actor, monitored for liveness
   messages::engine_status status;             ///< version, configuration summary, flags, max_subscribers
   std::shared_ptr<logger> log;

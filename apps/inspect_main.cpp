@@ -17,7 +17,7 @@ using namespace derivcache;
 
 namespace {
 
-constexpr const char* usage = R"(Usage: derivcache-inspect HOST PORT [status|cache|actors|watch|refresh] [options]
+constexpr const char* usage = R"(Usage: derivcache-inspect HOST PORT [status|cache|actors|feed|watch|refresh] [options]
 
 Connects to a derivcache engine published with introspection.port and prints what it holds.
 
@@ -25,6 +25,7 @@ Commands:
   status   version, uptime, configuration summary (default)
   cache    every currency: basis and skew with state, age and exchange lag
   actors   every actor of the engine: liveness, restarts, last error, DEGRADED, next retry
+  feed     the Binance feed: connection state, message counts, reconnects, lag
   watch    print every new reading until Ctrl-C
   refresh  ask the engine to fetch now (only when it runs with introspection.allow-control)
 
@@ -140,9 +141,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string command = positional.size() == 3 ? positional[2] : "status";
-  if (command != "status" && command != "cache" && command != "actors" && command != "watch" &&
+  if (command != "status" && command != "cache" && command != "actors" && command != "feed" && command != "watch" &&
       command != "refresh") {
-    std::cerr << "derivcache-inspect: unknown command '" << command << "' (status, cache, actors, watch, refresh)\n";
+    std::cerr << "derivcache-inspect: unknown command '" << command
+              << "' (status, cache, actors, feed, watch, refresh)\n";
     return 2;
   }
   const bool json = flags.values.count("json") > 0;
@@ -253,6 +255,27 @@ int main(int argc, char** argv) {
                       << std::setw(4) << a.restarts << (a.degraded ? "DEGRADED " : "") << "last success "
                       << time_text(a.last_success) << " next retry " << time_text(a.next_retry)
                       << (a.last_error.empty() ? "" : " last error: " + a.last_error) << '\n';
+        }
+      },
+      on_error);
+  } else if (command == "feed") {
+    self->request(engine, timeout, messages::feed_atom::value).receive(
+      [&](const messages::feed_status& f) {
+        auto lag = f.lag ? seconds(*f.lag) : std::nan("");
+        if (json) {
+          w.begin_object().field("connected", f.connected).field("connects", f.connects)
+            .field("reconnects", f.reconnects).field("drops", f.drops).field("stalls", f.stalls)
+            .field("server_shutdowns", f.server_shutdowns).field("agg_trades", f.agg_trades)
+            .field("book_tickers", f.book_tickers).field("malformed", f.malformed).field("oversized", f.oversized)
+            .field("pings", f.pings).field("lag_s", lag).field("last_error", f.last_error).end_object();
+          std::cout << w.str() << '\n';
+        } else {
+          std::cout << "connected    " << (f.connected ? "yes" : "no") << "\nmessages     " << f.agg_trades
+                    << " aggTrade, " << f.book_tickers << " bookTicker\nskipped      " << f.malformed
+                    << " malformed, " << f.oversized << " oversized\nreconnects   " << f.reconnects << " (" << f.drops
+                    << " drops, " << f.stalls << " stalls, " << f.server_shutdowns << " serverShutdown)\nlag          "
+                    << (f.lag ? age_text(*f.lag) : "-") << '\n'
+                    << (f.last_error.empty() ? "" : "last error   " + f.last_error + "\n");
         }
       },
       on_error);

@@ -72,6 +72,7 @@ using feature_collector_actor = caf::typed_actor<
   caf::replies_to<capture_atom, std::string /*symbol*/>::with<feature_snapshot>>;
 
 using actors_atom = caf::atom_constant<caf::atom("actors")>;
+using feed_atom = caf::atom_constant<caf::atom("feed")>;
 using control_atom = caf::atom_constant<caf::atom("control")>;
 
 /// Published through the middleman (127.0.0.1 unless configured). Read-only unless allow-control.
@@ -81,6 +82,7 @@ using introspection_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<engine_status>,
   caf::replies_to<actors_atom>::with<actors_report>,
   caf::replies_to<caf::get_atom>::with<cache_contents>,
+  caf::replies_to<feed_atom>::with<feed_status>,                         ///< Binance feed; error when off
   caf::replies_to<subscribe_atom, caf::actor>::with<caf::ok_atom>,       ///< error when at the cap
   caf::replies_to<control_atom, refresh_atom>::with<caf::ok_atom>>;      ///< error unless allow-control
 

@@ -1,5 +1,6 @@
 // Remote introspection and metrics across processes: `derivcache run` publishes, other processes look.
 #include "apps/analyze.hpp"
+#include "sim/binance_sim.hpp"
 #include "sim/deribit_sim.hpp"
 #include "support/process.hpp"
 
@@ -24,10 +25,11 @@ const std::string bin_dir = std::string{DERIVCACHE_BINARY_DIR} + "/apps/";
 const std::string ca = std::string{DERIVCACHE_BINARY_DIR} + "/certs/ca.pem";
 
 /// `derivcache run` against `sim`, with the extra INI lines; nothing leaves 127.0.0.1.
-std::unique_ptr<test::child_process> start_engine(const sim::deribit_simulator& sim, const std::string& extra) {
+std::unique_ptr<test::child_process> start_engine(const sim::deribit_simulator& sim, const std::string& extra,
+                                                  const std::string& binance = "symbols=[]\n") {
   auto path = std::string{::testing::TempDir()} + "introspection.ini";
   std::ofstream{path} << "[deribit]\nurl=\"https://127.0.0.1:" << sim.port() << "\"\nca-file=\"" << ca
-                      << "\"\ncurrencies=[\"BTC\"]\ninterval=1s\n[binance]\nsymbols=[]\n" << extra;
+                      << "\"\ncurrencies=[\"BTC\"]\ninterval=1s\n[binance]\n" << binance << extra;
   return std::make_unique<test::child_process>(std::vector<std::string>{bin_dir + "derivcache", "run",
                                                                          "--config-file=" + path});
 }
@@ -192,4 +194,47 @@ TEST(Metrics, HealthzGoes503WhenTheSimulatorStopsAnsweringAndBackTo200) {
   EXPECT_EQ(metrics.first, 200);
   EXPECT_NE(metrics.second.find("derivcache_skew_pct{currency=\"BTC\"}"), std::string::npos);
   EXPECT_EQ(engine->signal_and_wait(SIGTERM, 3s), 0);
+}
+
+TEST(Introspection, ReportsTheBinanceFeed) {
+  sim::deribit_simulator deribit;
+  ASSERT_TRUE(deribit.start());
+  sim::binance_simulator_options opts;
+  opts.rate = 200;
+  sim::binance_simulator binance{opts};
+  auto b = binance.start();
+  ASSERT_TRUE(b) << b.error;
+  auto engine = start_engine(deribit, "[introspection]\nport=0\n",
+                             "url=\"wss://127.0.0.1:" + std::to_string(b.port) + "\"\nca-file=\"" + ca + "\"\n");
+  ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
+  const auto port = listening_port(engine->stderr_text(), "introspection");
+  ASSERT_TRUE(eventually([&] { return inspect_json(port, "feed").at("agg_trades").to_number<int64_t>() > 0; }));
+  auto feed = inspect_json(port, "feed");
+  EXPECT_EQ(feed.at("connected"), true);
+  EXPECT_EQ(feed.at("malformed"), 0);
+  EXPECT_TRUE(feed.at("lag_s").is_number()) << feed;
+  auto actors = inspect_json(port, "actors");
+  bool feed_listed = false;
+  for (const auto& a : actors.as_array())
+    feed_listed |= a.at("role") == "binance_feed" && a.at("alive") == true;
+  EXPECT_TRUE(feed_listed) << actors;
+}
+
+TEST(Introspection, MutualTlsLinkRefusesAPlainClient) {
+  sim::deribit_simulator simulator;
+  ASSERT_TRUE(simulator.start());
+  const std::string certs = std::string{DERIVCACHE_BINARY_DIR} + "/certs/";
+  auto engine = start_engine(simulator, "[introspection]\nport=0\ntls-cert=\"" + certs + "node.pem\"\ntls-key=\"" +
+                                          certs + "node.key\"\ntls-ca=\"" + certs + "ca.pem\"\n");
+  ASSERT_TRUE(engine->wait_for_stderr("(TLS)", 20s)) << engine->stderr_text();
+  const auto port = listening_port(engine->stderr_text(), "introspection");
+  auto tls = inspect(port, {"status", "--tls-cert", certs + "node.pem", "--tls-key", certs + "node.key", "--tls-ca",
+                            certs + "ca.pem"});
+  EXPECT_EQ(tls.exit_code, 0) << tls.err;
+  EXPECT_NE(tls.out.find("version"), std::string::npos);
+  auto plain = inspect(port, {"status", "--timeout", "2"});
+  EXPECT_EQ(plain.exit_code, 1);
+  auto half = inspect(port, {"status", "--tls-cert", certs + "node.pem"});
+  EXPECT_EQ(half.exit_code, 2);
+  EXPECT_NE(half.err.find("all three or none"), std::string::npos) << half.err;
 }
