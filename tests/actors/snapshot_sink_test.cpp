@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <csignal>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace derivcache::test {
@@ -175,6 +177,43 @@ TEST_F(PeriodicSnapshots, CollectorAppendsOneLinePerSymbolEachInterval) {
   }
   EXPECT_EQ(boost::json::parse(lines[0]).as_object().at("symbol").as_string(), "BTCUSDT");
   EXPECT_EQ(boost::json::parse(lines[1]).as_object().at("symbol").as_string(), "ETHUSDT");
+}
+
+TEST(SnapshotSink, WriterKilledMidStreamLeavesOnlyWholeLines) {
+  // A real kill: a child process appends snapshots as fast as it can and is SIGKILLed while doing so.
+  temp_file f;
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::string error;
+    auto sink = actors::snapshot_sink::open(f.path, error);
+    const auto line = actors::snapshot_json(sample_snapshot());
+    for (;;)
+      if (!sink || !sink->append(line, error))
+        _exit(1);
+  }
+  // Wait (bounded) until the child has written a few hundred lines, then kill it mid-stream.
+  for (int i = 0; i < 1000 && (!std::filesystem::exists(f.path) || std::filesystem::file_size(f.path) < 200'000); ++i)
+    usleep(1000);   // polling another process's progress; at most 1 s
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  ASSERT_GT(std::filesystem::file_size(f.path), 0u);
+
+  std::string error;
+  auto sink = actors::snapshot_sink::open(f.path, error);   // repairs a torn tail, if any
+  ASSERT_TRUE(sink) << error;
+  std::ifstream in{f.path};
+  std::string content{std::istreambuf_iterator<char>{in}, {}};
+  ASSERT_FALSE(content.empty());
+  EXPECT_EQ(content.back(), '\n');
+  std::istringstream lines{content};
+  std::size_t count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    boost::system::error_code ec;
+    boost::json::parse(line, ec);
+    EXPECT_FALSE(ec) << "line " << count << " is not whole JSON: " << line.substr(0, 80);
+  }
+  EXPECT_GT(count, 100u);
 }
 
 } // namespace
