@@ -1,6 +1,8 @@
 // Beast HTTP/1.1 server: an acceptor on a strand, one session per connection on its own strand.
 #include "net/http_server.hpp"
 
+#include "net/listener.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -278,24 +280,7 @@ public:
       error = "resolve " + where + ": " + (ec ? ec.message() : std::string{"no address"});
       return false;
     }
-    const tcp::endpoint endpoint = results.begin()->endpoint();
-    auto step = [&](const char* what) {
-      if (!ec)
-        return true;
-      error = std::string{what} + " " + where + ": " + ec.message();
-      return false;
-    };
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!step("open"))
-      return false;
-    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!step("set reuse_address on"))
-      return false;
-    acceptor_.bind(endpoint, ec);
-    if (!step("bind"))
-      return false;
-    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (!step("listen"))
+    if (!listen_on(acceptor_, results.begin()->endpoint(), error))
       return false;
     port_ = acceptor_.local_endpoint().port();
     return true;

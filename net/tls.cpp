@@ -33,4 +33,23 @@ std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const std::st
   return ctx;
 }
 
+std::unique_ptr<boost::asio::ssl::context> make_server_tls_context(const std::string& cert_file,
+                                                                   const std::string& key_file, std::string& error) {
+  namespace ssl = boost::asio::ssl;
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  boost::system::error_code ec;
+  ctx->use_certificate_chain_file(cert_file, ec);
+  if (ec) {
+    error = "certificate '" + cert_file + "': " + ec.message();
+    return nullptr;
+  }
+  ctx->use_private_key_file(key_file, ssl::context::pem, ec);
+  if (ec) {
+    error = "key '" + key_file + "': " + ec.message();
+    return nullptr;
+  }
+  return ctx;
+}
+
 } // namespace derivcache::net

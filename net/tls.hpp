@@ -1,4 +1,5 @@
-// TLS client context: TLS 1.2 minimum, peer verification against the system store plus an optional CA file.
+// TLS contexts: clients verify peers against the system store plus an optional CA file; servers present a
+// certificate chain. TLS 1.2 minimum for both.
 #pragma once
 
 #include <boost/asio/ssl/context.hpp>
@@ -13,5 +14,10 @@ namespace derivcache::net {
 /// to a message naming the path) when the file cannot be read or holds no certificate.
 std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const std::string& ca_file,
                                                                    std::string& error);
+
+/// Makes a server context (TLS 1.2 minimum) presenting the PEM chain `cert_file` with `key_file`.
+/// Fails (empty pointer, `error` naming the file) when either cannot be loaded.
+std::unique_ptr<boost::asio::ssl::context> make_server_tls_context(const std::string& cert_file,
+                                                                   const std::string& key_file, std::string& error);
 
 } // namespace derivcache::net

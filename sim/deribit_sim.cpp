@@ -1,6 +1,9 @@
 // Beast HTTPS server behind deribit_simulator: one io_context thread, one session per connection.
 #include "sim/deribit_sim.hpp"
 
+#include "net/listener.hpp"
+#include "net/tls.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -555,37 +558,15 @@ start_result deribit_simulator::start() {
   if (out.error = d.load_data(); !out.error.empty())
     return out;
 
-  d.tls = std::make_unique<ssl::context>(ssl::context::tls_server);
-  SSL_CTX_set_min_proto_version(d.tls->native_handle(), TLS1_2_VERSION);
-  beast::error_code ec;
-  d.tls->use_certificate_chain_file(d.options.cert_file, ec);
-  if (ec) {
-    out.error = "certificate '" + d.options.cert_file + "': " + ec.message();
+  d.tls = net::make_server_tls_context(d.options.cert_file, d.options.key_file, out.error);
+  if (!d.tls)
     return out;
-  }
-  d.tls->use_private_key_file(d.options.key_file, ssl::context::pem, ec);
-  if (ec) {
-    out.error = "key '" + d.options.key_file + "': " + ec.message();
-    return out;
-  }
-
   d.ioc = std::make_unique<asio::io_context>(1);
   d.acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*d.ioc));
-  tcp::endpoint endpoint{asio::ip::make_address_v4(simulator_options::bind_address), d.options.port};
-  auto fail = [&](const char* stage) {
-    out.error = std::string{stage} + " " + simulator_options::bind_address + ":" + std::to_string(d.options.port)
-                + ": " + ec.message();
+  if (!net::listen_on(*d.acceptor, {asio::ip::make_address_v4(simulator_options::bind_address), d.options.port}, out.error)) {
     d.acceptor.reset();
     return out;
-  };
-  if (d.acceptor->open(endpoint.protocol(), ec); ec)
-    return fail("open");
-  if (d.acceptor->set_option(asio::socket_base::reuse_address(true), ec); ec)
-    return fail("set_option");
-  if (d.acceptor->bind(endpoint, ec); ec)
-    return fail("bind");
-  if (d.acceptor->listen(asio::socket_base::max_listen_connections, ec); ec)
-    return fail("listen");
+  }
   d.port = d.acceptor->local_endpoint().port();
   out.port = d.port;
   d.do_accept();
