@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <fstream>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 using derivcache::test::run_process;
@@ -28,7 +29,7 @@ boost::json::object run_json(const std::vector<std::string>& args) {
 }
 
 std::string temp_file(const std::string& name, const std::string& content) {
-  auto path = std::string{::testing::TempDir()} + name;
+  auto path = std::string{::testing::TempDir()} + std::to_string(getpid()) + "-" + name;   // per process
   std::ofstream{path} << content;
   return path;
 }

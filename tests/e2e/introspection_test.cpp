@@ -28,7 +28,9 @@ const std::string ca = std::string{DERIVCACHE_BINARY_DIR} + "/certs/ca.pem";
 /// `derivcache run` against `sim`, with the extra INI lines; nothing leaves 127.0.0.1.
 std::unique_ptr<test::child_process> start_engine(const sim::deribit_simulator& sim, const std::string& extra,
                                                   const std::string& binance = "symbols=[]\n") {
-  auto path = std::string{::testing::TempDir()} + "introspection.ini";
+  // One file per test: CTest runs tests of this binary in parallel processes.
+  auto path = std::string{::testing::TempDir()} + ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+              std::to_string(getpid()) + ".ini";
   std::ofstream{path} << "[deribit]\nurl=\"https://127.0.0.1:" << sim.port() << "\"\nca-file=\"" << ca
                       << "\"\ncurrencies=[\"BTC\"]\ninterval=1s\n[binance]\n" << binance << extra;
   return std::make_unique<test::child_process>(std::vector<std::string>{bin_dir + "derivcache", "run",

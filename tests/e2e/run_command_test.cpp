@@ -3,6 +3,7 @@
 #include "support/process.hpp"
 
 #include <fstream>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 using namespace derivcache;
@@ -13,7 +14,8 @@ namespace {
 const std::string bin = std::string{DERIVCACHE_BINARY_DIR} + "/apps/derivcache";
 
 std::string write_ini(const std::string& name, const std::string& content) {
-  auto path = std::string{::testing::TempDir()} + name;
+  // Per process: CTest runs the tests of this binary in parallel.
+  auto path = std::string{::testing::TempDir()} + std::to_string(getpid()) + "-" + name;
   std::ofstream{path} << content;
   return path;
 }
