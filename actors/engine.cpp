@@ -335,9 +335,12 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
   options.ca_file = cfg.ca_file;
   options.timeout = cfg.timeout;
   options.max_body = cfg.max_body;
-  auto http = net::make_https_client(io->ioc, options, error);
-  if (!http)
+  auto client = net::make_https_client(io->ioc, options, error);
+  if (!client)
     return nullptr;
+  // The fetcher's state may release the client after the engine is gone, on a CAF thread: the client then
+  // keeps the io_context alive, so its connections' timers never outlive their service (ASan: use-after-free).
+  std::shared_ptr<net::http_client> http{client.get(), [client, io](net::http_client*) mutable { client.reset(); }};
   io->guard.emplace(io->ioc.get_executor());
   io->thread = std::thread{[ctx = &io->ioc] { ctx->run(); }};
   auto with_ws = cfg;
