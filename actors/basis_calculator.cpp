@@ -1,19 +1,15 @@
 // The basis calculator actor.
 #include "actors/basis_calculator.hpp"
 
+#include "actors/calculator.hpp"
+#include "messages/convert.hpp"
 #include "quant/basis.hpp"
 
 #include <caf/all.hpp>
 
 namespace derivcache::actors {
 
-namespace {
-
-caf::timestamp to_caf(quant::timestamp t) {
-  return caf::timestamp{std::chrono::duration_cast<caf::timestamp::duration>(t.time_since_epoch())};
-}
-
-} // namespace
+using messages::to_caf;
 
 messages::basis_reading compute_basis_reading(const messages::currency_chain& chain,
                                               const quant::basis_thresholds& thresholds, double min_dte_days) {
@@ -52,19 +48,8 @@ messages::basis_reading compute_basis_reading(const messages::currency_chain& ch
 }
 
 messages::calculator_actor make_basis_calculator(caf::actor_system& sys, basis_calculator_deps deps) {
-  return sys.spawn([deps = std::move(deps)](messages::calculator_actor::pointer self)
-                     -> messages::calculator_actor::behavior_type {
-    return {
-      [self, deps](const messages::chain_ptr& chain) {
-        if (!chain)
-          return;
-        auto reading = compute_basis_reading(*chain, deps.thresholds, deps.min_dte_days);
-        if (!reading.apr_pct && deps.log)
-          deps.log->warn("basis [" + reading.currency + "]: no value: " + reading.reason);
-        if (deps.cache)
-          self->send(deps.cache, std::move(reading));
-      },
-    };
+  return spawn_calculator(sys, "basis", deps.cache, deps.log, [deps](const messages::currency_chain& chain) {
+    return compute_basis_reading(chain, deps.thresholds, deps.min_dte_days);
   });
 }
 

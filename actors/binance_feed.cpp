@@ -3,6 +3,7 @@
 
 #include "actors/fetch_supervisor.hpp"
 #include "codec/binance.hpp"
+#include "messages/convert.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/all.hpp>
@@ -47,10 +48,6 @@ std::string seconds_text(caf::timespan d) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3fs", std::chrono::duration<double>(d).count());
   return buf;
-}
-
-caf::timestamp to_caf(quant::timestamp t) {
-  return caf::timestamp{std::chrono::duration_cast<caf::timespan>(t.time_since_epoch())};
 }
 
 void connect_now(self_ptr self);
@@ -223,8 +220,8 @@ void on_frames(self_ptr self, messages::ws_frames& f) {
       x.quantity = t->quantity;
       x.first_trade_id = t->first_trade_id;
       x.last_trade_id = t->last_trade_id;
-      x.trade_time = to_caf(t->trade_time);
-      x.event_time = to_caf(t->event_time);
+      x.trade_time = messages::to_caf(t->trade_time);
+      x.event_time = messages::to_caf(t->event_time);
       x.buyer_is_maker = t->buyer_is_maker;
       x.received = f.received;
       st.status.lag = x.received - x.event_time;

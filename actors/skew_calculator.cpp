@@ -1,24 +1,15 @@
 // The skew calculator actor.
 #include "actors/skew_calculator.hpp"
 
+#include "actors/calculator.hpp"
+#include "messages/convert.hpp"
 #include "quant/skew.hpp"
 
 #include <caf/all.hpp>
 
 namespace derivcache::actors {
 
-namespace {
-
-caf::timestamp to_caf(quant::timestamp t) {
-  return caf::timestamp{std::chrono::duration_cast<caf::timestamp::duration>(t.time_since_epoch())};
-}
-
-template <class T>
-caf::optional<T> to_caf(const std::optional<T>& x) {
-  return x ? caf::optional<T>{*x} : caf::optional<T>{};
-}
-
-} // namespace
+using messages::to_caf;
 
 messages::skew_reading compute_skew_reading(const messages::currency_chain& chain,
                                             const quant::skew_thresholds& thresholds, double tenor_days) {
@@ -52,19 +43,8 @@ messages::skew_reading compute_skew_reading(const messages::currency_chain& chai
 }
 
 messages::calculator_actor make_skew_calculator(caf::actor_system& sys, skew_calculator_deps deps) {
-  return sys.spawn([deps = std::move(deps)](messages::calculator_actor::pointer self)
-                     -> messages::calculator_actor::behavior_type {
-    return {
-      [self, deps](const messages::chain_ptr& chain) {
-        if (!chain)
-          return;
-        auto reading = compute_skew_reading(*chain, deps.thresholds, deps.tenor_days);
-        if (!reading.skew_pct && deps.log)
-          deps.log->warn("skew [" + reading.currency + "]: no value: " + reading.reason);
-        if (deps.cache)
-          self->send(deps.cache, std::move(reading));
-      },
-    };
+  return spawn_calculator(sys, "skew", deps.cache, deps.log, [deps](const messages::currency_chain& chain) {
+    return compute_skew_reading(chain, deps.thresholds, deps.tenor_days);
   });
 }
 
