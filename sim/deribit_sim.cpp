@@ -656,6 +656,8 @@ std::pair<http::status, std::string> deribit_simulator::impl::control(const std:
       spec.method = it->second;
     if (spec.count < 1)
       return {http::status::bad_request, "{\"error\":\"count must be at least 1\"}"};
+    if (spec.bytes > (256u << 20))
+      return {http::status::bad_request, "{\"error\":\"bytes must be at most 268435456\"}"};
     std::lock_guard<std::mutex> guard{mutex};
     faults.push_back(std::move(spec));
     return {http::status::ok, "{\"queued\":true}"};

@@ -147,6 +147,7 @@ TEST_F(DeribitSimulator, ResetMidBodyAndOversizedBodyReachTheClient) {
   auto reset = get(derivcache::test::book_summary_btc_option);
   EXPECT_NE(reset.error, failure::none);
   EXPECT_NE(reset.response.status, 200u);
+  get_json("/_sim/fault?kind=oversized&bytes=300000000", 400);   // the simulator's own memory is bounded
   get_json("/_sim/fault?kind=oversized&bytes=6000000");
   auto big = get(derivcache::test::book_summary_btc_option);
   EXPECT_EQ(big.error, failure::none) << big.message;   // the fixture's client takes 16 MiB
