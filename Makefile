@@ -6,10 +6,11 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_CXX ?= clang++-14
+SOAK_MINUTES ?= 10
 
 DERIVCACHE := $(BUILD_DIR)/apps/derivcache
 
-.PHONY: all help setup configure build test test-sanitize fuzz demo analyze-demo install clean
+.PHONY: all help setup configure build test test-sanitize fuzz soak demo analyze-demo install clean
 
 all: build
 
@@ -18,6 +19,7 @@ help:
 	@echo "make test           build and run the test suite"
 	@echo "make test-sanitize  the suite under ASan+UBSan (build-asan), tests/net under TSan (build-tsan)"
 	@echo "make fuzz           each libFuzzer target for FUZZ_SECONDS ($(FUZZ_SECONDS)) on its seeds (build-fuzz, clang)"
+	@echo "make soak           engine + simulators with random faults for SOAK_MINUTES ($(SOAK_MINUTES)), then a report"
 	@echo "make demo           the whole engine against loopback simulators for a minute (DEMO_FOREVER=1: until Ctrl-C)"
 	@echo "make analyze-demo   derivcache analyze on the bundled real BTC chain"
 	@echo "make install        install into PREFIX ($(PREFIX))"
@@ -67,6 +69,11 @@ fuzz: setup
 	    2>build-fuzz/fuzz-$$t.log || { tail -60 build-fuzz/fuzz-$$t.log; exit 1; }; \
 	  grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec)' build-fuzz/fuzz-$$t.log; \
 	done
+
+# The engine against the loopback simulators with a fault every 5 s and snapshots every 250 ms; the report's
+# rules are in docs/reliability.md (exit 1 when one fails).
+soak: build
+	@$(BUILD_DIR)/tests/soak/derivcache-soak --minutes $(SOAK_MINUTES)
 
 demo: build
 	@BUILD_DIR=$(BUILD_DIR) bash scripts/demo.sh

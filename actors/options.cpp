@@ -9,9 +9,14 @@
 #include <caf/config_value.hpp>
 #include <caf/timespan.hpp>
 
+#include <boost/asio/ip/address.hpp>
+
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 namespace derivcache::actors {
 
@@ -130,6 +135,19 @@ const option_spec* find_spec(const std::string& key) {
   return nullptr;
 }
 
+/// A duration as a user writes it (`0s`, `-1s`, `500us`, `5min`); CAF renders zero and negative ones as `0d`.
+std::string duration_text(caf::timespan t) {
+  const auto n = t.count();
+  if (n == 0)
+    return "0s";
+  static const std::pair<int64_t, const char*> units[] = {
+    {3600'000'000'000, "h"}, {60'000'000'000, "min"}, {1'000'000'000, "s"}, {1'000'000, "ms"}, {1'000, "us"}, {1, "ns"}};
+  for (const auto& [size, unit] : units)
+    if (n % size == 0)
+      return std::to_string(n / size) + unit;
+  return std::to_string(n) + "ns";
+}
+
 class settings_reader {
 public:
   settings_reader(const caf::settings& content, const caf::settings& file, std::vector<std::string>& problems)
@@ -163,11 +181,10 @@ public:
       return wrong(key, value_kind::duration, *v);
     if (t->count() < 0 || (t->count() == 0 && !zero_allowed))
       return problem(key, std::string{"must be a "} + (zero_allowed ? "non-negative" : "positive") +
-                            " duration, got " + caf::to_string(*v));
+                            " duration, got " + duration_text(*t));
     // A duration kept in milliseconds must not truncate to zero (deribit.timeout=500us; fuzz/config_fuzz).
     if (t->count() > 0 && std::chrono::duration_cast<Duration>(*t).count() <= 0)
-      return problem(key, "must be at least " + caf::to_string(caf::config_value{caf::timespan{Duration{1}}}) +
-                            ", got " + caf::to_string(*v));
+      return problem(key, "must be at least " + duration_text(Duration{1}) + ", got " + duration_text(*t));
     out = std::chrono::duration_cast<Duration>(*t);
   }
 
@@ -232,8 +249,24 @@ private:
 constexpr bool zero_allowed = true;
 
 std::string threshold_problem(const std::string& what, const char* group) {
-  // quant names the fields ("extreme_contango (10) must be greater than contango (20)"); say which keys.
-  return std::string{"thresholds."} + group + "-*: " + what;
+  // quant names the fields ("extreme_contango (10) must be greater than contango (20)"); name the keys instead.
+  std::istringstream words{what};
+  std::string out, word;
+  while (words >> word) {
+    if (word == "extreme_contango" || word == "contango" || word == "neutral" || word == "extreme_fear"
+        || word == "fear") {
+      std::replace(word.begin(), word.end(), '_', '-');
+      word = std::string{"thresholds."} + group + "-" + word;
+    }
+    out += (out.empty() ? "" : " ") + word;
+  }
+  return out;
+}
+
+bool is_ip_address(const std::string& text) {
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(text, ec);
+  return !ec;
 }
 
 } // namespace
@@ -352,6 +385,9 @@ engine_config make_engine_config(const caf::settings& content, const caf::settin
     in.problem("binance.url", url ? "must be a wss:// URL" : url_error);
   }
   in.list("binance.symbols", cfg.binance_symbols);
+  for (const auto& sym : cfg.binance_symbols)
+    if (sym.empty() || !std::all_of(sym.begin(), sym.end(), [](unsigned char c) { return std::isalnum(c); }))
+      in.problem("binance.symbols", "'" + sym + "' is not a spot symbol (letters and digits, e.g. BTCUSDT)");
   in.string("binance.ca-file", cfg.binance_ca_file);
   if (!cfg.binance_ca_file.empty() && !std::ifstream{cfg.binance_ca_file})
     in.problem("binance.ca-file", "cannot read '" + cfg.binance_ca_file + "'");
@@ -374,6 +410,13 @@ engine_config make_engine_config(const caf::settings& content, const caf::settin
   in.duration("snapshots.interval", cfg.snapshots_interval, zero_allowed);
   cfg.snapshots_path = "snapshots.jsonl";
   in.string("snapshots.path", cfg.snapshots_path);
+  if (cfg.snapshots_interval > caf::timespan{0} && cfg.snapshots_path.empty())
+    in.problem("snapshots.path", "must name a file when snapshots.interval is set");
+  auto host_key = [&](const char* key, std::string& out) {
+    in.string(key, out);
+    if (!is_ip_address(out))
+      in.problem(key, "must be an IP address such as 127.0.0.1, got '" + out + "'");
+  };
 
   auto port_key = [&](const char* key, int& out) {
     int64_t port = out;
@@ -384,7 +427,7 @@ engine_config make_engine_config(const caf::settings& content, const caf::settin
       out = static_cast<int>(port);
   };
   port_key("introspection.port", cfg.introspection_port);
-  in.string("introspection.host", cfg.introspection_host);
+  host_key("introspection.host", cfg.introspection_host);
   int64_t max_subscribers = cfg.introspection_max_subscribers;
   in.integer("introspection.max-subscribers", max_subscribers);
   if (max_subscribers < 0 || max_subscribers > 100000)
@@ -411,7 +454,7 @@ engine_config make_engine_config(const caf::settings& content, const caf::settin
   cfg.introspection_tls_key = tls[1];
   cfg.introspection_tls_ca = tls[2];
   port_key("metrics.port", cfg.metrics_port);
-  in.string("metrics.host", cfg.metrics_host);
+  host_key("metrics.host", cfg.metrics_host);
   cfg.deribit_url = url_text;
 
   std::string level = "info";

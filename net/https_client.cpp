@@ -58,7 +58,8 @@ using strand_type = asio::strand<asio::io_context::executor_type>;
 struct request {
   std::string target;
   http_client::handler handler;
-  clock_type::time_point started;
+  clock_type::time_point queued;     ///< get() was called; the deadline runs from here
+  clock_type::time_point started;    ///< left the queue (latency runs from here)
   clock_type::time_point deadline;
   const char* stage = "queued";
   bool retried = false;
@@ -129,7 +130,7 @@ private:
     auto req = std::make_shared<request>();
     req->target = std::move(target);
     req->handler = std::move(h);
-    req->started = clock_type::now();
+    req->queued = req->started = clock_type::now();
     if (shut_down_) {
       cancel(req);
       return;
@@ -139,13 +140,23 @@ private:
   }
 
   void start_next() {
-    if (current_ || queue_.empty() || shut_down_)
+    if (current_ || shut_down_)
+      return;
+    // The deadline runs from get(): requests stuck behind a stalled one time out in the queue. Otherwise,
+    // while a server stalls, a caller that asks every interval < timeout x queued requests grows the queue
+    // without end and only ever hears about requests it has already given up on.
+    while (!queue_.empty() && clock_type::now() >= queue_.front()->queued + options_.timeout) {
+      auto expired = queue_.front();
+      queue_.pop_front();
+      expire_queued(expired);
+    }
+    if (queue_.empty())
       return;
     current_ = queue_.front();
     queue_.pop_front();
     auto req = current_;
     req->started = clock_type::now();
-    req->deadline = req->started + options_.timeout;
+    req->deadline = req->queued + options_.timeout;
     timer_.expires_at(req->deadline);
     timer_.async_wait([self = shared_from_this(), req](beast::error_code ec) {
       if (!ec)
@@ -311,6 +322,19 @@ private:
     result.error = failure::cancelled;
     result.message = "cancelled: client shut down";
     finish(req, std::move(result));
+  }
+
+  /// A request whose deadline passed before it left the queue: fails with `timeout`, nothing sent.
+  void expire_queued(const request_ptr& req) {
+    req->done = true;
+    http_result result;
+    result.error = failure::timeout;
+    result.message = "queued: timed out after " + std::to_string(options_.timeout.count()) +
+                     " ms behind an earlier request";
+    result.latency = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - req->queued);
+    auto h = std::move(req->handler);
+    if (h)
+      h(std::move(result));
   }
 
   void finish(request_ptr req, http_result result) {

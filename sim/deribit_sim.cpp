@@ -17,6 +17,8 @@
 
 #include <openssl/ssl.h>
 
+#include <cctype>
+#include <cmath>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -54,6 +56,30 @@ std::string to_string(fault x) {
       return "truncated_body";
     case fault::malformed_json:
       return "malformed_json";
+    case fault::rpc_10066:
+      return "rpc_10066";
+    case fault::reset_mid_body:
+      return "reset_mid_body";
+    case fault::oversized_body:
+      return "oversized_body";
+    case fault::wrong_types:
+      return "wrong_types";
+    case fault::result_not_array:
+      return "result_not_array";
+    case fault::nan_mark_iv:
+      return "nan_mark_iv";
+    case fault::null_mark_iv:
+      return "null_mark_iv";
+    case fault::negative_mark_iv:
+      return "negative_mark_iv";
+    case fault::negative_prices:
+      return "negative_prices";
+    case fault::empty_chain:
+      return "empty_chain";
+    case fault::one_expiry:
+      return "one_expiry";
+    case fault::expired_instruments:
+      return "expired_instruments";
   }
   return "unknown";
 }
@@ -64,7 +90,8 @@ bool parse_fault(const std::string& text, fault& out) {
     {"11051", fault::maintenance_11051_503}, {"503", fault::maintenance_11051_503},
     {"500", fault::server_error_500},        {"stall", fault::stall},
     {"reset", fault::reset},                 {"truncated", fault::truncated_body},
-    {"malformed", fault::malformed_json},
+    {"malformed", fault::malformed_json},   {"10066", fault::rpc_10066},
+    {"oversized", fault::oversized_body},
   };
   for (const auto& [name, kind] : names) {
     if (text == name) {
@@ -72,7 +99,7 @@ bool parse_fault(const std::string& text, fault& out) {
       return true;
     }
   }
-  for (int i = 0; i <= static_cast<int>(fault::malformed_json); ++i) {
+  for (int i = 0; i <= static_cast<int>(fault::expired_instruments); ++i) {
     if (text == to_string(static_cast<fault>(i))) {
       out = static_cast<fault>(i);
       return true;
@@ -166,6 +193,94 @@ std::optional<std::string> read_file(const std::filesystem::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+
+/// Renames a dated Deribit instrument ("BTC-27MAR26-70000-C", "SOL_USDC-27MAR26") to expire on `expiry`.
+std::string with_expiry(const std::string& name, const std::string& expiry) {
+  auto first = name.find('-');
+  if (first == std::string::npos)
+    return name;
+  auto second = name.find('-', first + 1);
+  auto label = name.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+  if (label == "PERPETUAL" || label.empty() || !std::isdigit(static_cast<unsigned char>(label[0])))
+    return name;
+  return name.substr(0, first + 1) + expiry + (second == std::string::npos ? "" : name.substr(second));
+}
+
+/// The normal body of an API answer rewritten for a payload fault (see sim/data/README.md).
+std::string rewrite_payload(fault kind, const std::string& body) {
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(body, ec);
+  if (ec || !doc.is_object() || !doc.as_object().contains("result") || !doc.at("result").is_array())
+    return body;
+  auto& rows = doc.at("result").as_array();
+  if (kind == fault::result_not_array) {
+    doc.as_object()["result"] = boost::json::object{{"rows", rows}};
+    return boost::json::serialize(doc);
+  }
+  if (kind == fault::empty_chain) {
+    rows.clear();
+    return boost::json::serialize(doc);
+  }
+  if (kind == fault::one_expiry) {
+    boost::json::array kept;
+    for (auto& row : rows) {
+      if (!row.is_object() || !row.as_object().contains("instrument_name"))
+        continue;
+      std::string name{row.at("instrument_name").as_string()};
+      if (name.find("-27MAR26") != std::string::npos || name.find("PERPETUAL") != std::string::npos)
+        kept.push_back(row);
+    }
+    rows = std::move(kept);
+    return boost::json::serialize(doc);
+  }
+  auto negate = [](boost::json::object& row, const char* field) {
+    auto it = row.find(field);
+    if (it != row.end() && it->value().is_number())
+      it->value() = -std::abs(it->value().to_number<double>());
+  };
+  for (auto& v : rows) {
+    if (!v.is_object())
+      continue;
+    auto& row = v.as_object();
+    switch (kind) {
+      case fault::wrong_types:
+        for (const char* field : {"mark_price", "mark_iv", "underlying_price"})
+          if (auto it = row.find(field); it != row.end() && it->value().is_number())
+            it->value() = boost::json::serialize(it->value());
+        break;
+      case fault::nan_mark_iv:
+        if (row.contains("mark_iv"))
+          row["mark_iv"] = "@NaN@";
+        break;
+      case fault::null_mark_iv:
+        if (row.contains("mark_iv"))
+          row["mark_iv"] = nullptr;
+        break;
+      case fault::negative_mark_iv:
+        negate(row, "mark_iv");
+        break;
+      case fault::negative_prices:
+        negate(row, "mark_price");
+        negate(row, "underlying_price");
+        break;
+      case fault::expired_instruments:
+        if (auto it = row.find("instrument_name"); it != row.end() && it->value().is_string())
+          it->value() = with_expiry(std::string{it->value().as_string()}, "6MAR26");
+        break;
+      default:
+        break;
+    }
+  }
+  auto out = boost::json::serialize(doc);
+  if (kind == fault::nan_mark_iv) {
+    // A bare NaN, as some JSON writers emit it: not JSON, so the whole body must be refused.
+    const std::string placeholder = "\"@NaN@\"";
+    for (auto pos = out.find(placeholder); pos != std::string::npos; pos = out.find(placeholder, pos))
+      out.replace(pos, placeholder.size(), "NaN");
+  }
+  return out;
 }
 
 } // namespace
@@ -296,6 +411,34 @@ private:
         auto [status, body] = sim_.route(method, query);
         body.resize(body.size() / 2);
         return send(make(http::status::ok, std::move(body), "application/json", req_.keep_alive()));
+      }
+      case fault::rpc_10066:
+        return send(make(http::status::bad_request, rpc_error(10066, "too_many_concurrent_requests"),
+                         "application/json", req_.keep_alive()));
+      case fault::reset_mid_body: {
+        auto [status, body] = sim_.route(method, query);
+        auto res = make(status, std::move(body), "application/json", true);
+        std::ostringstream wire;
+        wire << res;
+        auto full = wire.str();
+        auto head = full.size() - res.body().size();
+        auto partial = std::make_shared<std::string>(full.substr(0, head + res.body().size() / 2));
+        return asio::async_write(stream_, asio::buffer(*partial),
+                                 [self = shared_from_this(), partial](beast::error_code, std::size_t) {
+                                   self->close_hard(true);
+                                 });
+      }
+      case fault::oversized_body: {
+        auto [status, body] = sim_.route(method, query);
+        if (body.size() < f->bytes)
+          body.append(f->bytes - body.size(), ' ');
+        return send(make(status, std::move(body), "application/json", req_.keep_alive()));
+      }
+      default: {
+        auto [status, body] = sim_.route(method, query);
+        if (status == http::status::ok)
+          body = rewrite_payload(f->kind, body);
+        return send(make(status, std::move(body), "application/json", req_.keep_alive()));
       }
     }
   }
@@ -499,18 +642,22 @@ std::pair<http::status, std::string> deribit_simulator::impl::control(const std:
     try {
       if (auto it = query.find("count"); it != query.end())
         spec.count = std::stoi(it->second);
+      if (auto it = query.find("bytes"); it != query.end())
+        spec.bytes = static_cast<std::size_t>(std::stoul(it->second));
       if (auto it = query.find("retry_after"); it != query.end()) {
         spec.retry_after = std::chrono::seconds{std::stoi(it->second)};
         if (spec.kind == fault::rate_limit_429)
           spec.kind = fault::rate_limit_429_retry_after;
       }
     } catch (const std::exception&) {
-      return {http::status::bad_request, "{\"error\":\"count and retry_after must be integers\"}"};
+      return {http::status::bad_request, "{\"error\":\"count, retry_after and bytes must be integers\"}"};
     }
     if (auto it = query.find("method"); it != query.end())
       spec.method = it->second;
     if (spec.count < 1)
       return {http::status::bad_request, "{\"error\":\"count must be at least 1\"}"};
+    if (spec.bytes > (256u << 20))
+      return {http::status::bad_request, "{\"error\":\"bytes must be at most 268435456\"}"};
     std::lock_guard<std::mutex> guard{mutex};
     faults.push_back(std::move(spec));
     return {http::status::ok, "{\"queued\":true}"};

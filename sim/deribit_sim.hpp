@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -20,11 +21,24 @@ enum class fault : uint8_t {
   reset,                       ///< read the request, close with TCP RST
   truncated_body,              ///< full Content-Length, half the body, then close
   malformed_json,              ///< HTTP 200, body cut in the middle of the JSON
+  rpc_10066,                   ///< HTTP 400, JSON-RPC error 10066 too_many_concurrent_requests
+  reset_mid_body,              ///< headers and half the body, then TCP RST
+  oversized_body,              ///< HTTP 200, the normal JSON padded with spaces to `bytes` bytes
+  // Payload variants: HTTP 200 with the normal answer rewritten (see sim/data/README.md).
+  wrong_types,                 ///< every row's mark_price, mark_iv and underlying_price as strings
+  result_not_array,            ///< `"result"` is an object instead of an array
+  nan_mark_iv,                 ///< every mark_iv is the bare token NaN (not JSON)
+  null_mark_iv,                ///< every mark_iv is null
+  negative_mark_iv,            ///< every mark_iv is negated
+  negative_prices,             ///< every mark_price and underlying_price is negated
+  empty_chain,                 ///< `"result":[]`
+  one_expiry,                  ///< only rows of the 27MAR26 expiry (and perpetuals) are kept
+  expired_instruments,         ///< every dated instrument renamed to expire 6MAR26, before the data's time
 };
 std::string to_string(fault x);
 
-/// Parses a fault name as used by `--fault` and `/_sim/fault?kind=`: `429`, `10028`, `11051`, `500`,
-/// `stall`, `reset`, `truncated`, `malformed`, or a `to_string(fault)` name. False when unknown.
+/// Parses a fault name as used by `--fault` and `/_sim/fault?kind=`: `429`, `10028`, `10066`, `11051`, `500`,
+/// `stall`, `reset`, `truncated`, `malformed`, `oversized`, or a `to_string(fault)` name. False when unknown.
 bool parse_fault(const std::string& text, fault& out);
 
 /// One queued fault: applies to the next `count` API requests whose path contains `method` (any when empty).
@@ -33,6 +47,7 @@ struct fault_spec {
   int count = 1;
   std::chrono::seconds retry_after{1};  ///< for rate_limit_429_retry_after
   std::string method;                   ///< e.g. "get_book_summary"
+  std::size_t bytes = 17u << 20;        ///< for oversized_body: the body size (default: over the 16 MiB cap)
 };
 
 struct simulator_options {

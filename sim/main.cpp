@@ -20,7 +20,9 @@ const char* usage =
   "                       [--binance-ping-ms N] [--binance-fault KIND[:COUNT][@AFTER]]...]\n"
   "  serves Deribit public REST on https://127.0.0.1:PORT and/or Binance spot streams on\n"
   "  wss://127.0.0.1:BINANCE_PORT until SIGINT/SIGTERM. Deribit runs unless only --binance-port is given.\n"
-  "  KIND: 429 10028 11051 500 stall reset truncated malformed\n"
+  "  KIND: 429 10028 10066 11051 500 stall reset reset_mid_body truncated malformed oversized wrong_types\n"
+  "        result_not_array nan_mark_iv null_mark_iv negative_mark_iv negative_prices empty_chain one_expiry\n"
+  "        expired_instruments (sim/data/README.md)\n"
   "  Binance KIND: drop stall malformed oversized handshake_never server_shutdown ping_flood\n"
   "  (COUNT: connections, frames or pings; AFTER: data frames sent on the connection first)\n";
 

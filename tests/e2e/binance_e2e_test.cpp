@@ -1,5 +1,6 @@
 // The Binance feed of a running engine against the loopback Binance simulator over real TLS:
-// reconnects after a drop, a stall and a serverShutdown; malformed and oversized frames are counted.
+// reconnects after a drop, a stall, a serverShutdown and handshakes that never complete; malformed and
+// oversized frames are counted; a ping flood is answered without a drop.
 #include "actors/engine.hpp"
 #include "sim/binance_sim.hpp"
 #include "sim/deribit_sim.hpp"
@@ -36,6 +37,7 @@ protected:
     cfg.binance_min_backoff = 50ms;
     cfg.binance_max_backoff = 200ms;
     cfg.binance_stale_after = 1s;
+    cfg.binance_handshake_timeout = 500ms;
     cfg.log_sink = [](const std::string&) {};
     std::string error;
     engine_ = actors::start_engine(sys_, cfg, error);
@@ -112,4 +114,32 @@ TEST_F(BinanceE2E, MalformedAndOversizedFramesAreCountedAndSkipped) {
     << "malformed " << last_.malformed << " oversized " << last_.oversized;
   const auto after = last_.agg_trades;
   EXPECT_TRUE(until([&](const messages::feed_status& s) { return s.connected && s.agg_trades > after + 10; }));
+}
+
+TEST_F(BinanceE2E, PingFloodIsAnsweredWithoutADrop) {
+  const auto before = status();
+  sim::binance_fault_spec flood{sim::binance_fault::ping_flood};
+  flood.count = 500;
+  binance_->inject(flood);
+  ASSERT_TRUE(until([&](const messages::feed_status& s) { return s.pings >= before.pings + 500; }))
+    << "pings " << last_.pings;
+  const auto after = last_.agg_trades;
+  EXPECT_TRUE(until([&](const messages::feed_status& s) { return s.agg_trades > after + 10; }));
+  EXPECT_TRUE(last_.connected);
+  EXPECT_EQ(last_.drops, before.drops) << last_.last_error;
+  EXPECT_EQ(last_.connects, before.connects);
+  EXPECT_GE(binance_->counters().pongs, 500u);
+}
+
+TEST_F(BinanceE2E, HandshakesThatNeverCompleteTimeOutAndTheFeedReconnects) {
+  const auto before = status();
+  const auto handshakes = binance_->counters().handshakes;
+  binance_->inject(sim::binance_fault::handshake_never, 2);   // the next two connections hang in the upgrade
+  binance_->inject(sim::binance_fault::drop);                 // the current one is dropped
+  ASSERT_TRUE(until([&](const messages::feed_status& s) {
+    return s.connected && s.connects > before.connects && s.agg_trades > before.agg_trades + 10;
+  })) << last_.last_error;
+  EXPECT_GE(binance_->counters().connections, before.connects + 3);   // two hung, one good
+  EXPECT_EQ(binance_->counters().handshakes, handshakes + 1);
+  EXPECT_GE(last_.reconnects, before.reconnects + 3);
 }

@@ -175,6 +175,68 @@ TEST(Introspection, InspectFailsClearlyOnDeadSilentAndForeignPeers) {
   EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
 }
 
+/// VmRSS of a process in kB, 0 when unknown.
+long rss_kb(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
+  return 0;
+}
+
+TEST(Introspection, PeersThatDoNotSpeakCafDoNotHarmTheEngine) {
+  sim::deribit_simulator simulator;
+  ASSERT_TRUE(simulator.start());
+  auto engine = start_engine(simulator, "[introspection]\nport=0\n");
+  ASSERT_TRUE(engine->wait_for_stderr("📡 Derivatives Cache [BTC]", 20s)) << engine->stderr_text();
+  const auto port = listening_port(engine->stderr_text(), "introspection");
+  ASSERT_FALSE(port.empty()) << engine->stderr_text();
+  auto before = inspect_json(port, "cache");
+  ASSERT_TRUE(before.is_array() && before.as_array().size() == 1u) << before;
+  const auto rss_before = rss_kb(engine->pid());
+
+  // A BASP header (32 bytes: operation, padding, flags, payload length, operation data, two actor ids) that
+  // announces a client handshake with a ~2 GiB payload, then nothing more.
+  std::string huge_header(32, '\0');
+  huge_header[0] = 0x01;
+  huge_header[4] = 0x7f;
+  huge_header[5] = huge_header[6] = huge_header[7] = static_cast<char>(0xff);
+  std::string garbage;
+  for (int i = 0; i < 4096; ++i)
+    garbage += static_cast<char>((i * 7919) % 251);
+  const std::vector<std::pair<const char*, std::string>> peers = {
+    {"garbage", garbage},
+    {"HTTP request", "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"},
+    {"truncated BASP header", huge_header.substr(0, 13)},
+    {"BASP header announcing 2 GiB", huge_header},
+    {"silent", ""},
+  };
+  asio::io_context ioc;
+  for (const auto& [what, bytes] : peers) {
+    SCOPED_TRACE(what);
+    asio::ip::tcp::socket socket{ioc};
+    boost::system::error_code ec;
+    socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(std::stoi(port))}, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    if (!bytes.empty())
+      asio::write(socket, asio::buffer(bytes), ec);
+    // The engine answers (its own handshake) or closes; either way it must go on serving real clients.
+    EXPECT_EQ(inspect(port, {"status"}).exit_code, 0);
+    socket.close(ec);
+  }
+
+  // Still up, still serving the same values, and no runaway allocation.
+  auto status = inspect(port, {"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  auto after = inspect_json(port, "cache");
+  ASSERT_TRUE(after.is_array() && after.as_array().size() == 1u) << after;
+  EXPECT_EQ(after.as_array()[0].at("skew").at("value_pct"), before.as_array()[0].at("skew").at("value_pct"));
+  EXPECT_EQ(after.as_array()[0].at("basis").at("apr_pct"), before.as_array()[0].at("basis").at("apr_pct"));
+  EXPECT_LT(rss_kb(engine->pid()), rss_before + 256 * 1024) << "RSS grew by more than 256 MiB";
+  EXPECT_EQ(engine->signal_and_wait(SIGTERM, 3s), 0) << engine->stderr_text();
+}
+
 TEST(Metrics, HealthzGoes503WhenTheSimulatorStopsAnsweringAndBackTo200) {
   sim::deribit_simulator simulator;
   ASSERT_TRUE(simulator.start());

@@ -46,7 +46,7 @@ TEST(RunCommand, ConfigErrorsStopStartUpNamingTheKey) {
     {"[deribit]\nca-file=\"/nonexistent/ca.pem\"\n", "deribit.ca-file: cannot read '/nonexistent/ca.pem'"},
     {"[deribit]\nurl=\"http://127.0.0.1:1\"\n", "deribit.url: url 'http://127.0.0.1:1': scheme must be https"},
     {"[thresholds]\nbasis-extreme-contango=5\n",
-     "thresholds.basis-*: extreme_contango (5) must be greater than contango (10)"},
+     "thresholds.basis-extreme-contango (5) must be greater than thresholds.basis-contango (10)"},
     {"[supervisor]\nmax-failures=0\n", "supervisor.max-failures: must be at least 1"},
     {"[log]\nlevel=\"loud\"\n", "log.level: 'loud' is not debug, info, warn or error"},
     {"[binance]\nsymbol-currencies=[\"XBTUSDT=XBT\"]\n", "binance.symbol-currencies: 'XBTUSDT=XBT' is not SYMBOL=CURRENCY"},

@@ -136,6 +136,32 @@ TEST_F(HttpsClient, StallTimesOutWithinTheDeadline) {
   EXPECT_EQ(get(book_summary_btc_option).response.status, 200u);  // a fresh connection afterwards
 }
 
+TEST_F(HttpsClient, RequestsQueuedBehindAStallTimeOutWithTheirOwnDeadline) {
+  start_sim();
+  make_client(options(300ms));
+  sim_->inject(fault::stall);   // only the first request stalls
+  auto first = get_async(book_summary_btc_option);
+  auto second = get_async(book_summary_btc_option);
+  auto third = get_async(book_summary_btc_option);
+  auto result = [](std::future<derivcache::net::http_result>& f) {
+    if (f.wait_for(10s) != std::future_status::ready) {
+      ADD_FAILURE() << "no result within 10 s";
+      return derivcache::net::http_result{};
+    }
+    return f.get();
+  };
+  auto r1 = result(first), r2 = result(second), r3 = result(third);
+  EXPECT_EQ(r1.error, failure::timeout) << r1.message;
+  EXPECT_NE(r1.message.find("read"), std::string::npos) << r1.message;
+  // Their time ran out while they waited: they fail without being sent, instead of piling up.
+  for (const auto& r : {r2, r3}) {
+    EXPECT_EQ(r.error, failure::timeout) << r.message;
+    EXPECT_EQ(r.message, "queued: timed out after 300 ms behind an earlier request");
+  }
+  EXPECT_EQ(sim_->requests_served(), 1u);
+  EXPECT_EQ(get(book_summary_btc_option).response.status, 200u);
+}
+
 TEST_F(HttpsClient, ResetOnAFreshConnectionIsReset) {
   start_sim();
   make_client(options());

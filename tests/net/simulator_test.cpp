@@ -135,6 +135,63 @@ TEST_F(DeribitSimulator, FaultCountAppliesToThatManyRequests) {
   EXPECT_EQ(get(target).response.status, 200u);
 }
 
+TEST_F(DeribitSimulator, Rpc10066IsTooManyConcurrentRequests) {
+  get_json("/_sim/fault?kind=10066");
+  auto v = get_json(derivcache::test::book_summary_btc_option, 400);
+  EXPECT_EQ(v.at("error").at("code").as_int64(), 10066);
+  EXPECT_EQ(v.at("error").at("message").as_string(), "too_many_concurrent_requests");
+}
+
+TEST_F(DeribitSimulator, ResetMidBodyAndOversizedBodyReachTheClient) {
+  sim_->inject(fault::reset_mid_body);
+  auto reset = get(derivcache::test::book_summary_btc_option);
+  EXPECT_NE(reset.error, failure::none);
+  EXPECT_NE(reset.response.status, 200u);
+  get_json("/_sim/fault?kind=oversized&bytes=300000000", 400);   // the simulator's own memory is bounded
+  get_json("/_sim/fault?kind=oversized&bytes=6000000");
+  auto big = get(derivcache::test::book_summary_btc_option);
+  EXPECT_EQ(big.error, failure::none) << big.message;   // the fixture's client takes 16 MiB
+  EXPECT_EQ(big.response.body.size(), 6000000u);
+  EXPECT_FALSE(parse(big.response.body).at("result").as_array().empty());
+}
+
+TEST_F(DeribitSimulator, PayloadFaultsRewriteTheRows) {
+  const std::string target = derivcache::test::book_summary_btc_option;
+  auto rows_after = [&](fault f) {
+    sim_->inject(f);
+    return get_json(target).at("result").as_array();
+  };
+  auto normal = get_json(target).at("result").as_array();
+  ASSERT_GT(normal.size(), 100u);
+  EXPECT_TRUE(rows_after(fault::empty_chain).empty());
+  for (const auto& row : rows_after(fault::null_mark_iv))
+    EXPECT_TRUE(row.at("mark_iv").is_null());
+  for (const auto& row : rows_after(fault::negative_mark_iv))
+    EXPECT_LE(row.at("mark_iv").as_double(), 0.0);
+  for (const auto& row : rows_after(fault::negative_prices))
+    EXPECT_LT(row.at("underlying_price").as_double(), 0.0);
+  for (const auto& row : rows_after(fault::wrong_types))
+    EXPECT_TRUE(row.at("mark_price").is_string());
+  auto one = rows_after(fault::one_expiry);
+  ASSERT_FALSE(one.empty());
+  EXPECT_LT(one.size(), normal.size());
+  for (const auto& row : one)
+    EXPECT_NE(std::string{row.at("instrument_name").as_string()}.find("-27MAR26-"), std::string::npos);
+  for (const auto& row : rows_after(fault::expired_instruments))
+    EXPECT_EQ(std::string{row.at("instrument_name").as_string()}.rfind("BTC-6MAR26-", 0), 0u);
+
+  sim_->inject(fault::result_not_array);
+  EXPECT_TRUE(get_json(target).at("result").is_object());
+  sim_->inject(fault::nan_mark_iv);
+  auto nan = get(target);
+  EXPECT_EQ(nan.response.status, 200u);
+  EXPECT_NE(nan.response.body.find("\"mark_iv\":NaN"), std::string::npos);
+  boost::system::error_code ec;
+  boost::json::parse(nan.response.body, ec);
+  EXPECT_TRUE(ec);
+  EXPECT_EQ(get_json(target).at("result").as_array().size(), normal.size());   // each fault was used once
+}
+
 TEST(DeribitSimulatorStart, MissingCertificateIsAnError) {
   derivcache::sim::simulator_options opts;
   opts.cert_file = derivcache::test::cert_path("missing.pem");
@@ -160,5 +217,14 @@ TEST(DeribitSimulatorStart, ParsesFaultNames) {
   EXPECT_EQ(f, fault::maintenance_11051_503);
   EXPECT_TRUE(derivcache::sim::parse_fault("truncated_body", f));
   EXPECT_EQ(f, fault::truncated_body);
+  EXPECT_TRUE(derivcache::sim::parse_fault("10066", f));
+  EXPECT_EQ(f, fault::rpc_10066);
+  EXPECT_TRUE(derivcache::sim::parse_fault("oversized", f));
+  EXPECT_EQ(f, fault::oversized_body);
+  for (int i = 0; i <= static_cast<int>(fault::expired_instruments); ++i) {
+    const auto kind = static_cast<fault>(i);
+    EXPECT_TRUE(derivcache::sim::parse_fault(derivcache::sim::to_string(kind), f)) << i;
+    EXPECT_EQ(f, kind);
+  }
   EXPECT_FALSE(derivcache::sim::parse_fault("teapot", f));
 }

@@ -120,6 +120,9 @@ public:
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
 
+  /// The child's process id (for /proc/<pid>/status).
+  pid_t pid() const { return pid_; }
+
   /// Reads stderr until `needle` appears or the deadline passes; true when it appeared.
   bool wait_for_stderr(const std::string& needle, std::chrono::milliseconds deadline) {
     const auto until = std::chrono::steady_clock::now() + deadline;

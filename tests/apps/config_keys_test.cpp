@@ -1,0 +1,128 @@
+// Every configuration key with an invalid value: start-up stops with a message naming the key. A key
+// added to option_specs() without a case here fails KeyWithoutAnInvalidValueCase.
+#include "actors/options.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
+
+using namespace derivcache::actors;
+
+namespace {
+
+struct invalid_case {
+  const char* key;
+  const char* ini;                       ///< the config file (the section header included)
+  std::vector<std::string> problems;     ///< exactly what make_engine_config reports
+};
+
+const std::vector<invalid_case>& invalid_cases() {
+  static const std::vector<invalid_case> cases = {
+    {"deribit.url", "[deribit]\nurl=\"wss://www.deribit.com\"\n", {"deribit.url: must be an https:// URL"}},
+    {"deribit.interval", "[deribit]\ninterval=0s\n", {"deribit.interval: must be a positive duration, got 0s"}},
+    {"deribit.timeout", "[deribit]\ntimeout=500us\n", {"deribit.timeout: must be at least 1ms, got 500us"}},
+    {"deribit.ca-file", "[deribit]\nca-file=\"/nonexistent/ca.pem\"\n",
+     {"deribit.ca-file: cannot read '/nonexistent/ca.pem'"}},
+    {"deribit.max-body", "[deribit]\nmax-body=0\n", {"deribit.max-body: must be positive"}},
+    {"deribit.currencies", "[deribit]\ncurrencies=[\"BTC\", \"DOGE\"]\n",
+     {"deribit.currencies: unknown currency 'DOGE' (supported: BTC, ETH, SOL)"}},
+    {"deribit.min-dte", "[deribit]\nmin-dte=-1\n", {"deribit.min-dte: must be zero or more days"}},
+    {"deribit.max-requests-per-second", "[deribit]\nmax-requests-per-second=0\n",
+     {"deribit.max-requests-per-second: must be positive"}},
+    {"supervisor.min-backoff", "[supervisor]\nmin-backoff=-1s\n",
+     {"supervisor.min-backoff: must be a positive duration, got -1s"}},
+    {"supervisor.rate-limit-min-backoff", "[supervisor]\nrate-limit-min-backoff=0s\n",
+     {"supervisor.rate-limit-min-backoff: must be a positive duration, got 0s"}},
+    {"supervisor.max-backoff", "[supervisor]\nmax-backoff=2s\n",
+     {"supervisor.max-backoff: must not be shorter than the minimum backoffs"}},
+    {"supervisor.max-failures", "[supervisor]\nmax-failures=0\n", {"supervisor.max-failures: must be at least 1"}},
+    {"cache.max-age", "[cache]\nmax-age=0s\n", {"cache.max-age: must be a positive duration, got 0s"}},
+    {"thresholds.basis-extreme-contango", "[thresholds]\nbasis-extreme-contango=5\n",
+     {"thresholds.basis-extreme-contango (5) must be greater than thresholds.basis-contango (10)"}},
+    {"thresholds.basis-contango", "[thresholds]\nbasis-contango=-10\n",
+     {"thresholds.basis-contango (-10) must be greater than thresholds.basis-neutral (-5)"}},
+    {"thresholds.basis-neutral", "[thresholds]\nbasis-neutral=\"low\"\n",
+     {"thresholds.basis-neutral: expected a number, got \"low\""}},
+    {"thresholds.skew-extreme-fear", "[thresholds]\nskew-extreme-fear=1\n",
+     {"thresholds.skew-extreme-fear (1) must be greater than thresholds.skew-fear (5)"}},
+    {"thresholds.skew-fear", "[thresholds]\nskew-fear=-6\n",
+     {"thresholds.skew-fear (-6) must be greater than thresholds.skew-neutral (-5)"}},
+    {"thresholds.skew-neutral", "[thresholds]\nskew-neutral=true\n",
+     {"thresholds.skew-neutral: expected a number, got true"}},
+    {"binance.url", "[binance]\nurl=\"https://stream.binance.com:9443\"\n", {"binance.url: must be a wss:// URL"}},
+    {"binance.symbols", "[binance]\nsymbols=[\"BTC-USDT\"]\n",
+     {"binance.symbols: 'BTC-USDT' is not a spot symbol (letters and digits, e.g. BTCUSDT)"}},
+    {"binance.ca-file", "[binance]\nca-file=\"/nonexistent/ca.pem\"\n",
+     {"binance.ca-file: cannot read '/nonexistent/ca.pem'"}},
+    {"binance.timeout", "[binance]\ntimeout=0s\n", {"binance.timeout: must be a positive duration, got 0s"}},
+    {"binance.min-backoff", "[binance]\nmin-backoff=0s\n", {"binance.min-backoff: must be a positive duration, got 0s"}},
+    {"binance.max-backoff", "[binance]\nmax-backoff=500ms\n",
+     {"binance.max-backoff: must not be shorter than binance.min-backoff"}},
+    {"binance.stale-after", "[binance]\nstale-after=0s\n", {"binance.stale-after: must be a positive duration, got 0s"}},
+    {"binance.symbol-currencies", "[binance]\nsymbol-currencies=[\"XBTUSDT\"]\n",
+     {"binance.symbol-currencies: 'XBTUSDT' is not SYMBOL=CURRENCY with a currency of BTC, ETH, SOL"}},
+    {"snapshots.interval", "[snapshots]\ninterval=-1s\n",
+     {"snapshots.interval: must be a non-negative duration, got -1s"}},
+    {"snapshots.path", "[snapshots]\ninterval=10s\npath=\"\"\n",
+     {"snapshots.path: must name a file when snapshots.interval is set"}},
+    {"introspection.port", "[introspection]\nport=70000\n",
+     {"introspection.port: must be -1 (off), 0 (ephemeral) or a port up to 65535"}},
+    {"introspection.host", "[introspection]\nhost=\"not an address\"\n",
+     {"introspection.host: must be an IP address such as 127.0.0.1, got 'not an address'"}},
+    {"introspection.max-subscribers", "[introspection]\nmax-subscribers=-1\n",
+     {"introspection.max-subscribers: must be between 0 and 100000"}},
+    {"introspection.allow-control", "[introspection]\nallow-control=\"yes\"\n",
+     {"introspection.allow-control: expected true or false, got \"yes\""}},
+    {"introspection.allow-record", "[introspection]\nallow-record=1\n",
+     {"introspection.allow-record: expected true or false, got 1"}},
+    {"introspection.tls-cert", "[introspection]\ntls-cert=\"/nonexistent/node.pem\"\n",
+     {"introspection.tls-cert: cannot read '/nonexistent/node.pem'",
+      "introspection.tls-*: tls-cert, tls-key and tls-ca go together (all three or none)"}},
+    {"introspection.tls-key", "[introspection]\ntls-key=42\n",
+     {"introspection.tls-key: expected a quoted string, got 42"}},
+    {"introspection.tls-ca", "[introspection]\ntls-ca=\"/nonexistent/ca.pem\"\n",
+     {"introspection.tls-ca: cannot read '/nonexistent/ca.pem'",
+      "introspection.tls-*: tls-cert, tls-key and tls-ca go together (all three or none)"}},
+    {"metrics.port", "[metrics]\nport=-2\n", {"metrics.port: must be -1 (off), 0 (ephemeral) or a port up to 65535"}},
+    {"metrics.host", "[metrics]\nhost=\"0.0.0.0.0\"\n",
+     {"metrics.host: must be an IP address such as 127.0.0.1, got '0.0.0.0.0'"}},
+    {"log.level", "[log]\nlevel=\"verbose\"\n", {"log.level: 'verbose' is not debug, info, warn or error"}},
+    {"log.tag", "[log]\ntag=[\"a\"]\n", {"log.tag: expected a quoted string, got [\"a\"]"}},
+  };
+  return cases;
+}
+
+std::vector<std::string> problems_of(const std::string& ini) {
+  std::istringstream in{ini};
+  auto parsed = caf::actor_system_config::parse_config(in);
+  if (!parsed)
+    return {"not a valid config file: " + caf::to_string(parsed.error())};
+  std::vector<std::string> problems;
+  make_engine_config(caf::settings{}, *parsed, problems);
+  return problems;
+}
+
+} // namespace
+
+TEST(ConfigKeys, EveryInvalidValueStopsStartUpWithAMessageNamingItsKey) {
+  for (const auto& c : invalid_cases()) {
+    SCOPED_TRACE(c.key);
+    const auto problems = problems_of(c.ini);
+    EXPECT_EQ(problems, c.problems);
+    ASSERT_FALSE(problems.empty()) << "an invalid value was accepted silently";
+    EXPECT_NE(problems.front().find(c.key), std::string::npos) << "the message does not name the key";
+  }
+}
+
+TEST(ConfigKeys, KeyWithoutAnInvalidValueCase) {
+  std::set<std::string> covered;
+  for (const auto& c : invalid_cases())
+    covered.insert(c.key);
+  for (const auto& spec : option_specs())
+    EXPECT_EQ(covered.count(spec.key), 1u) << spec.key << " has no invalid-value case in config_keys_test.cpp";
+  EXPECT_EQ(covered.size(), option_specs().size()) << "a case names a key that option_specs() does not have";
+}
+
+TEST(ConfigKeys, TheDefaultsAloneAreValid) { EXPECT_EQ(problems_of(""), std::vector<std::string>{}); }
