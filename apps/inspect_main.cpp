@@ -17,7 +17,7 @@ using namespace derivcache;
 
 namespace {
 
-constexpr const char* usage = R"(Usage: derivcache-inspect HOST PORT [status|cache|actors|feed|watch|refresh] [options]
+constexpr const char* usage = R"(Usage: derivcache-inspect HOST PORT [status|cache|actors|feed|store|watch|refresh] [options]
 
 Connects to a derivcache engine published with introspection.port and prints what it holds.
 
@@ -26,6 +26,7 @@ Commands:
   cache    every currency: basis and skew with state, age and exchange lag
   actors   every actor of the engine: liveness, restarts, last error, DEGRADED, next retry
   feed     the Binance feed: connection state, message counts, reconnects, lag
+  store    the feature/label store: snapshots recorded, outcomes pending, labelled, incomplete
   watch    print every new reading until Ctrl-C
   refresh  ask the engine to fetch now (only when it runs with introspection.allow-control)
 
@@ -142,9 +143,9 @@ int main(int argc, char** argv) {
   }
   const std::string command = positional.size() == 3 ? positional[2] : "status";
   if (command != "status" && command != "cache" && command != "actors" && command != "feed" && command != "watch" &&
-      command != "refresh") {
+      command != "refresh" && command != "store") {
     std::cerr << "derivcache-inspect: unknown command '" << command
-              << "' (status, cache, actors, feed, watch, refresh)\n";
+              << "' (status, cache, actors, feed, store, watch, refresh)\n";
     return 2;
   }
   const bool json = flags.values.count("json") > 0;
@@ -276,6 +277,19 @@ int main(int argc, char** argv) {
                     << " drops, " << f.stalls << " stalls, " << f.server_shutdowns << " serverShutdown)\nlag          "
                     << (f.lag ? age_text(*f.lag) : "-") << '\n'
                     << (f.last_error.empty() ? "" : "last error   " + f.last_error + "\n");
+        }
+      },
+      on_error);
+  } else if (command == "store") {
+    self->request(engine, timeout, messages::store_atom::value).receive(
+      [&](const messages::store_counts& c) {
+        if (json) {
+          w.begin_object().field("path", c.path).field("recorded", c.recorded).field("pending", c.pending)
+            .field("labelled", c.labelled).field("incomplete", c.incomplete).end_object();
+          std::cout << w.str() << '\n';
+        } else {
+          std::cout << "store        " << c.path << "\nrecorded     " << c.recorded << "\npending      " << c.pending
+                    << "\nlabelled     " << c.labelled << "\nincomplete   " << c.incomplete << '\n';
         }
       },
       on_error);
