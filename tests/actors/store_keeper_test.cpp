@@ -9,6 +9,12 @@
 #include "messages/errors.hpp"
 #include "support/temp_db.hpp"
 
+#include <csignal>
+#include <poll.h>
+#include <set>
+#include <sys/wait.h>
+#include <unistd.h>
+
 namespace derivcache::test {
 namespace {
 
@@ -304,6 +310,99 @@ TEST_F(IntrospectionRecord, RefusedUnlessAllowRecord) {
     EXPECT_EQ(c.recorded, 1u);
     EXPECT_EQ(c.pending, 2u);
   });
+}
+
+// The child of KillNineDuringWritesLosesNoCommittedSnapshot: the production keeper (detached, threaded
+// scheduler) records snapshots, 8 requests in flight, and writes each id to `fd` once its reply arrived.
+[[noreturn]] void record_until_killed(const std::string& path, int fd) {
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::derivcache>();
+  caf::actor_system sys{cfg};
+  actors::store_keeper_deps deps;
+  store::store_options o;
+  o.path = path;
+  o.horizons_s = {3, 5};
+  deps.store = std::make_shared<store::feature_store>(o);
+  auto keeper = actors::make_store_keeper(sys, std::move(deps));
+  caf::scoped_actor self{sys};
+  messages::feature_snapshot snap;
+  snap.symbol = "BTCUSDT";
+  snap.last_price = 100.0;
+  for (int64_t n = 0;; n += 8) {
+    for (int64_t i = n; i < n + 8; ++i) {
+      snap.time = at_ms(1'000'000 + i);
+      self->send(keeper, messages::record_request{"detector", "e" + std::to_string(i), "BTCUSDT", "{}"}, snap);
+      self->send(keeper, messages::bar_batch{"BTCUSDT", {messages::spot_bar{1000 + i, 100, 101, 99, 100, 1, 1}}});
+    }
+    for (int i = 0; i < 8; ++i)
+      self->receive(
+        [&](const messages::record_reply& r) {
+          const auto line = r.id + "\n";
+          if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+            _exit(1);
+        },
+        [&](const caf::error&) { _exit(1); });
+  }
+}
+
+TEST(StoreKeeperCrash, KillNineDuringWritesLosesNoCommittedSnapshot) {
+  temp_db db;
+  int ids_pipe[2];
+  ASSERT_EQ(::pipe(ids_pipe), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(ids_pipe[0]);
+    record_until_killed(db.path, ids_pipe[1]);
+  }
+  ::close(ids_pipe[1]);
+  // Read acknowledged ids until a few hundred arrived (bounded: 20 s), then kill it mid-stream.
+  std::string acked;
+  auto lines = [&] { return std::count(acked.begin(), acked.end(), '\n'); };
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  while (lines() < 300 && std::chrono::steady_clock::now() < until) {
+    pollfd p{ids_pipe[0], POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0)
+      continue;
+    char buf[4096];
+    const auto n = ::read(ids_pipe[0], buf, sizeof buf);
+    if (n <= 0)
+      break;
+    acked.append(buf, static_cast<std::size_t>(n));
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the child ended before the kill";
+  for (char buf[4096];;) {   // ids written before the kill
+    const auto n = ::read(ids_pipe[0], buf, sizeof buf);
+    if (n <= 0)
+      break;
+    acked.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(ids_pipe[0]);
+  ASSERT_GE(lines(), 300) << "the child acknowledged too few records";
+
+  store::store_options o;
+  o.path = db.path;
+  o.horizons_s = {3, 5};
+  store::feature_store s{o};   // recovers the WAL
+  EXPECT_EQ(s.integrity_check(), "ok");
+  std::set<std::string> stored;
+  auto st = s.db().prepare("SELECT event_id FROM snapshots");
+  while (st.step())
+    stored.insert(st.text(0));
+  std::istringstream in{acked};
+  std::size_t checked = 0;
+  for (std::string id; std::getline(in, id); ++checked)
+    EXPECT_EQ(stored.count(id), 1u) << id << " was acknowledged but is not in the store";
+  EXPECT_GE(stored.size(), checked);
+  // Whole transactions only: every snapshot has its outcome rows.
+  auto partial = s.db().prepare(
+    "SELECT count(*) FROM snapshots s WHERE (SELECT count(*) FROM outcomes o WHERE o.snapshot = s.id) != 2");
+  ASSERT_TRUE(partial.step());
+  EXPECT_EQ(partial.int64(0), 0);
+  partial.reset();
 }
 
 } // namespace
