@@ -102,6 +102,7 @@ messages::store_actor make_store_keeper(caf::actor_system& sys, store_keeper_dep
     self->state.deps = deps;
     self->set_exit_handler([self](caf::exit_msg& em) {
       flush(self);   // commit what is queued, so a clean stop loses no accepted record
+      log_at(self, log_level::info, "store: stopped");
       self->quit(em.reason);
     });
     self->send(self, caf::tick_atom::value);   // outcomes that fell due while the engine was down
