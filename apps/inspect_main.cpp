@@ -17,7 +17,7 @@ using namespace derivcache;
 
 namespace {
 
-constexpr const char* usage = R"(Usage: derivcache-inspect HOST PORT [status|cache|actors|feed|store|watch|refresh] [options]
+constexpr const char* usage = R"(Usage: derivcache-inspect HOST PORT [status|cache|actors|feed|store|watch|refresh|record] [options]
 
 Connects to a derivcache engine published with introspection.port and prints what it holds.
 
@@ -29,6 +29,8 @@ Commands:
   store    the feature/label store: snapshots recorded, outcomes pending, labelled, incomplete
   watch    print every new reading until Ctrl-C
   refresh  ask the engine to fetch now (only when it runs with introspection.allow-control)
+  record   record a snapshot in the engine's store, tagged with --kind K --id I --symbol S
+           [--attributes JSON] (only with introspection.allow-record and store.path)
 
 Options:
   --json              machine-readable output
@@ -124,7 +126,8 @@ int main(int argc, char** argv) {
       positional.push_back(args[i]);
     }
   }
-  auto flags = apps::parse_flags(options, {"timeout", "tls-cert", "tls-key", "tls-ca"}, {"json", "help"});
+  auto flags = apps::parse_flags(options, {"timeout", "tls-cert", "tls-key", "tls-ca", "kind", "id", "symbol", "attributes"},
+                                 {"json", "help"});
   if (flags.values.count("help")) {
     std::cout << usage;
     return 0;
@@ -143,9 +146,13 @@ int main(int argc, char** argv) {
   }
   const std::string command = positional.size() == 3 ? positional[2] : "status";
   if (command != "status" && command != "cache" && command != "actors" && command != "feed" && command != "watch" &&
-      command != "refresh" && command != "store") {
+      command != "refresh" && command != "store" && command != "record") {
     std::cerr << "derivcache-inspect: unknown command '" << command
-              << "' (status, cache, actors, feed, store, watch, refresh)\n";
+              << "' (status, cache, actors, feed, store, watch, refresh, record)\n";
+    return 2;
+  }
+  if (command == "record" && (!flags.values.count("kind") || !flags.values.count("id") || !flags.values.count("symbol"))) {
+    std::cerr << "derivcache-inspect: record needs --kind, --id and --symbol\n";
     return 2;
   }
   const bool json = flags.values.count("json") > 0;
@@ -290,6 +297,21 @@ int main(int argc, char** argv) {
         } else {
           std::cout << "store        " << c.path << "\nrecorded     " << c.recorded << "\npending      " << c.pending
                     << "\nlabelled     " << c.labelled << "\nincomplete   " << c.incomplete << '\n';
+        }
+      },
+      on_error);
+  } else if (command == "record") {
+    messages::record_request req{flags.values["kind"], flags.values["id"], flags.values["symbol"],
+                                 flags.values.count("attributes") ? flags.values["attributes"] : "{}"};
+    self->request(engine, timeout, messages::record_atom::value, req).receive(
+      [&](const messages::record_reply& r) {
+        if (json) {
+          w.begin_object().field("snapshot", r.snapshot).field("created", r.created).field("time_ms", unix_ms(r.time))
+            .field("kind", r.kind).field("id", r.id).end_object();
+          std::cout << w.str() << '\n';
+        } else {
+          std::cout << (r.created ? "recorded" : "already recorded") << " as snapshot " << r.snapshot << " ("
+                    << r.kind << " " << r.id << ") at " << caf::deep_to_string(r.time) << '\n';
         }
       },
       on_error);

@@ -278,3 +278,51 @@ TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
   EXPECT_EQ(off.exit_code, 1);
   EXPECT_NE(off.err.find("the store is off (store.path is empty)"), std::string::npos) << off.err;
 }
+
+TEST(Introspection, RemoteRecordIsRefusedUnlessAllowedAndThenCommittedOnce) {
+  sim::deribit_simulator deribit;
+  ASSERT_TRUE(deribit.start());
+  sim::binance_simulator_options opts;
+  opts.rate = 200;
+  sim::binance_simulator binance{opts};
+  auto b = binance.start();
+  ASSERT_TRUE(b) << b.error;
+  const auto db = std::string{::testing::TempDir()} + "record-e2e-" + std::to_string(getpid()) + ".db";
+  const std::string feed = "url=\"wss://127.0.0.1:" + std::to_string(b.port) + "\"\nca-file=\"" + ca + "\"\n";
+  const std::vector<std::string> record = {"record", "--kind", "order", "--id", "o-1", "--symbol", "BTCUSDT",
+                                           "--attributes", R"({"side":"sell"})", "--json"};
+  {
+    auto engine = start_engine(deribit, "[introspection]\nport=0\n[store]\npath=\"" + db + "\"\n", feed);
+    ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
+    auto r = inspect(listening_port(engine->stderr_text(), "introspection"), record);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("forbidden: remote record is off (introspection.allow-record)"), std::string::npos) << r.err;
+    EXPECT_EQ(engine->signal_and_wait(SIGTERM, 20s), 0) << engine->stderr_text();
+  }
+  auto engine =
+    start_engine(deribit, "[introspection]\nport=0\nallow-record=true\n[store]\npath=\"" + db + "\"\n", feed);
+  ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
+  const auto port = listening_port(engine->stderr_text(), "introspection");
+  auto first = inspect(port, record);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto reply = boost::json::parse(first.out);
+  EXPECT_EQ(reply.at("created"), true);
+  auto again = inspect(port, record);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(boost::json::parse(again.out).at("created"), false);
+  EXPECT_EQ(boost::json::parse(again.out).at("snapshot"), reply.at("snapshot"));
+  auto counts = inspect_json(port, "store");
+  EXPECT_EQ(counts.at("recorded").to_number<int64_t>(), 1);
+  EXPECT_EQ(counts.at("pending").to_number<int64_t>(), 3);
+  EXPECT_EQ(engine->signal_and_wait(SIGTERM, 20s), 0) << engine->stderr_text();
+  // The reply came after COMMIT: the row is in the file the engine left.
+  auto exported = test::run_process({bin_dir + "derivcache", "export", "--since", "2000-01-01", "--until", "2100-01-01",
+                                     "--store", db});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  auto row = boost::json::parse(exported.out);
+  EXPECT_EQ(row.at("event_id"), "o-1");
+  EXPECT_EQ(row.at("side"), "short");
+  EXPECT_EQ(row.at("symbol"), "BTCUSDT");
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::remove((db + suffix).c_str());
+}
