@@ -146,8 +146,11 @@ ON CONFLICT (kind, event_id) DO NOTHING)sql");
       insert.bind(6, r.attributes).bind(7, r.snapshot).bind(8, r.recorded_ms);
       insert.run();
       insert.reset();
-      if (db_.changes() == 0) {
-        results.push_back(*find(r.kind, r.id));
+      if (db_.changes() == 0) {   // recorded before: answer the first recording
+        auto first = find(r.kind, r.id);
+        if (!first)
+          throw error(options_.path + ": snapshot (" + r.kind + ", " + r.id + ") was neither inserted nor found");
+        results.push_back(*first);
         continue;
       }
       const int64_t row = db_.last_insert_rowid();

@@ -68,10 +68,12 @@ struct StoreKeeper : DeterministicCaf {
     sched.run();
   }
 
-  void start_collector() {
+  void start_collector(caf::timespan record_every = caf::timespan{0}) {
     actors::feature_collector_deps deps;
     deps.symbols = {"BTCUSDT"};
     deps.store = keeper;
+    deps.snapshot_interval = record_every;
+    deps.record_periodic = record_every > caf::timespan{0};
     deps.wall_clock = [n = now_ms] { return at_ms(*n); };
     collector = track(actors::make_feature_collector(sys, std::move(deps)));
     sched.run();
@@ -273,6 +275,16 @@ TEST_F(StoreKeeper, CollectorSendsClosedOneSecondBars) {
                   "'/' || coalesce(close, '-') || 'x' || trades FROM bars ORDER BY second"),
             "1001:100.0/101.0/99.5/101.0x3;1002:-/-/-/-x0;1003:101.0/103.0/100.5/102.0x4;"
             "1004:102.0/102.0/98.0/99.0x3;1005:99.0/99.5/99.0/99.5x2");   // 1006 is still open
+}
+
+TEST_F(StoreKeeper, PeriodicSnapshotsAreRecordedWhenAsked) {
+  start_keeper();
+  start_collector(2s);
+  feed({trade(1'000'200, 100, 10)});
+  advance(2s);   // one collector tick at 1002.5 s; the reaper ticks every second
+  advance(2s);
+  EXPECT_EQ(query("SELECT kind || ' ' || event_id || ' ' || last_price FROM snapshots ORDER BY time_ms"),
+            "periodic BTCUSDT@1970-01-01T00:16:42.500Z 100.0;periodic BTCUSDT@1970-01-01T00:16:44.500Z 100.0");
 }
 
 struct IntrospectionRecord : StoreKeeper {
