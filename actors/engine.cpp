@@ -8,6 +8,7 @@
 #include "actors/introspection.hpp"
 #include "actors/snapshot_sink.hpp"
 #include "actors/skew_calculator.hpp"
+#include "actors/store_keeper.hpp"
 #include "codec/json_writer.hpp"
 #include "messages/errors.hpp"
 #include "quant/currency.hpp"
@@ -58,6 +59,7 @@ void engine::stop() {
   metrics_server.reset();
   for (const auto& hdl : {caf::actor_cast<caf::actor>(introspection), metrics_endpoint,
                           caf::actor_cast<caf::actor>(binance_feed), caf::actor_cast<caf::actor>(feature_collector),
+                          caf::actor_cast<caf::actor>(store),
                           caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(basis_calculator),
                           caf::actor_cast<caf::actor>(skew_calculator), caf::actor_cast<caf::actor>(cache)})
     if (hdl)
@@ -127,8 +129,25 @@ bool validate(const engine_config& cfg, std::vector<quant::currency_spec>& specs
     error = "snapshots interval must not be negative";
     return false;
   }
-  if (cfg.snapshots_interval > caf::timespan{0} && cfg.snapshots_path.empty()) {
+  if (cfg.snapshots_interval > caf::timespan{0} && cfg.snapshots_path.empty() && !cfg.snapshots_record) {
     error = "snapshots interval is set but snapshots path is empty";
+    return false;
+  }
+  if (cfg.snapshots_record && (cfg.store_path.empty() || cfg.snapshots_interval <= caf::timespan{0})) {
+    error = "snapshots record needs a store path and a snapshots interval";
+    return false;
+  }
+  if (cfg.outcomes_horizons.empty()) {
+    error = "outcomes horizons: need at least one";
+    return false;
+  }
+  for (auto h : cfg.outcomes_horizons)
+    if (h < std::chrono::seconds{1} || h % std::chrono::seconds{1} != caf::timespan{0}) {
+      error = "outcomes horizons must be whole seconds, at least 1s";
+      return false;
+    }
+  if (cfg.outcomes_max_gap < std::chrono::seconds{1} || cfg.store_reap_interval <= caf::timespan{0}) {
+    error = "outcomes max gap must be at least 1s";
     return false;
   }
   return true;
@@ -148,9 +167,12 @@ void start_spot(caf::actor_system& sys, const engine_config& cfg, engine& e) {
     if (e.snapshots->repaired_bytes() > 0)
       e.log->warn("snapshots: cut a torn last line (" + std::to_string(e.snapshots->repaired_bytes()) +
                   " bytes) from " + cfg.snapshots_path);
-    fc.snapshot_interval = cfg.snapshots_interval;
     fc.sink = e.snapshots;
   }
+  if (e.snapshots || (e.store && cfg.snapshots_record))
+    fc.snapshot_interval = cfg.snapshots_interval;
+  fc.store = e.store;
+  fc.record_periodic = cfg.snapshots_record;
   fc.log = e.log;
   e.feature_collector = make_feature_collector(sys, std::move(fc));
   if (!cfg.binance_connect)
@@ -176,6 +198,8 @@ void start_introspection(caf::actor_system& sys, const engine_config& cfg, engin
   deps.cache = e.cache;
   deps.supervisor = e.supervisor;
   deps.feed = e.binance_feed;
+  deps.collector = e.feature_collector;
+  deps.store = e.store;
   deps.watched = {{"fetch_supervisor", caf::actor_cast<caf::actor>(e.supervisor)},
                   {"basis_calculator", caf::actor_cast<caf::actor>(e.basis_calculator)},
                   {"skew_calculator", caf::actor_cast<caf::actor>(e.skew_calculator)},
@@ -184,6 +208,8 @@ void start_introspection(caf::actor_system& sys, const engine_config& cfg, engin
     deps.watched.emplace_back("binance_feed", caf::actor_cast<caf::actor>(e.binance_feed));
   if (e.feature_collector)
     deps.watched.emplace_back("feature_collector", caf::actor_cast<caf::actor>(e.feature_collector));
+  if (e.store)
+    deps.watched.emplace_back("store_keeper", caf::actor_cast<caf::actor>(e.store));
   auto& st = deps.status;
   st.version = DERIVCACHE_VERSION;
   st.started = caf::make_timestamp();
@@ -271,7 +297,22 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
     return nullptr;
   }
   std::shared_ptr<snapshot_sink> snapshots;
-  if (!cfg.binance_symbols.empty() && cfg.snapshots_interval > caf::timespan{0}) {
+  std::shared_ptr<store::feature_store> feature_store;
+  if (!cfg.store_path.empty()) {
+    store::store_options options;
+    options.path = cfg.store_path;
+    options.horizons_s.clear();
+    for (auto h : cfg.outcomes_horizons)
+      options.horizons_s.push_back(std::chrono::duration_cast<std::chrono::seconds>(h).count());
+    options.max_gap_s = std::chrono::duration_cast<std::chrono::seconds>(cfg.outcomes_max_gap).count();
+    try {
+      feature_store = std::make_shared<store::feature_store>(std::move(options));
+    } catch (const std::exception& ex) {
+      error = std::string{"store.path: "} + ex.what();
+      return nullptr;
+    }
+  }
+  if (!cfg.binance_symbols.empty() && cfg.snapshots_interval > caf::timespan{0} && !cfg.snapshots_path.empty()) {
     snapshots = snapshot_sink::open(cfg.snapshots_path, error);
     if (!snapshots) {
       error = "snapshots: " + error;
@@ -292,6 +333,14 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
   e->cache = make_cache_holder(sys, cache_deps);
   e->basis_calculator = make_basis_calculator(sys, {e->cache, cfg.basis, cfg.min_dte_days, e->log});
   e->skew_calculator = make_skew_calculator(sys, {e->cache, cfg.skew, cfg.skew_tenor_days, e->log});
+  if (feature_store) {
+    store_keeper_deps keeper;
+    keeper.store = std::move(feature_store);
+    keeper.reap_interval = cfg.store_reap_interval;
+    keeper.log = e->log;
+    e->store = make_store_keeper(sys, std::move(keeper));
+    e->log->info("store: " + cfg.store_path);
+  }
 
   deribit_fetcher_deps fetch;
   fetch.http = e->http;

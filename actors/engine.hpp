@@ -85,6 +85,14 @@ struct engine_config {
   std::string metrics_host = "127.0.0.1";
 
   std::string deribit_url;                                         ///< for status reports only
+
+  // Feature/label store (docs/outcomes.md): SQLite at store_path; empty: off.
+  std::string store_path;
+  bool snapshots_record = false;                                   ///< also record periodic snapshots
+  std::vector<caf::timespan> outcomes_horizons{std::chrono::minutes{5}, std::chrono::minutes{15},
+                                               std::chrono::hours{1}};
+  caf::timespan outcomes_max_gap = std::chrono::seconds{30};       ///< longer feed gaps: outcome incomplete
+  caf::timespan store_reap_interval = std::chrono::seconds{1};     ///< how often due outcomes are labelled
 };
 
 /// The running engine: typed handles of its actors and the I/O thread of the HTTP client.
@@ -112,6 +120,7 @@ public:
   caf::actor metrics_endpoint;                           ///< null when metrics are off
   std::shared_ptr<net::http_server> metrics_server;      ///< null when metrics are off
   uint16_t metrics_port = 0;                             ///< bound port of the metrics server
+  messages::store_actor store;                           ///< null when store_path is empty
 
   /// Stops the metrics server and the HTTP client (pending requests are cancelled), joins the I/O thread,
   /// then sends user_shutdown to the introspection and metrics actors, the feed (which closes its connections), the collector, the supervisor (which
@@ -128,7 +137,7 @@ private:
 
 /// Validates `cfg`, makes the HTTPS client (and the Binance connections) on a private io_context thread and
 /// starts the actors. Returns null with `error` set when the configuration is unusable (unknown currency,
-/// bad thresholds, unreadable CA file, bad symbol, snapshot file that cannot be opened).
+/// bad thresholds, unreadable CA file, bad symbol, snapshot file or store that cannot be opened).
 std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config& cfg, std::string& error);
 
 /// As above with an already made client (tests inject a fake); no I/O thread is started, and the feed

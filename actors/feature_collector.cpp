@@ -3,6 +3,7 @@
 
 #include "actors/rolling_features.hpp"
 #include "messages/errors.hpp"
+#include "quant/outcomes.hpp"
 
 #include <caf/all.hpp>
 
@@ -30,6 +31,8 @@ struct symbol_entry {
   std::optional<int64_t> max_trade_id;              ///< for dropping repeats after a handover
   caf::optional<messages::spot_ticker> ticker;
   clock_point ticker_arrived{};
+  std::optional<messages::spot_bar> bar;            ///< the open second
+  std::vector<messages::spot_bar> closed;           ///< closed seconds not yet sent to the store
 };
 
 struct derivatives_entry {
@@ -122,6 +125,49 @@ messages::feature_snapshot capture(self_ptr self, const std::string& symbol, con
   return s;
 }
 
+int64_t unix_second(caf::timestamp t) {
+  return quant::floor_second(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
+// Data of `second` arrived: a later second closes the open bar; an earlier one (a late trade, or a ticker
+// stamped by the local clock a little behind the exchange's) counts in the open bar.
+messages::spot_bar& bar_at(symbol_entry& e, int64_t second) {
+  if (!e.bar || second > e.bar->second) {
+    if (e.bar)
+      e.closed.push_back(*e.bar);
+    e.bar = messages::spot_bar{};
+    e.bar->second = second;
+  }
+  return *e.bar;
+}
+
+void add_trade(messages::spot_bar& b, double price, double quantity, int64_t trades) {
+  if (b.trades == 0) {
+    b.open = b.high = b.low = price;
+  } else {
+    b.high = std::max(b.high, price);
+    b.low = std::min(b.low, price);
+  }
+  b.close = price;
+  b.volume += quantity;
+  b.trades += trades;
+}
+
+void send_closed_bars(self_ptr self) {
+  auto& st = self->state;
+  if (!st.deps.store)
+    return;
+  for (auto& [symbol, e] : st.symbols)
+    if (!e.closed.empty()) {
+      self->send(st.deps.store, messages::bar_batch{symbol, std::move(e.closed)});
+      e.closed.clear();
+    }
+}
+
+std::string iso_ms(caf::timestamp t) {
+  return format_utc(std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
+}
+
 void store(self_ptr self, messages::derivatives_view& v) {
   if (!v.basis && !v.skew)
     return;
@@ -154,7 +200,7 @@ messages::feature_collector_actor make_feature_collector(caf::actor_system& sys,
                  caf::actor_cast<messages::cache_subscriber_actor>(self));
       self->send(init.deps.cache, caf::get_atom::value);   // what the cache already holds
     }
-    if (init.deps.snapshot_interval > caf::timespan{0} && init.deps.sink)
+    if (init.deps.snapshot_interval > caf::timespan{0} && (init.deps.sink || (init.deps.store && init.deps.record_periodic)))
       self->delayed_send(self, init.deps.snapshot_interval, caf::tick_atom::value);
     return {
       [self](messages::spot_batch& batch) {
@@ -179,6 +225,8 @@ messages::feature_collector_actor make_feature_collector(caf::actor_system& sys,
           sample.trade_count = std::max<int64_t>(1, t.last_trade_id - t.first_trade_id + 1);
           sample.taker_buy = !t.buyer_is_maker;
           e.features.add(sample);
+          if (st.deps.store)
+            add_trade(bar_at(e, unix_second(t.trade_time)), t.price, t.quantity, sample.trade_count);
           e.last_trade = std::move(t);
           e.trade_arrived = now;
         }
@@ -187,11 +235,14 @@ messages::feature_collector_actor make_feature_collector(caf::actor_system& sys,
           if (i == st.symbols.end())
             continue;
           auto& e = i->second;
+          if (st.deps.store)
+            bar_at(e, unix_second(t.received));   // data seen in this second, even without a trade
           if (e.ticker && t.update_id <= e.ticker->update_id)
             continue;
           e.ticker = std::move(t);
           e.ticker_arrived = now;
         }
+        send_closed_bars(self);
       },
       [self](messages::derivatives_update& u) { store(self, u.view); },
       [self](messages::cache_contents& c) {
@@ -202,8 +253,21 @@ messages::feature_collector_actor make_feature_collector(caf::actor_system& sys,
       [self](caf::tick_atom) {
         auto& st = self->state;
         for (const auto& [symbol, e] : st.symbols) {
+          auto snap = capture(self, symbol, e);
+          if (st.deps.store && st.deps.record_periodic) {
+            messages::record_request req{"periodic", symbol + "@" + iso_ms(snap.time), symbol, "{}"};
+            auto log = st.deps.log;
+            self->request(st.deps.store, std::chrono::seconds{30}, std::move(req), snap)
+              .then([](const messages::record_reply&) {},
+                    [log](const caf::error& err) {
+                      if (log)
+                        log->error("snapshots: cannot record: " + messages::render(err));
+                    });
+          }
+          if (!st.deps.sink)
+            continue;
           std::string error;
-          if (st.deps.sink->append(capture(self, symbol, e), error)) {
+          if (st.deps.sink->append(snap, error)) {
             st.sink_failed = false;
           } else if (!st.sink_failed) {
             st.sink_failed = true;   // log once per failure streak
@@ -224,6 +288,16 @@ messages::feature_collector_actor make_feature_collector(caf::actor_system& sys,
                                  "unknown symbol '" + symbol + "' (configured: " + known + ")");
         }
         return capture(self, i->first, i->second);
+      },
+      [self](messages::record_request& req) -> caf::result<messages::record_reply> {
+        auto& st = self->state;
+        if (!st.deps.store)
+          return caf::make_error(messages::errc::request_error, std::string{"the store is off (store.path is empty)"});
+        auto i = st.symbols.find(upper(req.symbol));
+        if (i == st.symbols.end())
+          return caf::make_error(messages::errc::request_error, "record: unknown symbol '" + req.symbol + "'");
+        auto snap = capture(self, i->first, i->second);
+        return self->delegate(st.deps.store, std::move(req), std::move(snap));
       },
     };
   });

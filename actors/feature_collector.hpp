@@ -26,7 +26,9 @@ struct feature_collector_deps {
   caf::timespan stale_after = std::chrono::seconds{30};   ///< spot inputs older than this are STALE
   caf::timespan derivatives_max_age = std::chrono::seconds{900};   ///< the cache's max age
   caf::timespan snapshot_interval{0};                     ///< 0: no periodic snapshots
-  std::shared_ptr<snapshot_sink> sink;                    ///< where periodic snapshots go (needed when interval > 0)
+  std::shared_ptr<snapshot_sink> sink;                    ///< where periodic snapshots go; may be null
+  messages::store_actor store;                            ///< gets closed 1-second bars and records; may be null
+  bool record_periodic = false;                           ///< also record periodic snapshots (kind "periodic")
   std::function<caf::timestamp()> wall_clock;             ///< snapshot time; default caf::make_timestamp
   std::shared_ptr<logger> log;                            ///< may be null
 };
@@ -35,7 +37,9 @@ struct feature_collector_deps {
 std::string symbol_currency(const std::string& symbol, const std::map<std::string, std::string>& overrides);
 
 /// Spawns the collector. Ages are measured on the actor clock; a capture for a symbol that is not
-/// configured fails with errc::request_error naming it.
+/// configured fails with errc::request_error naming it. With a store it sends each symbol's 1-second bars
+/// once they close (when data of a later second arrives) and answers record requests by capturing a
+/// snapshot and delegating it to the store (the store replies after COMMIT).
 messages::feature_collector_actor make_feature_collector(caf::actor_system& sys, feature_collector_deps deps);
 
 } // namespace derivcache::actors

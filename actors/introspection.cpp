@@ -125,6 +125,22 @@ messages::introspection_actor make_introspection(caf::actor_system& sys, introsp
         log_at(self, log_level::info, "refresh requested remotely");
         return caf::ok_atom::value;
       },
+      [self](messages::record_atom, messages::record_request& req) -> caf::result<messages::record_reply> {
+        auto& d = self->state.deps;
+        if (!d.status.allow_record)
+          return caf::make_error(messages::errc::forbidden,
+                                 std::string{"remote record is off (introspection.allow-record)"});
+        if (!d.store)
+          return caf::make_error(messages::errc::request_error, std::string{"the store is off (store.path is empty)"});
+        if (!d.collector)
+          return caf::make_error(messages::errc::request_error, std::string{"the Binance feed is off"});
+        return self->delegate(d.collector, std::move(req));
+      },
+      [self](messages::store_atom) -> caf::result<messages::store_counts> {
+        if (!self->state.deps.store)
+          return caf::make_error(messages::errc::request_error, std::string{"the store is off (store.path is empty)"});
+        return self->delegate(self->state.deps.store, caf::get_atom::value, messages::status_atom::value);
+      },
     };
   });
 }

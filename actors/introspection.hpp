@@ -19,6 +19,8 @@ struct introspection_deps {
   messages::cache_holder_actor cache;
   messages::fetch_supervisor_actor supervisor;
   messages::binance_feed_actor feed;          ///< null when the feed is off
+  messages::feature_collector_actor collector;   ///< null when the feed is off
+  messages::store_actor store;                ///< null when the store is off
   std::vector<std::pair<std::string, caf::actor>> watched;   ///< role -> actor, monitored for liveness
   messages::engine_status status;             ///< version, configuration summary, flags, max_subscribers
   std::shared_ptr<logger> log;

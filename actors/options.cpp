@@ -51,6 +51,10 @@ const std::vector<option_spec>& option_specs() {
     {"binance.symbol-currencies", value_kind::string_list, "[]", "overrides of a symbol's currency, e.g. [\"XBTUSDT=BTC\"]"},
     {"snapshots.interval", value_kind::duration, "0s", "write a snapshot of every symbol this often; 0s: off"},
     {"snapshots.path", value_kind::string, "\"snapshots.jsonl\"", "JSON-lines file the periodic snapshots are appended to"},
+    {"snapshots.record", value_kind::boolean, "false", "also record every periodic snapshot in the store (needs store.path)"},
+    {"store.path", value_kind::string, "\"\"", "SQLite feature/label store of recorded snapshots and outcomes; \"\": off"},
+    {"outcomes.horizons", value_kind::string_list, "[\"5min\", \"15min\", \"1h\"]", "horizons at which recorded snapshots are labelled"},
+    {"outcomes.max-gap", value_kind::duration, "30s", "a horizon whose window has a feed gap longer than this is incomplete"},
     {"introspection.port", value_kind::integer, "-1", "publish the introspection actor on this port; -1: off, 0: ephemeral"},
     {"introspection.host", value_kind::string, "\"127.0.0.1\"", "address the introspection port binds to"},
     {"introspection.max-subscribers", value_kind::integer, "16", "remote subscribers accepted at once"},
@@ -410,8 +414,36 @@ engine_config make_engine_config(const caf::settings& content, const caf::settin
   in.duration("snapshots.interval", cfg.snapshots_interval, zero_allowed);
   cfg.snapshots_path = "snapshots.jsonl";
   in.string("snapshots.path", cfg.snapshots_path);
-  if (cfg.snapshots_interval > caf::timespan{0} && cfg.snapshots_path.empty())
-    in.problem("snapshots.path", "must name a file when snapshots.interval is set");
+  in.boolean("snapshots.record", cfg.snapshots_record);
+  in.string("store.path", cfg.store_path);
+  if (cfg.snapshots_record && cfg.store_path.empty())
+    in.problem("snapshots.record", "needs store.path");
+  if (cfg.snapshots_record && cfg.snapshots_interval <= caf::timespan{0})
+    in.problem("snapshots.record", "needs snapshots.interval > 0s");
+  if (cfg.snapshots_interval > caf::timespan{0} && cfg.snapshots_path.empty() && !cfg.snapshots_record)
+    in.problem("snapshots.path", "must name a file when snapshots.interval is set (or snapshots.record=true)");
+  std::vector<std::string> horizons;
+  if (in.find("outcomes.horizons")) {
+    in.list("outcomes.horizons", horizons);
+    std::vector<caf::timespan> parsed;
+    for (const auto& text : horizons) {
+      auto v = caf::config_value::parse(text);
+      auto t = v ? caf::get_if<caf::timespan>(&*v) : nullptr;
+      if (!t || *t < std::chrono::seconds{1} || *t % std::chrono::seconds{1} != caf::timespan{0})
+        in.problem("outcomes.horizons", "'" + text + "' is not a duration of whole seconds, at least 1s (e.g. \"5min\")");
+      else if (std::find(parsed.begin(), parsed.end(), *t) != parsed.end())
+        in.problem("outcomes.horizons", "'" + text + "' is listed twice");
+      else
+        parsed.push_back(*t);
+    }
+    if (horizons.empty())
+      in.problem("outcomes.horizons", "must name at least one horizon");
+    else if (parsed.size() == horizons.size())
+      cfg.outcomes_horizons = parsed;
+  }
+  in.duration("outcomes.max-gap", cfg.outcomes_max_gap);
+  if (cfg.outcomes_max_gap < std::chrono::seconds{1})
+    in.problem("outcomes.max-gap", "must be at least 1s");
   auto host_key = [&](const char* key, std::string& out) {
     in.string(key, out);
     if (!is_ip_address(out))

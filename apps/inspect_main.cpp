@@ -17,7 +17,7 @@ using namespace derivcache;
 
 namespace {
 
-constexpr const char* usage = R"(Usage: derivcache-inspect HOST PORT [status|cache|actors|feed|watch|refresh] [options]
+constexpr const char* usage = R"(Usage: derivcache-inspect HOST PORT [status|cache|actors|feed|store|watch|refresh|record] [options]
 
 Connects to a derivcache engine published with introspection.port and prints what it holds.
 
@@ -26,8 +26,11 @@ Commands:
   cache    every currency: basis and skew with state, age and exchange lag
   actors   every actor of the engine: liveness, restarts, last error, DEGRADED, next retry
   feed     the Binance feed: connection state, message counts, reconnects, lag
+  store    the feature/label store: snapshots recorded, outcomes pending, labelled, incomplete
   watch    print every new reading until Ctrl-C
   refresh  ask the engine to fetch now (only when it runs with introspection.allow-control)
+  record   record a snapshot in the engine's store, tagged with --kind K --id I --symbol S
+           [--attributes JSON] (only with introspection.allow-record and store.path)
 
 Options:
   --json              machine-readable output
@@ -123,7 +126,8 @@ int main(int argc, char** argv) {
       positional.push_back(args[i]);
     }
   }
-  auto flags = apps::parse_flags(options, {"timeout", "tls-cert", "tls-key", "tls-ca"}, {"json", "help"});
+  auto flags = apps::parse_flags(options, {"timeout", "tls-cert", "tls-key", "tls-ca", "kind", "id", "symbol", "attributes"},
+                                 {"json", "help"});
   if (flags.values.count("help")) {
     std::cout << usage;
     return 0;
@@ -142,9 +146,13 @@ int main(int argc, char** argv) {
   }
   const std::string command = positional.size() == 3 ? positional[2] : "status";
   if (command != "status" && command != "cache" && command != "actors" && command != "feed" && command != "watch" &&
-      command != "refresh") {
+      command != "refresh" && command != "store" && command != "record") {
     std::cerr << "derivcache-inspect: unknown command '" << command
-              << "' (status, cache, actors, feed, watch, refresh)\n";
+              << "' (status, cache, actors, feed, store, watch, refresh, record)\n";
+    return 2;
+  }
+  if (command == "record" && (!flags.values.count("kind") || !flags.values.count("id") || !flags.values.count("symbol"))) {
+    std::cerr << "derivcache-inspect: record needs --kind, --id and --symbol\n";
     return 2;
   }
   const bool json = flags.values.count("json") > 0;
@@ -276,6 +284,34 @@ int main(int argc, char** argv) {
                     << " drops, " << f.stalls << " stalls, " << f.server_shutdowns << " serverShutdown)\nlag          "
                     << (f.lag ? age_text(*f.lag) : "-") << '\n'
                     << (f.last_error.empty() ? "" : "last error   " + f.last_error + "\n");
+        }
+      },
+      on_error);
+  } else if (command == "store") {
+    self->request(engine, timeout, messages::store_atom::value).receive(
+      [&](const messages::store_counts& c) {
+        if (json) {
+          w.begin_object().field("path", c.path).field("recorded", c.recorded).field("pending", c.pending)
+            .field("labelled", c.labelled).field("incomplete", c.incomplete).end_object();
+          std::cout << w.str() << '\n';
+        } else {
+          std::cout << "store        " << c.path << "\nrecorded     " << c.recorded << "\npending      " << c.pending
+                    << "\nlabelled     " << c.labelled << "\nincomplete   " << c.incomplete << '\n';
+        }
+      },
+      on_error);
+  } else if (command == "record") {
+    messages::record_request req{flags.values["kind"], flags.values["id"], flags.values["symbol"],
+                                 flags.values.count("attributes") ? flags.values["attributes"] : "{}"};
+    self->request(engine, timeout, messages::record_atom::value, req).receive(
+      [&](const messages::record_reply& r) {
+        if (json) {
+          w.begin_object().field("snapshot", r.snapshot).field("created", r.created).field("time_ms", unix_ms(r.time))
+            .field("kind", r.kind).field("id", r.id).end_object();
+          std::cout << w.str() << '\n';
+        } else {
+          std::cout << (r.created ? "recorded" : "already recorded") << " as snapshot " << r.snapshot << " ("
+                    << r.kind << " " << r.id << ") at " << caf::deep_to_string(r.time) << '\n';
         }
       },
       on_error);

@@ -1,5 +1,6 @@
 // derivcache: the command-line entry point.
 #include "apps/analyze.hpp"
+#include "apps/export.hpp"
 #include "apps/run.hpp"
 
 #include <iostream>
@@ -13,11 +14,13 @@ constexpr const char* usage = R"(derivcache - a live cache of crypto derivatives
 Usage:
   derivcache run [--config-file=FILE] [--section.key=value ...]
   derivcache analyze --currency BTC [--futures FILE] [--options FILE] [--now MS] [--min-dte DAYS]
+  derivcache export --since TIME --until TIME (--store PATH | --config-file FILE)
   derivcache --help | --version
 
 Commands:
   run       keep basis and skew fresh from Deribit until SIGINT/SIGTERM (see docs/configuration.md)
   analyze   compute basis and 25-delta skew from recorded Deribit book summaries
+  export    recorded snapshots and their outcomes as JSON lines (see docs/outcomes.md)
 
 Run 'derivcache COMMAND --help' for a command's options.
 )";
@@ -40,6 +43,8 @@ int main(int argc, char** argv) {
     return derivcache::apps::run_engine_command(args, std::cout, std::cerr);
   if (command == "analyze")
     return derivcache::apps::run_analyze(args, std::cout, std::cerr);
+  if (command == "export")
+    return derivcache::apps::run_export(args, std::cout, std::cerr);
   std::cerr << "derivcache: unknown command '" << command << "' (try --help)\n";
   return 2;
 }

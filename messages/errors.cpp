@@ -14,6 +14,7 @@ std::string to_string(errc x) {
     case errc::bad_payload: return "bad_payload";
     case errc::forbidden: return "forbidden";
     case errc::capacity: return "capacity";
+    case errc::storage_failure: return "storage_failure";
   }
   return "unknown";
 }

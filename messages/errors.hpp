@@ -17,6 +17,7 @@ enum class errc : uint8_t {
   bad_payload,        ///< a body that does not decode
   forbidden,          ///< a remote control request while introspection.allow-control is off
   capacity,           ///< introspection.max-subscribers reached
+  storage_failure,    ///< the feature/label store could not write or read (SQLite); context: (detail)
 };
 
 std::string to_string(errc x);

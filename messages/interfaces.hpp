@@ -5,6 +5,7 @@
 #include "messages/feed.hpp"
 #include "messages/readings.hpp"
 #include "messages/status.hpp"
+#include "messages/store.hpp"
 #include "messages/type_ids.hpp"
 
 #include <caf/actor.hpp>
@@ -62,6 +63,17 @@ using binance_feed_actor = caf::typed_actor<
   caf::reacts_to<rotate_atom, uint64_t>,                           ///< timer: replace a connection before 24 h
   caf::replies_to<caf::get_atom, status_atom>::with<feed_status>>;
 
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+
+/// Owns the SQLite feature/label store (store.path): records snapshots (replying only after COMMIT; one
+/// transaction per batch of queued writes), keeps the 1-second bars and labels outcomes on a timer.
+using store_actor = caf::typed_actor<
+  caf::replies_to<record_request, feature_snapshot>::with<record_reply>,   ///< store a captured snapshot
+  caf::reacts_to<bar_batch>,                                       ///< closed bars from the collector
+  caf::reacts_to<flush_atom>,                                      ///< self: commit the queued writes
+  caf::reacts_to<caf::tick_atom>,                                  ///< timer: label due outcomes
+  caf::replies_to<caf::get_atom, status_atom>::with<store_counts>>;
+
 /// Per symbol spot features over rolling windows plus the latest derivatives readings of its currency;
 /// answers snapshots at once from local state. Also a cache subscriber.
 using feature_collector_actor = caf::typed_actor<
@@ -69,11 +81,14 @@ using feature_collector_actor = caf::typed_actor<
   caf::reacts_to<derivatives_update>,                              ///< from the cache holder
   caf::reacts_to<cache_contents>,                                  ///< initial cache contents
   caf::reacts_to<caf::tick_atom>,                                  ///< timer: write periodic snapshots
-  caf::replies_to<capture_atom, std::string /*symbol*/>::with<feature_snapshot>>;
+  caf::replies_to<capture_atom, std::string /*symbol*/>::with<feature_snapshot>,
+  caf::replies_to<record_request>::with<record_reply>>;            ///< capture + store; error when the store is off
 
 using actors_atom = caf::atom_constant<caf::atom("actors")>;
 using feed_atom = caf::atom_constant<caf::atom("feed")>;
 using control_atom = caf::atom_constant<caf::atom("control")>;
+using record_atom = caf::atom_constant<caf::atom("record")>;
+using store_atom = caf::atom_constant<caf::atom("store")>;
 
 /// Published through the middleman (127.0.0.1 unless configured). Read-only unless allow-control.
 /// Subscribers are actors (local or remote) that accept `derivatives_update`; they are monitored
@@ -84,6 +99,8 @@ using introspection_actor = caf::typed_actor<
   caf::replies_to<caf::get_atom>::with<cache_contents>,
   caf::replies_to<feed_atom>::with<feed_status>,                         ///< Binance feed; error when off
   caf::replies_to<subscribe_atom, caf::actor>::with<caf::ok_atom>,       ///< error when at the cap
-  caf::replies_to<control_atom, refresh_atom>::with<caf::ok_atom>>;      ///< error unless allow-control
+  caf::replies_to<control_atom, refresh_atom>::with<caf::ok_atom>,       ///< error unless allow-control
+  caf::replies_to<record_atom, record_request>::with<record_reply>,      ///< error unless allow-record
+  caf::replies_to<store_atom>::with<store_counts>>;                      ///< error when the store is off
 
 } // namespace derivcache::messages

@@ -26,6 +26,11 @@ struct feature_snapshot;
 struct engine_status;
 struct actor_info;
 struct actors_report;
+struct record_request;
+struct record_reply;
+struct spot_bar;
+struct bar_batch;
+struct store_counts;
 } // namespace derivcache::messages
 
 CAF_BEGIN_TYPE_ID_BLOCK(derivcache, caf::first_custom_type_id)
@@ -50,4 +55,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(derivcache, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::engine_status))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::actor_info))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::actors_report))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::record_request))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::record_reply))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::spot_bar))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::bar_batch))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::store_counts))
 CAF_END_TYPE_ID_BLOCK(derivcache)

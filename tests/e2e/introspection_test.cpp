@@ -303,3 +303,88 @@ TEST(Introspection, MutualTlsLinkRefusesAPlainClient) {
   EXPECT_EQ(half.exit_code, 2);
   EXPECT_NE(half.err.find("all three or none"), std::string::npos) << half.err;
 }
+
+TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
+  sim::deribit_simulator deribit;
+  ASSERT_TRUE(deribit.start());
+  sim::binance_simulator_options opts;
+  opts.rate = 200;
+  sim::binance_simulator binance{opts};
+  auto b = binance.start();
+  ASSERT_TRUE(b) << b.error;
+  const auto db = std::string{::testing::TempDir()} + "store-e2e-" + std::to_string(getpid()) + ".db";
+  auto engine = start_engine(deribit,
+                             "[introspection]\nport=0\n[snapshots]\ninterval=1s\npath=\"\"\nrecord=true\n[store]\npath=\"" +
+                               db + "\"\n",
+                             "url=\"wss://127.0.0.1:" + std::to_string(b.port) + "\"\nca-file=\"" + ca + "\"\n");
+  ASSERT_TRUE(engine->wait_for_stderr("introspection listening on", 20s)) << engine->stderr_text();
+  const auto port = listening_port(engine->stderr_text(), "introspection");
+  ASSERT_TRUE(eventually([&] { return inspect_json(port, "store").at("recorded").to_number<int64_t>() >= 2; }))
+    << engine->stderr_text();
+  auto counts = inspect_json(port, "store");
+  EXPECT_EQ(counts.at("path").as_string(), db);
+  // Three default horizons per snapshot, none due yet (the first is 5 minutes out).
+  EXPECT_EQ(counts.at("pending").to_number<int64_t>(), 3 * counts.at("recorded").to_number<int64_t>());
+  EXPECT_EQ(counts.at("labelled").to_number<int64_t>(), 0);
+  auto text = inspect(port, {"store"});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("recorded"), std::string::npos) << text.out;
+  // A clean stop commits what is queued and checkpoints the WAL (fsyncs): allow for a loaded disk.
+  EXPECT_EQ(engine->signal_and_wait(SIGTERM, 20s), 0) << engine->stderr_text();
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::remove((db + suffix).c_str());
+
+  auto plain = start_engine(deribit, "[introspection]\nport=0\n");   // no store.path: the store is off
+  ASSERT_TRUE(plain->wait_for_stderr("introspection listening on", 20s)) << plain->stderr_text();
+  auto off = inspect(listening_port(plain->stderr_text(), "introspection"), {"store"});
+  EXPECT_EQ(off.exit_code, 1);
+  EXPECT_NE(off.err.find("the store is off (store.path is empty)"), std::string::npos) << off.err;
+}
+
+TEST(Introspection, RemoteRecordIsRefusedUnlessAllowedAndThenCommittedOnce) {
+  sim::deribit_simulator deribit;
+  ASSERT_TRUE(deribit.start());
+  sim::binance_simulator_options opts;
+  opts.rate = 200;
+  sim::binance_simulator binance{opts};
+  auto b = binance.start();
+  ASSERT_TRUE(b) << b.error;
+  const auto db = std::string{::testing::TempDir()} + "record-e2e-" + std::to_string(getpid()) + ".db";
+  const std::string feed = "url=\"wss://127.0.0.1:" + std::to_string(b.port) + "\"\nca-file=\"" + ca + "\"\n";
+  const std::vector<std::string> record = {"record", "--kind", "order", "--id", "o-1", "--symbol", "BTCUSDT",
+                                           "--attributes", R"({"side":"sell"})", "--json"};
+  {
+    auto engine = start_engine(deribit, "[introspection]\nport=0\n[store]\npath=\"" + db + "\"\n", feed);
+    ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
+    auto r = inspect(listening_port(engine->stderr_text(), "introspection"), record);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("forbidden: remote record is off (introspection.allow-record)"), std::string::npos) << r.err;
+    EXPECT_EQ(engine->signal_and_wait(SIGTERM, 20s), 0) << engine->stderr_text();
+  }
+  auto engine =
+    start_engine(deribit, "[introspection]\nport=0\nallow-record=true\n[store]\npath=\"" + db + "\"\n", feed);
+  ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
+  const auto port = listening_port(engine->stderr_text(), "introspection");
+  auto first = inspect(port, record);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto reply = boost::json::parse(first.out);
+  EXPECT_EQ(reply.at("created"), true);
+  auto again = inspect(port, record);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(boost::json::parse(again.out).at("created"), false);
+  EXPECT_EQ(boost::json::parse(again.out).at("snapshot"), reply.at("snapshot"));
+  auto counts = inspect_json(port, "store");
+  EXPECT_EQ(counts.at("recorded").to_number<int64_t>(), 1);
+  EXPECT_EQ(counts.at("pending").to_number<int64_t>(), 3);
+  EXPECT_EQ(engine->signal_and_wait(SIGTERM, 20s), 0) << engine->stderr_text();
+  // The reply came after COMMIT: the row is in the file the engine left.
+  auto exported = test::run_process({bin_dir + "derivcache", "export", "--since", "2000-01-01", "--until", "2100-01-01",
+                                     "--store", db});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  auto row = boost::json::parse(exported.out);
+  EXPECT_EQ(row.at("event_id"), "o-1");
+  EXPECT_EQ(row.at("side"), "short");
+  EXPECT_EQ(row.at("symbol"), "BTCUSDT");
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::remove((db + suffix).c_str());
+}

@@ -59,6 +59,24 @@ TEST(RunCommand, ConfigErrorsStopStartUpNamingTheKey) {
   }
 }
 
+TEST(RunCommand, StoreAndOutcomeKeysAreCheckedAtStartUp) {
+  const std::pair<const char*, const char*> cases[] = {
+    {"[outcomes]\nhorizons=[\"5min\", \"soon\"]\n", "outcomes.horizons: 'soon' is not a duration of whole seconds"},
+    {"[outcomes]\nhorizons=[\"1500ms\"]\n", "outcomes.horizons: '1500ms' is not a duration of whole seconds"},
+    {"[outcomes]\nhorizons=[\"5min\", \"300s\"]\n", "outcomes.horizons: '300s' is listed twice"},
+    {"[outcomes]\nhorizons=[]\n", "outcomes.horizons: must name at least one horizon"},
+    {"[outcomes]\nmax-gap=0s\n", "outcomes.max-gap: must be a positive duration"},
+    {"[outcomes]\nmax-gap=500ms\n", "outcomes.max-gap: must be at least 1s"},
+    {"[snapshots]\ninterval=10s\nrecord=true\n", "snapshots.record: needs store.path"},
+    {"[store]\npath=\"/nonexistent/dir/derivcache.db\"\n", "store.path: cannot open /nonexistent/dir/derivcache.db"},
+  };
+  for (const auto& [ini, message] : cases) {
+    auto r = run_with(ini);
+    EXPECT_EQ(r.exit_code, 2) << ini;
+    EXPECT_NE(r.err.find(message), std::string::npos) << ini << "\n" << r.err;
+  }
+}
+
 TEST(RunCommand, CommandLineValuesAreCheckedToo) {
   auto r = run_with("", {"--deribit.currencies=[\"XRP\"]"});
   EXPECT_EQ(r.exit_code, 2);

@@ -1,0 +1,297 @@
+// The feature/label store.
+#include "store/store.hpp"
+
+#include <algorithm>
+
+namespace derivcache::store {
+
+namespace {
+
+// Migration i brings the schema from version i to i + 1. Never edit a released step: append one.
+const char* const migrations[] = {
+  R"sql(
+CREATE TABLE snapshots (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL,
+  event_id    TEXT NOT NULL,
+  time_ms     INTEGER NOT NULL,
+  symbol      TEXT NOT NULL,
+  last_price  REAL,
+  side        INTEGER CHECK (side IN (-1, 1)),
+  attributes  TEXT NOT NULL CHECK (json_valid(attributes)),
+  snapshot    TEXT NOT NULL CHECK (json_valid(snapshot)),
+  recorded_ms INTEGER NOT NULL,
+  UNIQUE (kind, event_id)
+);
+CREATE INDEX snapshots_by_time ON snapshots (time_ms);
+CREATE TABLE bars (
+  symbol  TEXT NOT NULL,
+  second  INTEGER NOT NULL,
+  open    REAL,
+  high    REAL,
+  low     REAL,
+  close   REAL,
+  volume  REAL NOT NULL DEFAULT 0,
+  trades  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (symbol, second)
+) WITHOUT ROWID;
+CREATE TABLE outcomes (
+  snapshot         INTEGER NOT NULL REFERENCES snapshots (id),
+  horizon_s        INTEGER NOT NULL,
+  due_ms           INTEGER NOT NULL,
+  status           TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'labelled', 'incomplete')),
+  price            REAL,
+  return_pct       REAL,
+  max_up_pct       REAL,
+  max_down_pct     REAL,
+  favourable_pct   REAL,
+  adverse_pct      REAL,
+  realized_vol_pct REAL,
+  trades           INTEGER,
+  gap_s            INTEGER,
+  gap_start_ms     INTEGER,
+  reason           TEXT,
+  labelled_ms      INTEGER,
+  PRIMARY KEY (snapshot, horizon_s)
+);
+CREATE INDEX outcomes_by_status ON outcomes (status, due_ms);
+)sql",
+};
+
+constexpr int migration_count = static_cast<int>(sizeof migrations / sizeof migrations[0]);
+static_assert(migration_count == schema_version, "one migration per schema version");
+
+int user_version(connection& db) {
+  auto st = db.prepare("PRAGMA user_version");
+  st.step();
+  const auto v = static_cast<int>(st.int64(0));
+  st.reset();
+  return v;
+}
+
+} // namespace
+
+std::string check_attributes(connection& db, const std::string& attributes) {
+  auto st = db.prepare("SELECT CASE WHEN json_valid(?1) THEN json_type(?1) = 'object' ELSE 0 END");
+  st.bind(1, attributes);
+  st.step();
+  const bool ok = st.int64(0) != 0;
+  st.reset();
+  return ok ? std::string{} : "attributes must be a JSON object, got '" + attributes.substr(0, 80) + "'";
+}
+
+feature_store::feature_store(store_options options)
+  : options_(std::move(options)), db_(options_.path, options_.read_only) {
+  if (options_.read_only) {
+    const int v = version();
+    if (v != schema_version)
+      throw error(options_.path + ": schema version " + std::to_string(v) + ", this derivcache reads version " +
+                  std::to_string(schema_version));
+    return;
+  }
+  auto mode = db_.prepare("PRAGMA journal_mode=WAL");
+  mode.step();
+  const auto journal = mode.text(0);
+  mode.reset();
+  if (journal != "wal")
+    throw error(options_.path + ": cannot switch to WAL (journal_mode is " + journal + ")");
+  // FULL: a commit is on disk when it returns, so a reply sent after it survives a power loss too.
+  db_.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON");
+  migrate();
+}
+
+int feature_store::version() { return user_version(db_); }
+
+void feature_store::migrate() {
+  const int current = version();
+  if (current > schema_version)
+    throw error(options_.path + ": schema version " + std::to_string(current) +
+                " is newer than this derivcache (" + std::to_string(schema_version) + ")");
+  for (int v = current; v < schema_version; ++v) {
+    transaction tx{db_};
+    db_.exec(migrations[v]);
+    db_.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    tx.commit();
+  }
+}
+
+std::optional<record_result> feature_store::find(const std::string& kind, const std::string& id) {
+  auto st = db_.prepare("SELECT id, time_ms FROM snapshots WHERE kind = ?1 AND event_id = ?2");
+  st.bind(1, kind).bind(2, id);
+  if (!st.step())
+    return std::nullopt;
+  record_result r{st.int64(0), false, st.int64(1)};
+  st.reset();
+  return r;
+}
+
+std::vector<record_result> feature_store::write(const std::vector<record_input>& records,
+                                                const std::vector<bar_series>& bars) {
+  std::vector<record_result> results;
+  transaction tx{db_};
+  if (!records.empty()) {
+    // side: from attributes.side ("buy"/"long" -> 1, "sell"/"short" -> -1), else NULL.
+    auto insert = db_.prepare(R"sql(
+INSERT INTO snapshots (kind, event_id, time_ms, symbol, last_price, side, attributes, snapshot, recorded_ms)
+VALUES (?1, ?2, ?3, ?4, ?5,
+        CASE lower(json_extract(?6, '$.side')) WHEN 'buy' THEN 1 WHEN 'long' THEN 1
+                                                WHEN 'sell' THEN -1 WHEN 'short' THEN -1 END,
+        json(?6), json(?7), ?8)
+ON CONFLICT (kind, event_id) DO NOTHING)sql");
+    auto outcome = db_.prepare("INSERT INTO outcomes (snapshot, horizon_s, due_ms) VALUES (?1, ?2, ?3)");
+    for (const auto& r : records) {
+      if (auto problem = check_attributes(db_, r.attributes); !problem.empty())
+        throw error(problem);
+      insert.bind(1, r.kind).bind(2, r.id).bind(3, r.time_ms).bind(4, r.symbol).bind(5, r.last_price);
+      insert.bind(6, r.attributes).bind(7, r.snapshot).bind(8, r.recorded_ms);
+      insert.run();
+      insert.reset();
+      if (db_.changes() == 0) {   // recorded before: answer the first recording
+        auto first = find(r.kind, r.id);
+        if (!first)
+          throw error(options_.path + ": snapshot (" + r.kind + ", " + r.id + ") was neither inserted nor found");
+        results.push_back(*first);
+        continue;
+      }
+      const int64_t row = db_.last_insert_rowid();
+      for (auto h : options_.horizons_s) {
+        outcome.bind(1, row).bind(2, h).bind(3, r.time_ms + h * 1000 + options_.settle_ms);
+        outcome.run();
+        outcome.reset();
+      }
+      results.push_back({row, true, r.time_ms});
+    }
+  }
+  if (!bars.empty()) {
+    // A second seen twice (e.g. across a restart) is merged; prices stay NULL while it has no trade.
+    auto upsert = db_.prepare(R"sql(
+INSERT INTO bars (symbol, second, open, high, low, close, volume, trades) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+ON CONFLICT (symbol, second) DO UPDATE SET
+  open = CASE WHEN trades > 0 THEN open ELSE excluded.open END,
+  high = CASE WHEN excluded.trades = 0 THEN high WHEN trades = 0 THEN excluded.high ELSE max(high, excluded.high) END,
+  low = CASE WHEN excluded.trades = 0 THEN low WHEN trades = 0 THEN excluded.low ELSE min(low, excluded.low) END,
+  close = CASE WHEN excluded.trades > 0 THEN excluded.close ELSE close END,
+  volume = volume + excluded.volume,
+  trades = trades + excluded.trades)sql");
+    for (const auto& series : bars)
+      for (const auto& b : series.bars) {
+        upsert.bind(1, series.symbol).bind(2, b.second);
+        if (b.trades > 0)
+          upsert.bind(3, b.open).bind(4, b.high).bind(5, b.low).bind(6, b.close);
+        else
+          upsert.bind_null(3).bind_null(4).bind_null(5).bind_null(6);
+        upsert.bind(7, b.volume).bind(8, b.trades);
+        upsert.run();
+        upsert.reset();
+      }
+  }
+  tx.commit();
+  return results;
+}
+
+std::size_t feature_store::reap(int64_t now_ms) {
+  struct due {
+    int64_t snapshot, horizon_s, time_ms;
+    std::string symbol;
+    std::optional<double> last_price;
+    std::optional<int64_t> side;
+  };
+  std::vector<due> work;
+  {
+    auto st = db_.prepare(R"sql(
+SELECT o.snapshot, o.horizon_s, s.time_ms, s.symbol, s.last_price, s.side
+FROM outcomes o JOIN snapshots s ON s.id = o.snapshot
+WHERE o.status = 'pending' AND o.due_ms <= ?1 ORDER BY o.due_ms LIMIT 10000)sql");
+    st.bind(1, now_ms);
+    while (st.step())
+      work.push_back({st.int64(0), st.int64(1), st.int64(2), st.text(3), st.optional_real(4), st.optional_int64(5)});
+  }
+  if (work.empty())
+    return 0;
+  transaction tx{db_};
+  auto bars = db_.prepare(
+    "SELECT second, open, high, low, close, volume, trades FROM bars WHERE symbol = ?1 AND second BETWEEN ?2 AND ?3 "
+    "ORDER BY second");
+  auto update = db_.prepare(R"sql(
+UPDATE outcomes SET status = ?3, price = ?4, return_pct = ?5, max_up_pct = ?6, max_down_pct = ?7,
+  favourable_pct = ?8, adverse_pct = ?9, realized_vol_pct = ?10, trades = ?11, gap_s = ?12, gap_start_ms = ?13,
+  reason = ?14, labelled_ms = ?15
+WHERE snapshot = ?1 AND horizon_s = ?2)sql");
+  for (const auto& d : work) {
+    quant::outcome_window w;
+    w.snapshot_ms = d.time_ms;
+    w.horizon_s = d.horizon_s;
+    w.entry_price = d.last_price;
+    w.side = !d.side ? quant::trade_side::none : *d.side > 0 ? quant::trade_side::long_side : quant::trade_side::short_side;
+    w.max_gap_s = options_.max_gap_s;
+    const int64_t first = quant::floor_second(d.time_ms) + 1;
+    std::vector<quant::second_bar> path;
+    bars.bind(1, d.symbol).bind(2, first).bind(3, first + d.horizon_s - 1);
+    while (bars.step()) {
+      quant::second_bar b;
+      b.second = bars.int64(0);
+      b.trades = bars.int64(6);
+      b.volume = bars.real(5);
+      if (b.trades > 0) {
+        b.open = bars.real(1);
+        b.high = bars.real(2);
+        b.low = bars.real(3);
+        b.close = bars.real(4);
+      }
+      path.push_back(b);
+    }
+    bars.reset();
+    const auto o = quant::compute_outcome(w, path);
+    const bool ok = o.issue == quant::outcome_issue::none;
+    update.bind(1, d.snapshot).bind(2, d.horizon_s).bind(3, std::string{ok ? "labelled" : "incomplete"});
+    if (ok) {
+      update.bind(4, o.price).bind(5, o.return_pct).bind(6, o.max_up_pct).bind(7, o.max_down_pct);
+      update.bind(8, o.favourable_pct).bind(9, o.adverse_pct).bind(10, o.realized_vol_pct).bind(11, o.trades);
+    }
+    update.bind(12, o.gap_s);
+    update.bind(13, o.gap_s > 0 ? std::optional<int64_t>{o.gap_start * 1000} : std::nullopt);
+    if (ok)
+      update.bind_null(14);
+    else if (o.issue == quant::outcome_issue::gap)
+      update.bind(14, "feed gap of " + std::to_string(o.gap_s) + "s (outcomes.max-gap " +
+                        std::to_string(options_.max_gap_s) + "s)");
+    else
+      update.bind(14, std::string{"the snapshot has no last trade price"});
+    update.bind(15, now_ms);
+    update.run();
+    update.reset();
+  }
+  tx.commit();
+  return work.size();
+}
+
+store_counts feature_store::counts() {
+  store_counts c;
+  {
+    auto st = db_.prepare("SELECT count(*) FROM snapshots");
+    st.step();
+    c.recorded = static_cast<uint64_t>(st.int64(0));
+    st.reset();
+  }
+  auto st = db_.prepare("SELECT status, count(*) FROM outcomes GROUP BY status");
+  while (st.step()) {
+    const auto status = st.text(0);
+    const auto n = static_cast<uint64_t>(st.int64(1));
+    if (status == "pending")
+      c.pending = n;
+    else if (status == "labelled")
+      c.labelled = n;
+    else if (status == "incomplete")
+      c.incomplete = n;
+  }
+  return c;
+}
+
+std::string feature_store::integrity_check() {
+  auto st = db_.prepare("PRAGMA integrity_check");
+  std::string first = st.step() ? st.text(0) : std::string{"no answer"};
+  st.reset();
+  return first;
+}
+
+} // namespace derivcache::store

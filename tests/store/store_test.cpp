@@ -1,0 +1,228 @@
+// The feature/label store on a real SQLite file: schema and migrations, idempotent recording, bars,
+// outcomes at each horizon, gaps and a restart with pending outcomes.
+#include "store/store.hpp"
+
+#include "support/temp_db.hpp"
+
+#include <gtest/gtest.h>
+
+namespace derivcache::test {
+namespace {
+
+using store::feature_store;
+
+store::store_options options_for(const temp_db& db) {
+  store::store_options o;
+  o.path = db.path;
+  o.horizons_s = {3, 5};
+  o.max_gap_s = 2;
+  o.settle_ms = 2000;
+  return o;
+}
+
+store::record_input event(const std::string& id, int64_t time_ms, const std::string& attributes = "{}") {
+  store::record_input r;
+  r.kind = "detector";
+  r.id = id;
+  r.symbol = "BTCUSDT";
+  r.attributes = attributes;
+  r.snapshot = R"({"symbol":"BTCUSDT","last_price":100})";
+  r.time_ms = time_ms;
+  r.last_price = 100.0;
+  r.recorded_ms = time_ms + 1;
+  return r;
+}
+
+quant::second_bar traded(int64_t s, double o, double h, double l, double c, int64_t trades) {
+  return {s, o, h, l, c, 1.0, trades};
+}
+
+// The price path of tests/quant/outcomes_test.cpp: snapshot at 1000.5 s, entry 100.
+store::bar_series path() {
+  return {"BTCUSDT",
+          {traded(1001, 100, 101, 99.5, 101, 2), quant::second_bar{1002, 0, 0, 0, 0, 0, 0},
+           traded(1003, 101, 103, 100.5, 102, 3), traded(1004, 102, 102, 98, 99, 1), traded(1005, 99, 99.5, 99, 99.5, 1)}};
+}
+
+struct outcome_row {
+  std::string status;
+  std::optional<double> price, return_pct, max_up, max_down, favourable, adverse;
+  std::optional<int64_t> gap_s;
+  std::string reason;
+};
+
+outcome_row outcome_of(feature_store& s, int64_t snapshot, int64_t horizon) {
+  auto st = s.db().prepare(
+    "SELECT status, price, return_pct, max_up_pct, max_down_pct, favourable_pct, adverse_pct, gap_s, "
+    "coalesce(reason, '') FROM outcomes WHERE snapshot = ?1 AND horizon_s = ?2");
+  st.bind(1, snapshot).bind(2, horizon);
+  EXPECT_TRUE(st.step()) << "no outcome row";
+  outcome_row r{st.text(0), st.optional_real(1), st.optional_real(2), st.optional_real(3), st.optional_real(4),
+                st.optional_real(5), st.optional_real(6), st.optional_int64(7), st.text(8)};
+  st.reset();
+  return r;
+}
+
+TEST(FeatureStore, CreatesTheSchemaAtTheCurrentVersionInWalMode) {
+  temp_db db;
+  feature_store s{options_for(db)};
+  EXPECT_EQ(s.version(), store::schema_version);
+  auto st = s.db().prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.text(0), "wal");
+  st.reset();
+  EXPECT_EQ(s.integrity_check(), "ok");
+}
+
+TEST(FeatureStore, RefusesADatabaseFromANewerVersion) {
+  temp_db db;
+  { feature_store s{options_for(db)}; s.db().exec("PRAGMA user_version = 99"); }
+  try {
+    feature_store s{options_for(db)};
+    ADD_FAILURE() << "opened a newer schema";
+  } catch (const store::error& e) {
+    EXPECT_NE(std::string{e.what()}.find("schema version 99 is newer"), std::string::npos) << e.what();
+  }
+}
+
+TEST(FeatureStore, ReopeningKeepsDataAndDoesNotMigrateAgain) {
+  temp_db db;
+  { feature_store s{options_for(db)}; s.write({event("a", 1'000'500)}, {}); }
+  feature_store s{options_for(db)};
+  EXPECT_EQ(s.version(), store::schema_version);
+  EXPECT_EQ(s.counts().recorded, 1u);
+  EXPECT_EQ(s.counts().pending, 2u);   // one per horizon
+}
+
+TEST(FeatureStore, RecordingTheSameKindAndIdTwiceIsIdempotent) {
+  temp_db db;
+  feature_store s{options_for(db)};
+  auto first = s.write({event("a", 1'000'500)}, {});
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_TRUE(first[0].created);
+  auto again = s.write({event("a", 2'000'000), event("b", 2'000'000)}, {});
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_FALSE(again[0].created);
+  EXPECT_EQ(again[0].snapshot, first[0].snapshot);
+  EXPECT_EQ(again[0].time_ms, 1'000'500);    // the first recording stands
+  EXPECT_TRUE(again[1].created);
+  const auto c = s.counts();
+  EXPECT_EQ(c.recorded, 2u);
+  EXPECT_EQ(c.pending, 4u);
+}
+
+TEST(FeatureStore, RejectsAttributesThatAreNotAJsonObjectAndWritesNothing) {
+  temp_db db;
+  feature_store s{options_for(db)};
+  for (const std::string bad : {"[1,2]", "{not json", "\"side\""}) {
+    try {
+      s.write({event("ok", 1'000'500), event("bad", 1'000'500, bad)}, {});
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const store::error& e) {
+      EXPECT_NE(std::string{e.what()}.find("attributes must be a JSON object"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(s.counts().recorded, 0u);   // the batch rolled back as one transaction
+}
+
+TEST(FeatureStore, OutcomesAtEachHorizonEqualHandComputedValues) {
+  temp_db db;
+  feature_store s{options_for(db)};
+  const auto id = s.write({event("a", 1'000'500, R"({"side":"BUY","detector":"breakout"})")}, {path()})[0].snapshot;
+  EXPECT_EQ(s.reap(1'000'500 + 3000 + 2000 - 1), 0u);   // horizon 3 s is due after settling for 2 s
+  EXPECT_EQ(s.reap(1'000'500 + 3000 + 2000), 1u);
+  auto h3 = outcome_of(s, id, 3);
+  EXPECT_EQ(h3.status, "labelled");
+  EXPECT_DOUBLE_EQ(*h3.price, 102);
+  EXPECT_NEAR(*h3.return_pct, 2.0, 1e-12);
+  EXPECT_NEAR(*h3.max_up, 3.0, 1e-12);
+  EXPECT_NEAR(*h3.max_down, 0.5, 1e-12);
+  EXPECT_NEAR(*h3.favourable, 3.0, 1e-12);   // side BUY: up is favourable
+  EXPECT_NEAR(*h3.adverse, 0.5, 1e-12);
+  EXPECT_EQ(outcome_of(s, id, 5).status, "pending");
+  EXPECT_EQ(s.reap(1'000'500 + 5000 + 2000), 1u);
+  auto h5 = outcome_of(s, id, 5);
+  EXPECT_EQ(h5.status, "labelled");
+  EXPECT_DOUBLE_EQ(*h5.price, 99.5);
+  EXPECT_NEAR(*h5.return_pct, -0.5, 1e-12);
+  EXPECT_NEAR(*h5.max_up, 3.0, 1e-12);
+  EXPECT_NEAR(*h5.max_down, 2.0, 1e-12);
+  EXPECT_EQ(*h5.gap_s, 0);
+  const auto c = s.counts();
+  EXPECT_EQ(c.labelled, 2u);
+  EXPECT_EQ(c.pending, 0u);
+}
+
+TEST(FeatureStore, AGapLongerThanMaxGapMarksTheHorizonIncomplete) {
+  temp_db db;
+  feature_store s{options_for(db)};
+  auto bars = path();
+  bars.bars.erase(bars.bars.begin() + 1, bars.bars.begin() + 4);   // nothing in 1002 .. 1004
+  const auto id = s.write({event("a", 1'000'500)}, {bars})[0].snapshot;
+  EXPECT_EQ(s.reap(1'000'500 + 5000 + 2000), 2u);
+  auto h5 = outcome_of(s, id, 5);
+  EXPECT_EQ(h5.status, "incomplete");
+  EXPECT_EQ(*h5.gap_s, 3);
+  EXPECT_FALSE(h5.price);   // never filled with a guess
+  EXPECT_FALSE(h5.return_pct);
+  EXPECT_NE(h5.reason.find("feed gap of 3s"), std::string::npos) << h5.reason;
+  auto h3 = outcome_of(s, id, 3);   // 1002 .. 1003 missing: 2 s, tolerated
+  EXPECT_EQ(h3.status, "labelled");
+  EXPECT_EQ(*h3.gap_s, 2);
+  EXPECT_EQ(s.counts().incomplete, 1u);
+}
+
+TEST(FeatureStore, BarsOfTheSameSecondAreMerged) {
+  temp_db db;
+  feature_store s{options_for(db)};
+  s.write({}, {{"BTCUSDT", {quant::second_bar{1001, 0, 0, 0, 0, 0, 0}}}});
+  s.write({}, {{"BTCUSDT", {traded(1001, 100, 101, 99, 100.5, 2)}}});
+  s.write({}, {{"BTCUSDT", {traded(1001, 100.5, 102, 99.5, 101.5, 1)}}});
+  auto st = s.db().prepare("SELECT open, high, low, close, trades FROM bars WHERE symbol = 'BTCUSDT' AND second = 1001");
+  ASSERT_TRUE(st.step());
+  EXPECT_DOUBLE_EQ(st.real(0), 100);
+  EXPECT_DOUBLE_EQ(st.real(1), 102);
+  EXPECT_DOUBLE_EQ(st.real(2), 99);
+  EXPECT_DOUBLE_EQ(st.real(3), 101.5);
+  EXPECT_EQ(st.int64(4), 3);
+  st.reset();
+}
+
+TEST(FeatureStore, ARestartResumesPendingOutcomesAndMarksUnseenWindowsIncomplete) {
+  temp_db db;
+  int64_t seen = 0, unseen = 0;
+  {
+    feature_store s{options_for(db)};
+    seen = s.write({event("seen", 1'000'500)}, {path()})[0].snapshot;
+    unseen = s.write({event("unseen", 1'010'000)}, {})[0].snapshot;   // the engine stopped right after
+    EXPECT_EQ(s.counts().pending, 4u);
+  }
+  feature_store s{options_for(db)};   // started again an hour later
+  EXPECT_EQ(s.counts().pending, 4u);
+  EXPECT_EQ(s.reap(1'010'000 + 3'600'000), 4u);
+  EXPECT_EQ(outcome_of(s, seen, 5).status, "labelled");
+  EXPECT_DOUBLE_EQ(*outcome_of(s, seen, 5).price, 99.5);
+  auto lost = outcome_of(s, unseen, 5);
+  EXPECT_EQ(lost.status, "incomplete");
+  EXPECT_EQ(*lost.gap_s, 5);   // 1011 .. 1015 never seen
+  const auto c = s.counts();
+  EXPECT_EQ(c.labelled, 2u);
+  EXPECT_EQ(c.incomplete, 2u);
+  EXPECT_EQ(c.pending, 0u);
+}
+
+TEST(FeatureStore, ErrorsNameTheSqlAndSqliteMessage) {
+  temp_db db;
+  feature_store s{options_for(db)};
+  try {
+    s.db().exec("SELECT nope FROM snapshots");
+    ADD_FAILURE();
+  } catch (const store::error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("SELECT nope FROM snapshots"), std::string::npos) << what;
+    EXPECT_NE(what.find("no such column: nope"), std::string::npos) << what;
+  }
+}
+
+} // namespace
+} // namespace derivcache::test
