@@ -6,10 +6,11 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_CXX ?= clang++-14
+BENCH_RSS_MINUTES ?= 10
 
 DERIVCACHE := $(BUILD_DIR)/apps/derivcache
 
-.PHONY: all help setup configure build test test-sanitize fuzz demo analyze-demo install clean
+.PHONY: all help setup configure build test test-sanitize fuzz bench demo analyze-demo install clean
 
 all: build
 
@@ -18,6 +19,7 @@ help:
 	@echo "make test           build and run the test suite"
 	@echo "make test-sanitize  the suite under ASan+UBSan (build-asan), tests/net and tests/e2e under TSan (build-tsan)"
 	@echo "make fuzz           each libFuzzer target for FUZZ_SECONDS ($(FUZZ_SECONDS)) on its seeds (build-fuzz, clang)"
+	@echo "make bench          benchmarks, ccxt side by side, RSS after BENCH_RSS_MINUTES ($(BENCH_RSS_MINUTES)); writes docs/performance.md"
 	@echo "make demo           the whole engine against loopback simulators for a minute (DEMO_FOREVER=1: until Ctrl-C)"
 	@echo "make analyze-demo   derivcache analyze on the bundled real BTC chain"
 	@echo "make install        install into PREFIX ($(PREFIX))"
@@ -67,6 +69,10 @@ fuzz: setup
 	    2>build-fuzz/fuzz-$$t.log || { tail -60 build-fuzz/fuzz-$$t.log; exit 1; }; \
 	  grep -E '^#[0-9]+ +DONE|^stat::(number_of_executed_units|average_exec_per_sec)' build-fuzz/fuzz-$$t.log; \
 	done
+
+# Benchmarks are built by `make build`/`make test` but run only here (about 20 minutes; ccxt is installed on first use).
+bench: build
+	@BUILD_DIR=$(BUILD_DIR) BENCH_RSS_MINUTES=$(BENCH_RSS_MINUTES) bash scripts/bench.sh
 
 demo: build
 	@BUILD_DIR=$(BUILD_DIR) bash scripts/demo.sh
