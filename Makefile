@@ -7,10 +7,11 @@ CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_CXX ?= clang++-14
 SOAK_MINUTES ?= 10
+BENCH_RSS_MINUTES ?= 10
 
 DERIVCACHE := $(BUILD_DIR)/apps/derivcache
 
-.PHONY: all help setup configure build test test-sanitize fuzz soak demo analyze-demo install clean
+.PHONY: all help setup configure build test test-sanitize fuzz soak bench demo analyze-demo install clean
 
 all: build
 
@@ -20,6 +21,7 @@ help:
 	@echo "make test-sanitize  the suite under ASan+UBSan (build-asan), tests/net under TSan (build-tsan)"
 	@echo "make fuzz           each libFuzzer target for FUZZ_SECONDS ($(FUZZ_SECONDS)) on its seeds (build-fuzz, clang)"
 	@echo "make soak           engine + simulators with random faults for SOAK_MINUTES ($(SOAK_MINUTES)), then a report"
+	@echo "make bench          benchmarks, ccxt side by side, RSS after BENCH_RSS_MINUTES ($(BENCH_RSS_MINUTES)); writes docs/performance.md"
 	@echo "make demo           the whole engine against loopback simulators for a minute (DEMO_FOREVER=1: until Ctrl-C)"
 	@echo "make analyze-demo   derivcache analyze on the bundled real BTC chain"
 	@echo "make install        install into PREFIX ($(PREFIX))"
@@ -74,6 +76,10 @@ fuzz: setup
 # rules are in docs/reliability.md (exit 1 when one fails).
 soak: build
 	@$(BUILD_DIR)/tests/soak/derivcache-soak --minutes $(SOAK_MINUTES)
+
+# Benchmarks are built by `make build`/`make test` but run only here (about 20 minutes; ccxt is installed on first use).
+bench: build
+	@BUILD_DIR=$(BUILD_DIR) BENCH_RSS_MINUTES=$(BENCH_RSS_MINUTES) bash scripts/bench.sh
 
 demo: build
 	@BUILD_DIR=$(BUILD_DIR) bash scripts/demo.sh

@@ -5,6 +5,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <iterator>
 #include <string_view>
 
 namespace derivcache::actors {
@@ -26,12 +27,25 @@ rolling_features::rolling_features(std::chrono::seconds longest)
 bool rolling_features::add(const trade_sample& t) {
   if (latest_ms_ && t.time_ms <= *latest_ms_ - longest_ms_)
     return false;
-  trades_.push_back(t);
+  const auto second = second_of(t.time_ms);
+  // Trades arrive in time order but for the odd late one: find its second from the newest end.
+  auto it = buckets_.end();
+  while (it != buckets_.begin() && std::prev(it)->second > second)
+    --it;
+  if (it == buckets_.begin() || std::prev(it)->second != second) {
+    second_bucket fresh;
+    fresh.second = second;
+    it = std::next(buckets_.insert(it, std::move(fresh)));
+  }
+  auto& b = *std::prev(it);
+  (t.taker_buy ? b.taker_buy_volume : b.taker_sell_volume) += t.quantity;
+  b.notional += t.price * t.quantity;
+  b.trade_count += t.trade_count;
+  b.trades.push_back(t);
   if (!latest_ms_ || t.time_ms >= *latest_ms_) {
     latest_ms_ = t.time_ms;
     last_price_ = t.price;
   }
-  const auto second = second_of(t.time_ms);
   if (closes_.empty() || second > closes_.back().first)
     closes_.emplace_back(second, t.price);
   else if (second == closes_.back().first)
@@ -42,9 +56,10 @@ bool rolling_features::add(const trade_sample& t) {
 }
 
 void rolling_features::evict() {
-  const auto cutoff = *latest_ms_ - longest_ms_;
-  while (!trades_.empty() && trades_.front().time_ms <= cutoff)
-    trades_.pop_front();
+  // A second before the one holding the cutoff has only trades at or before the cutoff.
+  const auto cutoff_second = second_of(*latest_ms_ - longest_ms_);
+  while (!buckets_.empty() && buckets_.front().second < cutoff_second)
+    buckets_.pop_front();
   // Keep one close at or before the start of the longest window: the price carried into it.
   const auto start_second = second_of(*latest_ms_) - longest_ms_ / 1000;
   while (closes_.size() >= 2 && closes_[1].first <= start_second)
@@ -58,13 +73,23 @@ window_stats rolling_features::stats(std::chrono::seconds window) const {
   if (!latest_ms_ || w <= 0)
     return out;
   const auto cutoff = *latest_ms_ - w * 1000;
+  const auto cutoff_second = second_of(cutoff);
   double notional = 0;
-  for (const auto& t : trades_) {
-    if (t.time_ms <= cutoff)
+  for (auto b = buckets_.rbegin(); b != buckets_.rend() && b->second >= cutoff_second; ++b) {
+    if (b->second > cutoff_second) {
+      out.taker_buy_volume += b->taker_buy_volume;
+      out.taker_sell_volume += b->taker_sell_volume;
+      out.trade_count += b->trade_count;
+      notional += b->notional;
       continue;
-    (t.taker_buy ? out.taker_buy_volume : out.taker_sell_volume) += t.quantity;
-    out.trade_count += t.trade_count;
-    notional += t.price * t.quantity;
+    }
+    for (const auto& t : b->trades) {   // the second the window starts in: trade by trade
+      if (t.time_ms <= cutoff)
+        continue;
+      (t.taker_buy ? out.taker_buy_volume : out.taker_sell_volume) += t.quantity;
+      out.trade_count += t.trade_count;
+      notional += t.price * t.quantity;
+    }
   }
   const double volume = out.taker_buy_volume + out.taker_sell_volume;
   if (volume > 0) {

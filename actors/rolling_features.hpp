@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace derivcache::actors {
 
@@ -54,10 +55,21 @@ public:
   std::optional<double> last_price() const { return last_price_; }
 
 private:
+  /// The trades of one second of trade time and their sums, so that stats() adds up whole seconds and
+  /// scans trades only in the second where the window starts (a capture stays O(seconds), not O(trades)).
+  struct second_bucket {
+    int64_t second = 0;
+    double taker_buy_volume = 0;
+    double taker_sell_volume = 0;
+    double notional = 0;
+    int64_t trade_count = 0;
+    std::vector<trade_sample> trades;
+  };
+
   void evict();
 
   int64_t longest_ms_;
-  std::deque<trade_sample> trades_;                  ///< in arrival order, all within the longest window
+  std::deque<second_bucket> buckets_;                ///< ascending second, all within the longest window
   std::deque<std::pair<int64_t, double>> closes_;    ///< (second, close), ascending; one before the window kept
   std::optional<int64_t> latest_ms_;
   std::optional<double> last_price_;

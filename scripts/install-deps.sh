@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libbenchmark-dev libsqlite3-dev
   clang libclang-rt-14-dev
   cmake g++ make curl
+  linux-perf                               # make bench: the profiles in docs/performance.md
 )
 
 missing=()

@@ -119,6 +119,49 @@ std::int64_t start_price_ticks(const std::string& symbol) {
 
 } // namespace
 
+std::string exchange_info(const std::vector<std::string>& symbols) {
+  namespace json = boost::json;
+  json::array list;
+  for (const auto& raw : symbols) {
+    auto symbol = upper(raw);
+    std::string quote;
+    for (const char* q : {"FDUSD", "USDT", "USDC", "BUSD", "BTC"}) {
+      std::string suffix{q};
+      if (symbol.size() > suffix.size() && symbol.compare(symbol.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        quote = suffix;
+        break;
+      }
+    }
+    if (quote.empty())
+      continue;
+    auto base = symbol.substr(0, symbol.size() - quote.size());
+    json::array filters{
+      json::object{{"filterType", "PRICE_FILTER"}, {"minPrice", "0.01000000"}, {"maxPrice", "1000000.00000000"},
+                   {"tickSize", "0.01000000"}},
+      json::object{{"filterType", "LOT_SIZE"}, {"minQty", "0.00001000"}, {"maxQty", "9000.00000000"},
+                   {"stepSize", "0.00001000"}},
+      json::object{{"filterType", "NOTIONAL"}, {"minNotional", "5.00000000"}, {"applyMinToMarket", true},
+                   {"maxNotional", "9000000.00000000"}, {"applyMaxToMarket", false}, {"avgPriceMins", 5}},
+    };
+    list.push_back(json::object{
+      {"symbol", symbol}, {"status", "TRADING"}, {"baseAsset", base}, {"baseAssetPrecision", 8},
+      {"quoteAsset", quote}, {"quotePrecision", 8}, {"quoteAssetPrecision", 8}, {"baseCommissionPrecision", 8},
+      {"quoteCommissionPrecision", 8},
+      {"orderTypes", json::array{"LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"}},
+      {"icebergAllowed", true}, {"ocoAllowed", true}, {"otoAllowed", true}, {"quoteOrderQtyMarketAllowed", true},
+      {"allowTrailingStop", true}, {"cancelReplaceAllowed", true}, {"isSpotTradingAllowed", true},
+      {"isMarginTradingAllowed", false}, {"filters", std::move(filters)}, {"permissions", json::array{}},
+      {"permissionSets", json::array{json::array{"SPOT"}}}, {"defaultSelfTradePreventionMode", "EXPIRE_MAKER"},
+      {"allowedSelfTradePreventionModes", json::array{"EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"}}});
+  }
+  json::object out{
+    {"timezone", "UTC"}, {"serverTime", binance_stream_generator::epoch_ms},
+    {"rateLimits", json::array{json::object{{"rateLimitType", "REQUEST_WEIGHT"}, {"interval", "MINUTE"},
+                                            {"intervalNum", 1}, {"limit", 6000}}}},
+    {"exchangeFilters", json::array{}}, {"symbols", std::move(list)}};
+  return json::serialize(out);
+}
+
 bool is_supported_stream(const std::string& stream) {
   auto [symbol, kind] = split_stream(stream);
   if (symbol.empty() || symbol != lower(symbol))
@@ -248,7 +291,7 @@ struct binance_simulator::impl {
 
   struct atomic_counters {
     std::atomic<std::uint64_t> connections{0}, handshakes{0}, agg_trades{0}, book_tickers{0}, trades{0},
-      replayed{0}, malformed{0}, oversized{0}, server_shutdowns{0}, replies{0}, pings{0}, pongs{0};
+      replayed{0}, malformed{0}, oversized{0}, server_shutdowns{0}, replies{0}, pings{0}, pongs{0}, exchange_infos{0};
   } counters;
 
   std::unique_ptr<asio::io_context> ioc;
@@ -352,6 +395,13 @@ private:
       combined_ = false;
       if (path.size() > 4)
         streams = split(path.substr(4), '/');
+      // `/ws/0`, `/ws/1`: ccxt numbers its connections in the path and subscribes afterwards.
+      streams.erase(std::remove_if(streams.begin(), streams.end(), [](const std::string& s) {
+                      return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+                    }), streams.end());
+    } else if (path == "/api/v3/exchangeInfo" && req_.method() == http::verb::get) {
+      ++sim_.counters.exchange_infos;
+      return respond(http::status::ok, exchange_info(sim_.options.symbols));
     } else {
       return reject(http::status::not_found, R"({"code":2,"msg":"Invalid request: unknown path"})");
     }
@@ -626,7 +676,10 @@ private:
     grace_timer_.cancel();
   }
 
-  void reject(http::status status, std::string body) {
+  void reject(http::status status, std::string body) { respond(status, std::move(body)); }
+
+  /// Answers a plain HTTPS request and closes the connection.
+  void respond(http::status status, std::string body) {
     auto res = std::make_shared<http::response<http::string_body>>(status, req_.version());
     res->set(http::field::server, "derivcache-sim");
     res->set(http::field::content_type, "application/json");
@@ -783,6 +836,10 @@ void binance_simulator::impl::do_accept() {
       return;
     if (!ec) {
       ++counters.connections;
+      // As exchange front ends do: without it a response's last TLS record can wait for the client's
+      // delayed ACK (Nagle), adding ~40 ms to some requests.
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       std::make_shared<binance_session>(std::move(socket), *tls, *this)->run();
     }
     do_accept();
@@ -896,6 +953,7 @@ binance_counters binance_simulator::counters() const {
   out.replies = c.replies;
   out.pings = c.pings;
   out.pongs = c.pongs;
+  out.exchange_infos = c.exchange_infos;
   return out;
 }
 

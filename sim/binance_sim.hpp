@@ -68,6 +68,7 @@ struct binance_counters {
   std::uint64_t replies = 0;            ///< answers to SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS
   std::uint64_t pings = 0;
   std::uint64_t pongs = 0;              ///< pongs received
+  std::uint64_t exchange_infos = 0;     ///< `GET /api/v3/exchangeInfo` answered
   std::uint64_t data_frames() const { return agg_trades + book_tickers + trades + replayed; }
 };
 
@@ -100,12 +101,19 @@ private:
   std::unique_ptr<state> state_;
 };
 
+/// The `GET /api/v3/exchangeInfo` body for `symbols` (spot, TRADING, 0.01 tick, 0.00001 lot): what a
+/// client such as ccxt loads as its markets before it subscribes. Symbols without a known quote asset
+/// (FDUSD, USDT, USDC, BUSD, BTC) are left out.
+std::string exchange_info(const std::vector<std::string>& symbols);
+
 /// True when `stream` (e.g. "btcusdt@bookTicker") names a kind the simulator generates.
 bool is_supported_stream(const std::string& stream);
 
 /// The server. Runs its own io_context thread between start() and stop(); every public member
 /// function is thread-safe. Paths: `/stream?streams=a/b/...` (combined frames), `/ws/<stream>`
-/// (raw frames), and `/ws` or `/stream` followed by `{"method":"SUBSCRIBE","params":[...],"id":N}`.
+/// (raw frames), and `/ws` or `/stream` followed by `{"method":"SUBSCRIBE","params":[...],"id":N}`;
+/// a numeric path segment (`/ws/0`, as ccxt connects) names no stream. A plain HTTPS
+/// `GET /api/v3/exchangeInfo` is answered with exchange_info(symbols), then the connection closes.
 class binance_simulator {
 public:
   explicit binance_simulator(binance_simulator_options options = {});

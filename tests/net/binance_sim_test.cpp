@@ -261,6 +261,57 @@ TEST_F(BinanceSimulator, SubscribeOnWsRepliesThenStreamsRawTrades) {
   EXPECT_EQ(sim_->counters().replies, 1u);
 }
 
+TEST_F(BinanceSimulator, NumberedWsPathAsCcxtConnectsThenSubscribe) {
+  start_sim();
+  plain_ws_client client;
+  client.run(port_, "/ws/0", {R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":7})"}, 3);
+  ASSERT_TRUE(client.error.empty()) << client.error;
+  ASSERT_EQ(client.received.size(), 3u);
+  EXPECT_EQ(client.received[0], R"({"result":null,"id":7})");
+  EXPECT_EQ(parse_object(client.received[1]).at("e").as_string(), "trade");
+  EXPECT_EQ(parse_object(client.received[2]).at("s").as_string(), "BTCUSDT");
+}
+
+TEST_F(BinanceSimulator, ExchangeInfoListsTheConfiguredSymbolsOverHttps) {
+  binance_simulator_options o;
+  o.symbols = {"BTCUSDT", "solusdc", "NOQUOTE"};
+  start_sim(o);
+  boost::asio::io_context ioc;
+  derivcache::net::https_options ho;
+  ho.host = "127.0.0.1";
+  ho.port = std::to_string(port_);
+  ho.ca_file = derivcache::test::ws_cert_path("ca.pem");
+  ho.timeout = 5s;
+  std::string error;
+  auto http = derivcache::net::make_https_client(ioc, ho, error);
+  ASSERT_TRUE(http) << error;
+  derivcache::net::http_result result;
+  bool done = false;
+  http->get("/api/v3/exchangeInfo", [&](derivcache::net::http_result r) {
+    result = std::move(r);
+    done = true;
+  });
+  auto deadline = std::chrono::steady_clock::now() + derivcache::test::ws_bounded_wait;
+  while (!done && std::chrono::steady_clock::now() < deadline)
+    ioc.run_one_for(100ms);
+  ASSERT_TRUE(done) << "no answer to GET /api/v3/exchangeInfo";
+  ASSERT_EQ(result.error, failure::none) << result.message;
+  ASSERT_EQ(result.response.status, 200u);
+  auto info = parse_object(result.response.body);
+  ASSERT_TRUE(info.contains("symbols"));
+  const auto& symbols = info.at("symbols").as_array();
+  ASSERT_EQ(symbols.size(), 2u);  // NOQUOTE has no known quote asset
+  EXPECT_EQ(symbols[0].at("symbol").as_string(), "BTCUSDT");
+  EXPECT_EQ(symbols[0].at("baseAsset").as_string(), "BTC");
+  EXPECT_EQ(symbols[0].at("quoteAsset").as_string(), "USDT");
+  EXPECT_EQ(symbols[0].at("status").as_string(), "TRADING");
+  EXPECT_EQ(symbols[1].at("symbol").as_string(), "SOLUSDC");
+  EXPECT_EQ(symbols[1].at("quoteAsset").as_string(), "USDC");
+  EXPECT_EQ(sim_->counters().exchange_infos, 1u);
+  EXPECT_EQ(sim_->counters().handshakes, 0u);
+  http->shutdown();
+}
+
 TEST_F(BinanceSimulator, ListSubscriptionsAndBadRequestsAreAnswered) {
   start_sim();
   plain_ws_client client;

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# make bench: micro-benchmarks, end-to-end runs against the loopback simulators, ccxt on the same work,
+# the engine's RSS after BENCH_RSS_MINUTES of feed, perf profiles; then writes docs/performance.md.
+# The simulators run on CPU 0 and every measured client on CPU 1 (taskset).
+set -euo pipefail
+
+build=${BUILD_DIR:-build}
+reps=${BENCH_REPETITIONS:-10}          # Google Benchmark repetitions
+runs=${BENCH_RUNS:-5}                  # repeated end-to-end runs
+requests=${BENCH_REQUESTS:-50}         # option-chain fetches per run
+seconds=${BENCH_SECONDS:-5}            # length of one streaming measurement
+rss_minutes=${BENCH_RSS_MINUTES:-10}
+rss_rate=${BENCH_RSS_RATE:-1000}       # Binance frames per second fed to the engine for the RSS figure
+report=${BENCH_REPORT:-docs/performance.md}
+sim_cpu=0 client_cpu=1
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+out="$build/bench-results"
+rm -rf "$out" && mkdir -p "$out"
+ca="$root/$build/certs/ca.pem"
+started=$(date +%s)
+cat /proc/loadavg >"$out/load.start"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# ccxt, pinned in bench/peers/package-lock.json: installed on first use or when the lock file changed.
+if [[ ! -f bench/peers/node_modules/.package-lock.json || bench/peers/package-lock.json -nt bench/peers/node_modules/.package-lock.json ]]; then
+  echo "== npm ci (bench/peers)"
+  (cd bench/peers && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+pin_client() { taskset -c "$client_cpu" "$@"; }
+
+start_sim() {  # start_sim NAME ARGS...: prints nothing, sets sim_out
+  local name=$1; shift
+  taskset -c "$sim_cpu" "$build/sim/derivcache-sim" "$@" >"$out/$name.out" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do
+    grep -q "listening" "$out/$name.out" && break
+    sleep 0.1
+  done
+}
+port_of() { sed -n "s/^$2listening on 127.0.0.1:\([0-9]*\)$/\1/p" "$out/$1.out"; }
+
+echo "== micro-benchmarks ($reps repetitions, CPU $client_cpu)"
+pin_client "$build/bench/bench_micro" --benchmark_repetitions="$reps" --benchmark_display_aggregates_only=true \
+  --benchmark_out="$out/micro.json" --benchmark_out_format=json
+
+echo "== simulators on CPU $sim_cpu"
+start_sim sim --port 0 --binance-port 0 --binance-symbols BTCUSDT --binance-ping-ms 60000
+deribit_port=$(port_of sim "")
+binance_port=$(port_of sim "binance ")
+[[ -n "$deribit_port" && -n "$binance_port" ]] || { echo "bench: simulators did not start"; cat "$out/sim.out"; exit 1; }
+
+export NODE_EXTRA_CA_CERTS="$ca"
+for i in $(seq "$runs"); do
+  echo "== end-to-end run $i/$runs (clients on CPU $client_cpu)"
+  pin_client "$build/bench/bench_net" chain --port "$deribit_port" --ca "$ca" --runs "$requests" >"$out/chain.$i.json"
+  pin_client node bench/peers/ccxt_bench.mjs chain --port "$deribit_port" --runs "$requests" >"$out/ccxt_chain.$i.json"
+  pin_client "$build/bench/bench_net" ingest --port "$binance_port" --ca "$ca" --seconds "$seconds" >"$out/ingest.$i.json"
+  pin_client "$build/bench/bench_net" raw --port "$binance_port" --ca "$ca" --seconds "$seconds" >"$out/raw.$i.json"
+  pin_client node bench/peers/ccxt_bench.mjs trades --port "$binance_port" --seconds "$seconds" >"$out/ccxt_trades.$i.json"
+  pin_client "$build/bench/bench_net" refresh --port "$deribit_port" --ca "$ca" --runs 20 >"$out/refresh.$i.json"
+done
+
+echo "== profiles (perf)"
+profile() {  # profile PERF_DATA: self time by shared object, then the top symbols
+  perf report -i "$1" --stdio --no-children --sort dso -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -8 || true
+  echo
+  perf report -i "$1" --stdio --no-children --sort dso,sym -g none --percent-limit 1 2>/dev/null \
+    | grep -v '^#' | grep -v '^$' | head -20 || true
+}
+if command -v perf >/dev/null && perf record -o "$out/perf.check" true >/dev/null 2>&1; then
+  pin_client perf record -g -o "$out/perf.chain.data" "$build/bench/bench_micro" \
+    --benchmark_filter=BM_DecodeChainAndSkew --benchmark_min_time=3 >/dev/null 2>&1
+  profile "$out/perf.chain.data" >"$out/profile.chain.txt"
+  pin_client perf record -g -o "$out/perf.ingest.data" "$build/bench/bench_net" ingest --port "$binance_port" \
+    --ca "$ca" --seconds "$seconds" >/dev/null 2>&1
+  profile "$out/perf.ingest.data" >"$out/profile.ingest.txt"
+else
+  echo "perf is not usable here (perf_event_paranoid?); no profiles" | tee "$out/profile.chain.txt" >"$out/profile.ingest.txt"
+fi
+
+echo "== RSS: derivcache run, BTC+ETH+SOL every 10 s, BTCUSDT at $rss_rate frames/s, for $rss_minutes min"
+start_sim rss-sim --port 0 --binance-port 0 --binance-symbols BTCUSDT --binance-rate "$rss_rate"
+rss_deribit=$(port_of rss-sim "")
+rss_binance=$(port_of rss-sim "binance ")
+taskset -c "$client_cpu" "$build/apps/derivcache" run --config-file=config/live.ini \
+  --deribit.url="https://127.0.0.1:$rss_deribit" --deribit.ca-file="$ca" --deribit.interval=10s \
+  --binance.url="wss://127.0.0.1:$rss_binance" --binance.ca-file="$ca" --log.level=warn >"$out/rss-engine.out" 2>&1 &
+engine=$!
+pids+=("$engine")
+{
+  echo "seconds vm_rss_kb vm_hwm_kb"
+  end=$(( $(date +%s) + $(awk "BEGIN{print int($rss_minutes * 60)}") ))
+  t0=$(date +%s)
+  while (( $(date +%s) < end )); do
+    sleep "$(( end - $(date +%s) < 10 ? end - $(date +%s) : 10 ))"
+    kill -0 "$engine" 2>/dev/null || { echo "engine exited"; break; }
+    rss=$(awk '/^VmRSS/{print $2}' "/proc/$engine/status")
+    hwm=$(awk '/^VmHWM/{print $2}' "/proc/$engine/status")
+    echo "$(( $(date +%s) - t0 )) $rss $hwm"
+  done
+} >"$out/rss.txt"
+kill -INT "$engine" 2>/dev/null && wait "$engine" 2>/dev/null || true
+
+echo "== report"
+cat /proc/loadavg >"$out/load.end"
+node bench/report.mjs --results "$out" --out "$report" --seconds $(( $(date +%s) - started )) \
+  --reps "$reps" --runs "$runs" --requests "$requests" --stream-seconds "$seconds" \
+  --rss-minutes "$rss_minutes" --rss-rate "$rss_rate"
+echo "== wrote $report"
