@@ -29,6 +29,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <set>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -169,27 +170,40 @@ bool is_supported_stream(const std::string& stream) {
   return kind == "aggTrade" || kind == "bookTicker" || kind == "trade";
 }
 
-struct binance_stream_generator::state {
+struct binance_stream_generator::market_state {
   struct market {
     std::string symbol;            // upper case
     std::int64_t price_ticks = 0;
     std::int64_t agg_id = 0;
     std::int64_t trade_id = 0;
     std::int64_t update_id = 0;
-    bool has_trades = false;       // a trade stream moves the price; otherwise the book does
   };
+  std::map<std::string, market> markets;  // by lower-case symbol; node-based, so pointers stay valid
+  std::int64_t clock = epoch_ms;
+};
+
+std::shared_ptr<binance_stream_generator::market_state> binance_stream_generator::make_market() {
+  return std::make_shared<market_state>();
+}
+
+struct binance_stream_generator::state {
+  using market = market_state::market;
   struct stream {
     std::string name;
     std::string kind;
     market* m = nullptr;
+    bool moves_price = true;   // trade streams move the price; a bookTicker only without one for its symbol
   };
+
+  explicit state(std::shared_ptr<market_state> m) : shared(std::move(m)), markets(shared->markets), clock(shared->clock) {}
 
   std::mt19937_64 rng;
   bool combined = true;
-  std::map<std::string, market> markets;  // by lower-case symbol; node-based, so stream::m stays valid
+  std::shared_ptr<market_state> shared;
+  std::map<std::string, market>& markets;
+  std::int64_t& clock;
   std::vector<stream> streams;
   std::size_t next_stream = 0;
-  std::int64_t clock = epoch_ms;
   std::string last_stream;
 
   // Only raw engine output is used: std distributions differ between standard libraries.
@@ -202,8 +216,7 @@ struct binance_stream_generator::state {
 
   void set_streams(const std::vector<std::string>& names) {
     streams.clear();
-    for (auto& [symbol, m] : markets)
-      m.has_trades = false;
+    std::set<std::string> traded;
     for (const auto& name : names) {
       auto [symbol, kind] = split_stream(name);
       auto [it, fresh] = markets.try_emplace(symbol);
@@ -217,9 +230,11 @@ struct binance_stream_generator::state {
         it->second.update_id = 60000000000LL * n;
       }
       if (kind != "bookTicker")
-        it->second.has_trades = true;
+        traded.insert(symbol);
       streams.push_back({name, kind, &it->second});
     }
+    for (auto& st : streams)
+      st.moves_price = st.kind != "bookTicker" || traded.count(split_stream(st.name).first) == 0;
     next_stream = 0;
   }
 
@@ -230,7 +245,7 @@ struct binance_stream_generator::state {
     next_stream = (next_stream + 1) % streams.size();
     auto& m = *s.m;
     clock += uniform(21);
-    if (s.kind != "bookTicker" || !m.has_trades)
+    if (s.moves_price)
       m.price_ticks = std::max<std::int64_t>(1, m.price_ticks + uniform(11) - 5);
     std::string data;
     auto event_time = std::to_string(clock + uniform(3));
@@ -261,8 +276,8 @@ struct binance_stream_generator::state {
 };
 
 binance_stream_generator::binance_stream_generator(std::uint64_t seed, std::vector<std::string> streams,
-                                                   bool combined)
-  : state_(std::make_unique<state>()) {
+                                                   bool combined, std::shared_ptr<market_state> market)
+  : state_(std::make_unique<state>(market ? std::move(market) : make_market())) {
   state_->rng.seed(seed);
   state_->combined = combined;
   state_->set_streams(streams);
@@ -288,6 +303,8 @@ struct binance_simulator::impl {
   std::deque<binance_fault_spec> faults;
   std::atomic<std::size_t> fault_count{0};
   std::vector<std::weak_ptr<binance_session>> sessions;
+  /// The market all connections stream from (used on the io_context thread only).
+  std::shared_ptr<binance_stream_generator::market_state> market = binance_stream_generator::make_market();
 
   struct atomic_counters {
     std::atomic<std::uint64_t> connections{0}, handshakes{0}, agg_trades{0}, book_tickers{0}, trades{0},
@@ -337,7 +354,7 @@ public:
       send_timer_(ws_.get_executor()),
       ping_timer_(ws_.get_executor()),
       grace_timer_(ws_.get_executor()),
-      generator_(sim.options.seed, {}, true) {}
+      generator_(sim.options.seed, {}, true, sim.market) {}
 
   void run() {
     asio::dispatch(ws_.get_executor(), [self = shared_from_this()] { self->on_run(); });
@@ -431,7 +448,7 @@ private:
       return;
     ++sim_.counters.handshakes;
     open_ = true;
-    generator_ = binance_stream_generator{sim_.options.seed, streams_, combined_};
+    generator_ = binance_stream_generator{sim_.options.seed, streams_, combined_, sim_.market};
     {
       std::lock_guard<std::mutex> guard{sim_.mutex};
       sim_.sessions.push_back(shared_from_this());

@@ -78,8 +78,16 @@ struct binance_counters {
 /// a simulated clock from 2026-03-13T19:00:00Z. Deterministic for a seed and a stream list.
 class binance_stream_generator {
 public:
-  /// `streams`: lower-case stream names ("btcusdt@aggTrade"); `combined`: wrap as {"stream","data"}.
-  binance_stream_generator(std::uint64_t seed, std::vector<std::string> streams, bool combined);
+  /// The market behind the frames: per-symbol prices and ids, and the clock.
+  struct market_state;
+  /// A market that generators can share: the simulator gives one to all its connections, so that, as on
+  /// the real exchange, ids and times carry on across connections instead of starting over.
+  static std::shared_ptr<market_state> make_market();
+
+  /// `streams`: lower-case stream names ("btcusdt@aggTrade"); `combined`: wrap as {"stream","data"};
+  /// `market`: shared with other generators, or a market of its own when null.
+  binance_stream_generator(std::uint64_t seed, std::vector<std::string> streams, bool combined,
+                           std::shared_ptr<market_state> market = nullptr);
   ~binance_stream_generator();
   binance_stream_generator(binance_stream_generator&&) noexcept;
   binance_stream_generator& operator=(binance_stream_generator&&) noexcept;
