@@ -2,6 +2,7 @@
 #include "actors/feature_collector.hpp"
 
 #include "actors/rolling_features.hpp"
+#include "messages/convert.hpp"
 #include "messages/errors.hpp"
 #include "quant/outcomes.hpp"
 
@@ -50,19 +51,15 @@ struct collector_state {
 
 using self_ptr = messages::feature_collector_actor::stateful_pointer<collector_state>;
 
-caf::optional<double> opt(std::optional<double> x) {
-  return x ? caf::optional<double>{*x} : caf::none;
-}
-
 messages::window_features to_message(const window_stats& s) {
   messages::window_features w;
   w.window_seconds = s.window_seconds;
   w.taker_buy_volume = s.taker_buy_volume;
   w.taker_sell_volume = s.taker_sell_volume;
   w.trade_count = s.trade_count;
-  w.vwap = opt(s.vwap);
-  w.taker_imbalance = opt(s.taker_imbalance);
-  w.realized_vol_pct = opt(s.realized_vol_pct);
+  w.vwap = messages::to_caf(s.vwap);
+  w.taker_imbalance = messages::to_caf(s.taker_imbalance);
+  w.realized_vol_pct = messages::to_caf(s.realized_vol_pct);
   w.returns = s.returns;
   return w;
 }
@@ -82,7 +79,7 @@ messages::feature_snapshot capture(self_ptr self, const std::string& symbol, con
   s.time = st.deps.wall_clock();
   s.symbol = symbol;
   s.currency = e.currency;
-  s.last_price = opt(e.features.last_price());
+  s.last_price = messages::to_caf(e.features.last_price());
   s.window_1m = to_message(e.features.stats(60s));
   s.window_5m = to_message(e.features.stats(300s));
   if (e.last_trade)

@@ -394,19 +394,8 @@ private:
         return stall_timer_.async_wait([self = shared_from_this()](beast::error_code) { self->close_hard(false); });
       case fault::reset:
         return close_hard(true);
-      case fault::truncated_body: {
-        auto [status, body] = sim_.route(method, query);
-        auto res = make(status, std::move(body), "application/json", true);
-        std::ostringstream wire;
-        wire << res;
-        auto full = wire.str();
-        auto head = full.size() - res.body().size();
-        auto partial = std::make_shared<std::string>(full.substr(0, head + res.body().size() / 2));
-        return asio::async_write(stream_, asio::buffer(*partial),
-                                 [self = shared_from_this(), partial](beast::error_code, std::size_t) {
-                                   self->close_hard(false);
-                                 });
-      }
+      case fault::truncated_body:
+        return send_half(method, query, false);
       case fault::malformed_json: {
         auto [status, body] = sim_.route(method, query);
         body.resize(body.size() / 2);
@@ -415,19 +404,8 @@ private:
       case fault::rpc_10066:
         return send(make(http::status::bad_request, rpc_error(10066, "too_many_concurrent_requests"),
                          "application/json", req_.keep_alive()));
-      case fault::reset_mid_body: {
-        auto [status, body] = sim_.route(method, query);
-        auto res = make(status, std::move(body), "application/json", true);
-        std::ostringstream wire;
-        wire << res;
-        auto full = wire.str();
-        auto head = full.size() - res.body().size();
-        auto partial = std::make_shared<std::string>(full.substr(0, head + res.body().size() / 2));
-        return asio::async_write(stream_, asio::buffer(*partial),
-                                 [self = shared_from_this(), partial](beast::error_code, std::size_t) {
-                                   self->close_hard(true);
-                                 });
-      }
+      case fault::reset_mid_body:
+        return send_half(method, query, true);
       case fault::oversized_body: {
         auto [status, body] = sim_.route(method, query);
         if (body.size() < f->bytes)
@@ -478,6 +456,20 @@ private:
   }
 
   /// Closes the TCP connection without a TLS close_notify; with `rst`, SO_LINGER 0 sends a reset.
+  /// The headers (with the full Content-Length) and half the body of the real answer, then FIN or RST.
+  void send_half(const std::string& method, const query_map& query, bool rst) {
+    auto [status, body] = sim_.route(method, query);
+    auto res = make(status, std::move(body), "application/json", true);
+    std::ostringstream wire;
+    wire << res;
+    auto full = wire.str();
+    auto head = full.size() - res.body().size();
+    auto partial = std::make_shared<std::string>(full.substr(0, head + res.body().size() / 2));
+    asio::async_write(stream_, asio::buffer(*partial), [self = shared_from_this(), partial, rst](beast::error_code, std::size_t) {
+      self->close_hard(rst);
+    });
+  }
+
   void close_hard(bool rst) {
     auto& socket = beast::get_lowest_layer(stream_).socket();
     beast::error_code ignored;

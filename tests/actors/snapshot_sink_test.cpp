@@ -3,6 +3,7 @@
 
 #include "actors/feature_collector.hpp"
 #include "actors/snapshot_sink.hpp"
+#include "support/temp_file.hpp"
 
 #include <boost/json.hpp>
 
@@ -19,16 +20,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct temp_file {
-  std::string path;
-  temp_file() {
-    static int n = 0;
-    path = (std::filesystem::temp_directory_path() /
-            ("derivcache_sink_" + std::to_string(::getpid()) + "_" + std::to_string(++n) + ".jsonl"))
-             .string();
-    std::filesystem::remove(path);
-  }
-  ~temp_file() { std::filesystem::remove(path); }
+struct temp_jsonl : temp_file {
+  temp_jsonl() : temp_file(".jsonl") {}
 };
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -65,7 +58,7 @@ messages::feature_snapshot sample_snapshot() {
 }
 
 TEST(SnapshotSink, TornLastLineFromAKillIsCutOffAtOpen) {
-  temp_file f;
+  temp_jsonl f;
   {
     std::ofstream out{f.path, std::ios::binary};
     out << R"({"symbol":"BTCUSDT","n":1})" << '\n' << R"({"symbol":"BTCUSDT","n":2})" << '\n'
@@ -93,7 +86,7 @@ TEST(SnapshotSink, TornLastLineFromAKillIsCutOffAtOpen) {
 }
 
 TEST(SnapshotSink, TornOnlyLineLeavesAnEmptyFile) {
-  temp_file f;
+  temp_jsonl f;
   { std::ofstream{f.path, std::ios::binary} << R"({"symbol":"BTC)"; }
   std::string error;
   auto sink = actors::snapshot_sink::open(f.path, error);
@@ -103,7 +96,7 @@ TEST(SnapshotSink, TornOnlyLineLeavesAnEmptyFile) {
 }
 
 TEST(SnapshotSink, CleanFileIsLeftAlone) {
-  temp_file f;
+  temp_jsonl f;
   { std::ofstream{f.path, std::ios::binary} << "{\"a\":1}\n"; }
   std::string error;
   auto sink = actors::snapshot_sink::open(f.path, error);
@@ -152,7 +145,7 @@ TEST(SnapshotSink, SnapshotIsOneJsonLineWithUnits) {
 struct PeriodicSnapshots : DeterministicCaf {};
 
 TEST_F(PeriodicSnapshots, CollectorAppendsOneLinePerSymbolEachInterval) {
-  temp_file f;
+  temp_jsonl f;
   std::string error;
   std::shared_ptr<actors::snapshot_sink> sink = actors::snapshot_sink::open(f.path, error);
   ASSERT_TRUE(sink) << error;
@@ -181,7 +174,7 @@ TEST_F(PeriodicSnapshots, CollectorAppendsOneLinePerSymbolEachInterval) {
 
 TEST(SnapshotSink, WriterKilledMidStreamLeavesOnlyWholeLines) {
   // A real kill: a child process appends snapshots as fast as it can and is SIGKILLed while doing so.
-  temp_file f;
+  temp_jsonl f;
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {

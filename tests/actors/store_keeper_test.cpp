@@ -7,7 +7,7 @@
 #include "actors/introspection.hpp"
 #include "actors/store_keeper.hpp"
 #include "messages/errors.hpp"
-#include "support/temp_db.hpp"
+#include "support/temp_file.hpp"
 
 #include <csignal>
 #include <poll.h>

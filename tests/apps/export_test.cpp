@@ -2,7 +2,7 @@
 #include "apps/export.hpp"
 #include "store/store.hpp"
 #include "support/process.hpp"
-#include "support/temp_db.hpp"
+#include "support/temp_file.hpp"
 
 #include <boost/json.hpp>
 #include <fstream>

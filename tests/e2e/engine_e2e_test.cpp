@@ -1,13 +1,11 @@
 // The whole engine against the loopback Deribit simulator over real TLS.
-#include "actors/engine.hpp"
 #include "apps/analyze.hpp"
-#include "sim/deribit_sim.hpp"
+#include "e2e/engine_fixture.hpp"
 
 #include <boost/json.hpp>
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
 
-#include <mutex>
 #include <sstream>
 
 using namespace derivcache;
@@ -15,46 +13,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string cert(const std::string& name) { return std::string{DERIVCACHE_BINARY_DIR} + "/certs/" + name; }
-
-struct e2e_config : caf::actor_system_config {
-  e2e_config() { add_message_types<caf::id_block::derivcache>(); }
-};
-
-class EngineE2E : public ::testing::Test {
+class EngineE2E : public test::engine_fixture<::testing::Test> {
 protected:
-  void start_sim(const std::string& cert_name = "server") {
-    sim::simulator_options opts;
-    opts.cert_file = cert(cert_name + ".pem");
-    opts.key_file = cert(cert_name + ".key");
-    sim_ = std::make_unique<sim::deribit_simulator>(opts);
-    auto started = sim_->start();
-    ASSERT_TRUE(started) << started.error;
-  }
-
-  actors::engine_config engine_config(std::vector<std::string> currencies) {
-    actors::engine_config cfg;
-    cfg.currencies = std::move(currencies);
-    cfg.host = "127.0.0.1";
-    cfg.port = std::to_string(sim_->port());
-    cfg.ca_file = cert("ca.pem");
-    cfg.timeout = 2s;
-    cfg.min_backoff = 100ms;
-    cfg.rate_limit_min_backoff = 200ms;
-    cfg.max_backoff = 2s;
-    cfg.max_requests_per_second = 50;
-    cfg.binance_symbols.clear();   // these tests are about Deribit; nothing may leave the machine
-    cfg.log_sink = [this](const std::string& line) {
-      std::lock_guard<std::mutex> guard{log_mtx_};
-      log_ += line + "\n";
-    };
-    return cfg;
-  }
-
+  /// Starts the engine and subscribes to the cache's updates (wait_for_values receives them).
   void start_engine(const actors::engine_config& cfg) {
-    std::string error;
-    engine_ = actors::start_engine(sys_, cfg, error);
-    ASSERT_TRUE(engine_) << error;
+    engine_fixture::start_engine(cfg);
     self_->send(engine_->cache, messages::subscribe_atom::value,
                 caf::actor_cast<messages::cache_subscriber_actor>(self_));
   }
@@ -76,14 +39,6 @@ protected:
     return complete();
   }
 
-  messages::fetcher_status status() {
-    messages::fetcher_status out;
-    self_->request(engine_->supervisor, 2s, caf::get_atom::value, messages::status_atom::value)
-      .receive([&](const messages::fetcher_status& s) { out = s; },
-               [&](const caf::error& e) { ADD_FAILURE() << sys_.render(e); });
-    return out;
-  }
-
   /// `derivcache analyze` on the files the simulator serves.
   boost::json::object analyze(const std::string& currency, const std::string& book) {
     const auto dir = sim::default_data_dir();
@@ -95,26 +50,7 @@ protected:
     return boost::json::parse(out.str()).as_object();
   }
 
-  std::string log() {
-    std::lock_guard<std::mutex> guard{log_mtx_};
-    return log_;
-  }
-
-  void TearDown() override {
-    if (engine_)
-      engine_->stop();
-    if (sim_)
-      sim_->stop();
-  }
-
-  e2e_config cfg_;
-  caf::actor_system sys_{cfg_};
-  caf::scoped_actor self_{sys_};
-  std::unique_ptr<sim::deribit_simulator> sim_;
-  std::unique_ptr<actors::engine> engine_;
   std::map<std::string, messages::derivatives_view> views_;
-  std::mutex log_mtx_;
-  std::string log_;
 };
 
 } // namespace

@@ -1,23 +1,19 @@
 // Every Deribit fault of the reliability table, through a whole engine against the loopback simulator over
 // real TLS: the engine stays up, the last good readings keep their values and ages and go STALE, the
 // supervisor restarts (or does not) within bounds, and the values come back once the fault clears.
-#include "actors/engine.hpp"
-#include "sim/deribit_sim.hpp"
+#include "e2e/engine_fixture.hpp"
 
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <functional>
-#include <mutex>
 #include <ostream>
 
 using namespace derivcache;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string cert(const std::string& name) { return std::string{DERIVCACHE_BINARY_DIR} + "/certs/" + name; }
 
 /// What the user sees while the fault lasts.
 enum class effect {
@@ -50,10 +46,6 @@ struct fault_case {
 
 void PrintTo(const fault_case& c, std::ostream* os) { *os << c.name; }
 
-struct e2e_config : caf::actor_system_config {
-  e2e_config() { add_message_types<caf::id_block::derivcache>(); }
-};
-
 constexpr auto min_backoff = 100ms;
 constexpr auto rate_limit_min_backoff = 200ms;
 constexpr auto max_backoff = 1s;
@@ -61,24 +53,10 @@ constexpr auto max_backoff = 1s;
 caf::timespan max_age(const fault_case& c) { return std::max(c.interval * 3, caf::timespan{1500ms}); }
 constexpr auto bounded_wait = 20s;
 
-class FaultMatrix : public ::testing::TestWithParam<fault_case> {
+class FaultMatrix : public test::engine_fixture<::testing::TestWithParam<fault_case>> {
 protected:
-  void start_sim(const std::string& cert_name, unsigned short port = 0) {
-    sim::simulator_options opts;
-    opts.port = port;
-    opts.cert_file = cert(cert_name + ".pem");
-    opts.key_file = cert(cert_name + ".key");
-    sim_ = std::make_unique<sim::deribit_simulator>(opts);
-    auto started = sim_->start();
-    ASSERT_TRUE(started) << started.error;
-  }
-
   void start_engine(const fault_case& c) {
-    actors::engine_config cfg;
-    cfg.currencies = {"BTC"};
-    cfg.host = "127.0.0.1";
-    cfg.port = std::to_string(sim_->port());
-    cfg.ca_file = cert("ca.pem");
+    auto cfg = engine_config({"BTC"});
     cfg.interval = c.interval;
     cfg.cache_max_age = max_age(c);
     cfg.timeout = c.timeout;
@@ -86,16 +64,8 @@ protected:
     cfg.min_backoff = min_backoff;
     cfg.rate_limit_min_backoff = rate_limit_min_backoff;
     cfg.max_backoff = max_backoff;
-    cfg.max_requests_per_second = 50;
     cfg.uniform01 = [] { return 0.5; };   // jitter factor exactly 1: the backoff bounds below are exact
-    cfg.binance_symbols.clear();
-    cfg.log_sink = [this](const std::string& line) {
-      std::lock_guard<std::mutex> guard{log_mtx_};
-      log_ += line + "\n";
-    };
-    std::string error;
-    engine_ = actors::start_engine(sys_, cfg, error);
-    ASSERT_TRUE(engine_) << error;
+    engine_fixture::start_engine(cfg);
   }
 
   messages::derivatives_view view() {
@@ -103,14 +73,6 @@ protected:
     self_->request(engine_->cache, 2s, caf::get_atom::value, std::string{"BTC"})
       .receive([&](const messages::derivatives_view& v) { out = v; },
                [&](const caf::error& e) { ADD_FAILURE() << "cache did not answer: " << sys_.render(e); });
-    return out;
-  }
-
-  messages::fetcher_status status() {
-    messages::fetcher_status out;
-    self_->request(engine_->supervisor, 2s, caf::get_atom::value, messages::status_atom::value)
-      .receive([&](const messages::fetcher_status& s) { out = s; },
-               [&](const caf::error& e) { ADD_FAILURE() << "supervisor did not answer: " << sys_.render(e); });
     return out;
   }
 
@@ -128,26 +90,6 @@ protected:
   static bool has_values(const messages::derivatives_view& v) {
     return v.basis && v.basis->apr_pct && v.skew && v.skew->skew_pct;
   }
-
-  std::string log() {
-    std::lock_guard<std::mutex> guard{log_mtx_};
-    return log_;
-  }
-
-  void TearDown() override {
-    if (engine_)
-      engine_->stop();
-    if (sim_)
-      sim_->stop();
-  }
-
-  e2e_config cfg_;
-  caf::actor_system sys_{cfg_};
-  caf::scoped_actor self_{sys_};
-  std::unique_ptr<sim::deribit_simulator> sim_;
-  std::unique_ptr<actors::engine> engine_;
-  std::mutex log_mtx_;
-  std::string log_;
 };
 
 } // namespace

@@ -2,7 +2,7 @@
 // outcomes at each horizon, gaps and a restart with pending outcomes.
 #include "store/store.hpp"
 
-#include "support/temp_db.hpp"
+#include "support/temp_file.hpp"
 
 #include <gtest/gtest.h>
 

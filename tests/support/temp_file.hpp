@@ -1,4 +1,4 @@
-// A temporary SQLite path unique per process and per use; removes the database and its WAL files.
+// A temporary file path unique per process and per use; removes the file (and SQLite's WAL files beside it).
 #pragma once
 
 #include <filesystem>
@@ -8,23 +8,28 @@
 
 namespace derivcache::test {
 
-struct temp_db {
+struct temp_file {
   std::string path;
-  temp_db() {
+  explicit temp_file(const std::string& extension) {
     static int n = 0;
     path = (std::filesystem::temp_directory_path() /
-            ("derivcache_store_" + std::to_string(::getpid()) + "_" + std::to_string(++n) + ".db"))
+            ("derivcache_" + std::to_string(::getpid()) + "_" + std::to_string(++n) + extension))
              .string();
     remove_all();
   }
-  ~temp_db() { remove_all(); }
-  temp_db(const temp_db&) = delete;
-  temp_db& operator=(const temp_db&) = delete;
+  ~temp_file() { remove_all(); }
+  temp_file(const temp_file&) = delete;
+  temp_file& operator=(const temp_file&) = delete;
 
   void remove_all() const {
     for (const char* suffix : {"", "-wal", "-shm", "-journal"})
       std::filesystem::remove(path + suffix);
   }
+};
+
+/// A SQLite database path.
+struct temp_db : temp_file {
+  temp_db() : temp_file(".db") {}
 };
 
 } // namespace derivcache::test

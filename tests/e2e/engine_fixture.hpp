@@ -1,0 +1,97 @@
+// What the whole-engine tests share: the loopback Deribit simulator over TLS with the test certificates, an
+// engine pointed at it (Binance off: nothing may leave the machine), its log captured.
+#pragma once
+
+#include "actors/engine.hpp"
+#include "sim/deribit_sim.hpp"
+
+#include <caf/all.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace derivcache::test {
+
+inline std::string cert(const std::string& name) { return std::string{DERIVCACHE_BINARY_DIR} + "/certs/" + name; }
+
+struct e2e_config : caf::actor_system_config {
+  e2e_config() { add_message_types<caf::id_block::derivcache>(); }
+};
+
+/// `Base` is ::testing::Test or ::testing::TestWithParam<T>.
+template <class Base>
+class engine_fixture : public Base {
+protected:
+  void start_sim(const std::string& cert_name = "server", unsigned short port = 0) {
+    sim::simulator_options opts;
+    opts.port = port;
+    opts.cert_file = cert(cert_name + ".pem");
+    opts.key_file = cert(cert_name + ".key");
+    sim_ = std::make_unique<sim::deribit_simulator>(opts);
+    auto started = sim_->start();
+    ASSERT_TRUE(started) << started.error;
+  }
+
+  /// The simulator's address and CA, short backoffs, a generous request timeout, the log into log().
+  actors::engine_config engine_config(std::vector<std::string> currencies) {
+    using namespace std::chrono_literals;
+    actors::engine_config cfg;
+    cfg.currencies = std::move(currencies);
+    cfg.host = "127.0.0.1";
+    cfg.port = std::to_string(sim_->port());
+    cfg.ca_file = cert("ca.pem");
+    cfg.timeout = 2s;
+    cfg.min_backoff = 100ms;
+    cfg.rate_limit_min_backoff = 200ms;
+    cfg.max_backoff = 2s;
+    cfg.max_requests_per_second = 50;
+    cfg.binance_symbols.clear();
+    cfg.log_sink = [this](const std::string& line) {
+      std::lock_guard<std::mutex> guard{log_mtx_};
+      log_ += line + "\n";
+    };
+    return cfg;
+  }
+
+  void start_engine(const actors::engine_config& cfg) {
+    std::string error;
+    engine_ = actors::start_engine(sys_, cfg, error);
+    ASSERT_TRUE(engine_) << error;
+  }
+
+  messages::fetcher_status status() {
+    messages::fetcher_status out;
+    self_->request(engine_->supervisor, std::chrono::seconds{2}, caf::get_atom::value, messages::status_atom::value)
+      .receive([&](const messages::fetcher_status& s) { out = s; },
+               [&](const caf::error& e) { ADD_FAILURE() << "supervisor did not answer: " << sys_.render(e); });
+    return out;
+  }
+
+  std::string log() {
+    std::lock_guard<std::mutex> guard{log_mtx_};
+    return log_;
+  }
+
+  void TearDown() override {
+    if (engine_)
+      engine_->stop();
+    if (sim_)
+      sim_->stop();
+  }
+
+  e2e_config cfg_;
+  caf::actor_system sys_{cfg_};
+  caf::scoped_actor self_{sys_};
+  std::unique_ptr<sim::deribit_simulator> sim_;
+  std::unique_ptr<actors::engine> engine_;
+
+private:
+  std::mutex log_mtx_;
+  std::string log_;
+};
+
+} // namespace derivcache::test
