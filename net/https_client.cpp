@@ -116,9 +116,9 @@ public:
   }
 
   void get(std::string target, handler h) override {
-    asio::post(strand_, [self = shared_from_this(), target = std::move(target), h = std::move(h)]() mutable {
-      self->enqueue(std::move(target), std::move(h));
-    });
+    auto queued = clock_type::now();
+    asio::post(strand_, [self = shared_from_this(), target = std::move(target), h = std::move(h),
+                         queued]() mutable { self->enqueue(std::move(target), std::move(h), queued); });
   }
 
   void shutdown() override {
@@ -126,11 +126,11 @@ public:
   }
 
 private:
-  void enqueue(std::string target, handler h) {
+  void enqueue(std::string target, handler h, clock_type::time_point queued) {
     auto req = std::make_shared<request>();
     req->target = std::move(target);
     req->handler = std::move(h);
-    req->queued = req->started = clock_type::now();
+    req->queued = req->started = queued;
     if (shut_down_) {
       cancel(req);
       return;
@@ -144,8 +144,10 @@ private:
       return;
     // The deadline runs from get(): requests stuck behind a stalled one time out in the queue. Otherwise,
     // while a server stalls, a caller that asks every interval < timeout x queued requests grows the queue
-    // without end and only ever hears about requests it has already given up on.
-    while (!queue_.empty() && clock_type::now() >= queue_.front()->queued + options_.timeout) {
+    // without end and only ever hears about requests it has already given up on. A request left with
+    // less than a tenth of its time is not sent either: it could not finish, and it would only hold
+    // the connection for the next one.
+    while (!queue_.empty() && clock_type::now() + options_.timeout / 10 >= queue_.front()->queued + options_.timeout) {
       auto expired = queue_.front();
       queue_.pop_front();
       expire_queued(expired);

@@ -32,7 +32,8 @@ struct https_options {
   std::string host = "www.deribit.com";
   std::string port = "443";
   std::string ca_file;                                  ///< extra trust anchor(s); system store always used
-  std::chrono::milliseconds timeout{std::chrono::seconds{10}};   ///< total per request, from get() (queue time counts)
+  std::chrono::milliseconds timeout{std::chrono::seconds{10}};   ///< total per request, from get() (queue time counts;
+                                                                 ///< a request with < 1/10 of it left fails in the queue)
   std::size_t max_body = 16u << 20;
   std::string user_agent = "derivcache";
 };
