@@ -39,10 +39,12 @@ using steady = std::chrono::steady_clock;
 namespace {
 
 const char* const usage =
-  "usage: derivcache-soak [--seconds N | --minutes N] [--seed N] [--fault-every-ms N] [--engine PATH]\n"
+  "usage: derivcache-soak [--seconds N | --minutes N] [--seed N] [--fault-every-ms N] [--min-fresh-pct N]\n"
+  "                       [--engine PATH]\n"
   "Runs `derivcache run` against the loopback simulators with a time-compressed configuration\n"
   "(interval 2s, cache.max-age 6s, binance.stale-after 3s), injects a random fault every N ms (default 5000),\n"
-  "captures a BTCUSDT snapshot every 250 ms and samples RSS; prints a report; exit 1 on a failed check.\n";
+  "captures a BTCUSDT snapshot every 250 ms and samples RSS; prints a report; exit 1 on a failed check\n"
+  "(among them: an input FRESH in fewer than N% of the snapshots, default 50).\n";
 
 // The time-compressed configuration; the checks below use the same numbers.
 constexpr auto max_age = 6s;
@@ -55,6 +57,7 @@ struct options {
   std::chrono::seconds duration{600};
   uint64_t seed = 1;
   std::chrono::milliseconds fault_every{5000};
+  long long min_fresh_pct = 50;   ///< each input must be FRESH in at least this share of the snapshots
   std::string engine;
 };
 
@@ -160,6 +163,8 @@ bool parse_args(int argc, char** argv, options& o) {
       o.seed = static_cast<uint64_t>(*v);
     else if (a == "--fault-every-ms")
       o.fault_every = std::chrono::milliseconds{std::max<long long>(*v, 100)};
+    else if (a == "--min-fresh-pct" && *v >= 0 && *v <= 100)
+      o.min_fresh_pct = *v;
     else
       return false;
   }
@@ -292,7 +297,7 @@ int main(int argc, char** argv) {
   const auto faults = soak_faults();
   std::map<std::string, uint64_t> injected;
   uint64_t captures = 0, unanswered = 0, fresh_too_old = 0, not_ok = 0;
-  std::map<std::string, uint64_t> input_states;
+  std::map<std::string, uint64_t> input_states, fresh_count;
   std::vector<std::pair<double, long>> rss_samples;   // (seconds since start, kB)
   long peak_hwm = 0;
   std::string last_metrics, first_violation;
@@ -344,6 +349,7 @@ int main(int argc, char** argv) {
           const auto& in = snap.at("inputs").at(name);
           const std::string state{in.at("state").as_string()};
           ++input_states[std::string{name} + " " + state];
+          fresh_count[name] += state == "FRESH";
           if (state == "FRESH" && in.at("age_ms").is_number()
               && in.at("age_ms").to_number<double>() > std::chrono::duration<double, std::milli>(bound).count()) {
             ++fresh_too_old;
@@ -443,6 +449,10 @@ int main(int argc, char** argv) {
                        first_violation + ")");
   if (captures == 0)
     failures.push_back("no snapshot captured");
+  for (const char* name : {"basis", "skew", "trade", "book"})
+    if (captures > 0 && fresh_count[name] * 100 < captures * static_cast<uint64_t>(opt.min_fresh_pct))
+      failures.push_back(std::string{name} + " FRESH in " + std::to_string(fresh_count[name]) + " of " +
+                         std::to_string(captures) + " snapshots, under " + std::to_string(opt.min_fresh_pct) + "%");
   if (rss_grew)
     failures.push_back("RSS grew: last third mean > 1.5 x first third mean + 8 MiB");
   r << "result: " << (failures.empty() ? "PASS" : "FAIL") << "\n";
