@@ -6,9 +6,7 @@
 #include "actors/binance_feed.hpp"
 #include "actors/engine.hpp"
 #include "actors/feature_collector.hpp"
-
-#include <filesystem>
-#include <unistd.h>
+#include "support/temp_file.hpp"
 
 namespace derivcache::test {
 namespace {
@@ -400,10 +398,8 @@ TEST_F(Feed, EngineRefusesBadFeedSettingsNamingThem) {
 }
 
 TEST_F(Feed, EngineWritesPeriodicSnapshots) {
-  const auto path = (std::filesystem::temp_directory_path() /
-                     ("derivcache_engine_snapshots_" + std::to_string(::getpid()) + ".jsonl"))
-                      .string();
-  std::filesystem::remove(path);
+  test::temp_file jsonl{".jsonl"};
+  const auto& path = jsonl.path;
   auto http = std::make_shared<fake_http_client>();
   actors::engine_config ecfg;
   ecfg.currencies = {"BTC"};
@@ -428,7 +424,6 @@ TEST_F(Feed, EngineWritesPeriodicSnapshots) {
   const auto text = read_file(path);
   EXPECT_NE(text.find(R"("symbol":"BTCUSDT")"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("currency":"SOL")"), std::string::npos) << text;
-  std::filesystem::remove(path);
 }
 
 } // namespace

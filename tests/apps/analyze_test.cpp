@@ -1,11 +1,10 @@
 // `derivcache analyze` as a user runs it: the real binary, real files, its JSON and its errors.
 #include "support/process.hpp"
 #include "support/read_file.hpp"
+#include "support/temp_file.hpp"
 
 #include <boost/json.hpp>
 #include <cstdio>
-#include <fstream>
-#include <unistd.h>
 #include <gtest/gtest.h>
 
 using derivcache::test::run_process;
@@ -28,11 +27,6 @@ boost::json::object run_json(const std::vector<std::string>& args) {
   return boost::json::parse(r.out).as_object();
 }
 
-std::string temp_file(const std::string& name, const std::string& content) {
-  auto path = std::string{::testing::TempDir()} + std::to_string(getpid()) + "-" + name;   // per process
-  std::ofstream{path} << content;
-  return path;
-}
 
 int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 
@@ -101,7 +95,8 @@ TEST(AnalyzeCommand, UnreadableFileExitsTwoNamingIt) {
 }
 
 TEST(AnalyzeCommand, NotJsonExitsTwoNamingIt) {
-  auto path = temp_file("not_json.json", "<html>502 Bad Gateway</html>");
+  derivcache::test::temp_file file{".json", "<html>502 Bad Gateway</html>"};
+  const auto& path = file.path;
   auto r = run_process(cmd({"--currency", "BTC", "--options", path}));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(lines(r.err), 1);
@@ -109,7 +104,8 @@ TEST(AnalyzeCommand, NotJsonExitsTwoNamingIt) {
 }
 
 TEST(AnalyzeCommand, JsonRpcErrorExitsTwo) {
-  auto path = temp_file("rpc_error.json", R"({"jsonrpc":"2.0","error":{"code":10028,"message":"too_many_requests"}})");
+  derivcache::test::temp_file file{".json", R"({"jsonrpc":"2.0","error":{"code":10028,"message":"too_many_requests"}})"};
+  const auto& path = file.path;
   auto r = run_process(cmd({"--currency", "BTC", "--futures", path}));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("JSON-RPC error 10028 too_many_requests"), std::string::npos) << r.err;
@@ -126,7 +122,8 @@ TEST(AnalyzeCommand, BadRowIsWarnedAboutCountedAndTheRestKept) {
   auto pos = body.find("\"mark_price\":100955.87");
   ASSERT_NE(pos, std::string::npos);
   body.replace(pos, 22, "\"mark_price\":\"100955.87\"");
-  auto path = temp_file("bad_row.json", body);
+  derivcache::test::temp_file file{".json", body};
+  const auto& path = file.path;
   auto r = run_process(cmd({"--currency", "BTC", "--futures", path}));
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.err.find("futures row 6: mark_price is not a number"), std::string::npos) << r.err;

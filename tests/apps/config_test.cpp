@@ -1,10 +1,10 @@
 // The config-file check: what CAF would silently ignore, derivcache refuses with the key's name.
 #include "actors/options.hpp"
 #include "support/read_file.hpp"
+#include "support/temp_file.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <cstring>
-#include <fstream>
 #include <gtest/gtest.h>
 #include <sstream>
 
@@ -63,8 +63,8 @@ TEST(ConfigFile, IntegersAreAcceptedWhereNumbersAreExpected) {
 TEST(ConfigFile, CafSectionsAreLeftToCaf) { EXPECT_EQ(check("[scheduler]\nmax-threads=2\n"), std::vector<std::string>{}); }
 
 TEST(ConfigFile, UnquotedStringIsAParseErrorWithItsLine) {
-  auto path = std::string{::testing::TempDir()} + "unquoted.ini";
-  std::ofstream{path} << "[deribit]\nurl=https://www.deribit.com\n";
+  derivcache::test::temp_file ini{".ini", "[deribit]\nurl=https://www.deribit.com\n"};
+  const auto& path = ini.path;
   auto problems = check_config_file(path);
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_NE(problems[0].find(path + ": not a valid config file"), std::string::npos) << problems[0];

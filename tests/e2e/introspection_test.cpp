@@ -3,6 +3,7 @@
 #include "sim/binance_sim.hpp"
 #include "sim/deribit_sim.hpp"
 #include "support/process.hpp"
+#include "support/temp_file.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,7 +13,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <unistd.h>
 #include <regex>
 #include <sstream>
 
@@ -25,16 +25,22 @@ namespace {
 const std::string bin_dir = std::string{DERIVCACHE_BINARY_DIR} + "/apps/";
 const std::string ca = std::string{DERIVCACHE_BINARY_DIR} + "/certs/ca.pem";
 
+/// A `derivcache run` child process and its config file (removed with it).
+struct engine_process {
+  std::unique_ptr<test::temp_file> ini;
+  std::unique_ptr<test::child_process> child;
+  test::child_process* operator->() const { return child.get(); }
+};
+
 /// `derivcache run` against `sim`, with the extra INI lines; nothing leaves 127.0.0.1.
-std::unique_ptr<test::child_process> start_engine(const sim::deribit_simulator& sim, const std::string& extra,
-                                                  const std::string& binance = "symbols=[]\n") {
-  // One file per test: CTest runs tests of this binary in parallel processes.
-  auto path = std::string{::testing::TempDir()} + ::testing::UnitTest::GetInstance()->current_test_info()->name() +
-              std::to_string(getpid()) + ".ini";
-  std::ofstream{path} << "[deribit]\nurl=\"https://127.0.0.1:" << sim.port() << "\"\nca-file=\"" << ca
-                      << "\"\ncurrencies=[\"BTC\"]\ninterval=1s\n[binance]\n" << binance << extra;
-  return std::make_unique<test::child_process>(std::vector<std::string>{bin_dir + "derivcache", "run",
-                                                                         "--config-file=" + path});
+engine_process start_engine(const sim::deribit_simulator& sim, const std::string& extra,
+                            const std::string& binance = "symbols=[]\n") {
+  auto ini = std::make_unique<test::temp_file>(
+    ".ini", "[deribit]\nurl=\"https://127.0.0.1:" + std::to_string(sim.port()) + "\"\nca-file=\"" + ca +
+              "\"\ncurrencies=[\"BTC\"]\ninterval=1s\n[binance]\n" + binance + extra);
+  auto child = std::make_unique<test::child_process>(
+    std::vector<std::string>{bin_dir + "derivcache", "run", "--config-file=" + ini->path});
+  return {std::move(ini), std::move(child)};
 }
 
 /// The port printed in "<what> listening on 127.0.0.1:PORT".
@@ -222,7 +228,7 @@ TEST(Introspection, PeersThatDoNotSpeakCafDoNotHarmTheEngine) {
     if (!bytes.empty())
       asio::write(socket, asio::buffer(bytes), ec);
     // The engine answers (its own handshake) or closes; either way it must go on serving real clients.
-    EXPECT_EQ(inspect(port, {"status"}).exit_code, 0);
+    EXPECT_EQ(inspect(port, {"status"}).exit_code, 0) << engine->stderr_text();
     socket.close(ec);
   }
 
@@ -312,7 +318,8 @@ TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
   sim::binance_simulator binance{opts};
   auto b = binance.start();
   ASSERT_TRUE(b) << b.error;
-  const auto db = std::string{::testing::TempDir()} + "store-e2e-" + std::to_string(getpid()) + ".db";
+  test::temp_db store;
+  const auto& db = store.path;
   auto engine = start_engine(deribit,
                              "[introspection]\nport=0\n[snapshots]\ninterval=1s\npath=\"\"\nrecord=true\n[store]\npath=\"" +
                                db + "\"\n",
@@ -331,8 +338,6 @@ TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
   EXPECT_NE(text.out.find("recorded"), std::string::npos) << text.out;
   // A clean stop commits what is queued and checkpoints the WAL (fsyncs): allow for a loaded disk.
   EXPECT_EQ(engine->signal_and_wait(SIGTERM, 20s), 0) << engine->stderr_text();
-  for (const char* suffix : {"", "-wal", "-shm"})
-    std::remove((db + suffix).c_str());
 
   auto plain = start_engine(deribit, "[introspection]\nport=0\n");   // no store.path: the store is off
   ASSERT_TRUE(plain->wait_for_stderr("introspection listening on", 20s)) << plain->stderr_text();
@@ -349,7 +354,8 @@ TEST(Introspection, RemoteRecordIsRefusedUnlessAllowedAndThenCommittedOnce) {
   sim::binance_simulator binance{opts};
   auto b = binance.start();
   ASSERT_TRUE(b) << b.error;
-  const auto db = std::string{::testing::TempDir()} + "record-e2e-" + std::to_string(getpid()) + ".db";
+  test::temp_db store;
+  const auto& db = store.path;
   const std::string feed = "url=\"wss://127.0.0.1:" + std::to_string(b.port) + "\"\nca-file=\"" + ca + "\"\n";
   const std::vector<std::string> record = {"record", "--kind", "order", "--id", "o-1", "--symbol", "BTCUSDT",
                                            "--attributes", R"({"side":"sell"})", "--json"};
@@ -385,6 +391,4 @@ TEST(Introspection, RemoteRecordIsRefusedUnlessAllowedAndThenCommittedOnce) {
   EXPECT_EQ(row.at("event_id"), "o-1");
   EXPECT_EQ(row.at("side"), "short");
   EXPECT_EQ(row.at("symbol"), "BTCUSDT");
-  for (const char* suffix : {"", "-wal", "-shm"})
-    std::remove((db + suffix).c_str());
 }

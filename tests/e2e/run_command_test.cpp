@@ -1,9 +1,8 @@
 // `derivcache run` as a user starts it: configuration errors and a clean stop on SIGTERM.
 #include "sim/deribit_sim.hpp"
 #include "support/process.hpp"
+#include "support/temp_file.hpp"
 
-#include <fstream>
-#include <unistd.h>
 #include <gtest/gtest.h>
 
 using namespace derivcache;
@@ -13,17 +12,12 @@ namespace {
 
 const std::string bin = std::string{DERIVCACHE_BINARY_DIR} + "/apps/derivcache";
 
-std::string write_ini(const std::string& name, const std::string& content) {
-  // Per process: CTest runs the tests of this binary in parallel.
-  auto path = std::string{::testing::TempDir()} + std::to_string(getpid()) + "-" + name;
-  std::ofstream{path} << content;
-  return path;
-}
 
 // Every bad configuration points at a closed loopback port, so nothing leaves the machine even if a
 // check were missed: the engine would fail to connect to 127.0.0.1:1.
 test::process_result run_with(const std::string& ini_content, std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv = {bin, "run", "--config-file=" + write_ini("run.ini", ini_content)};
+  test::temp_file ini{".ini", ini_content};
+  std::vector<std::string> argv = {bin, "run", "--config-file=" + ini.path};
   if (ini_content.find("url=") == std::string::npos)
     argv.push_back("--deribit.url=https://127.0.0.1:1");
   argv.push_back("--binance.url=wss://127.0.0.1:1");
@@ -90,10 +84,10 @@ TEST(RunCommand, SigtermStopsTheEngineWithin2s) {
   sim::deribit_simulator simulator;
   auto started = simulator.start();
   ASSERT_TRUE(started) << started.error;
-  auto ini = write_ini("sigterm.ini", "[deribit]\nurl=\"https://127.0.0.1:" + std::to_string(started.port) +
-                                        "\"\nca-file=\"" + DERIVCACHE_BINARY_DIR + "/certs/ca.pem\"\n"
-                                        "currencies=[\"BTC\"]\n[binance]\nsymbols=[]\n[log]\ntag=\"SIMULATED\"\n");
-  test::child_process engine{{bin, "run", "--config-file=" + ini}};
+  test::temp_file ini{".ini", "[deribit]\nurl=\"https://127.0.0.1:" + std::to_string(started.port) +
+                                "\"\nca-file=\"" + DERIVCACHE_BINARY_DIR + "/certs/ca.pem\"\n"
+                                "currencies=[\"BTC\"]\n[binance]\nsymbols=[]\n[log]\ntag=\"SIMULATED\"\n"};
+  test::child_process engine{{bin, "run", "--config-file=" + ini.path}};
   ASSERT_TRUE(engine.wait_for_stderr("📡 Derivatives Cache [BTC]: Basis=", 15s)) << engine.stderr_text();
   EXPECT_NE(engine.stderr_text().find("INFO [SIMULATED] 📡 Derivatives Cache Monitor started (interval: 300s)"),
             std::string::npos)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <unistd.h>
@@ -16,6 +17,10 @@ struct temp_file {
             ("derivcache_" + std::to_string(::getpid()) + "_" + std::to_string(++n) + extension))
              .string();
     remove_all();
+  }
+  /// Written with `content` (a config file, a payload).
+  temp_file(const std::string& extension, const std::string& content) : temp_file(extension) {
+    std::ofstream{path} << content;
   }
   ~temp_file() { remove_all(); }
   temp_file(const temp_file&) = delete;
