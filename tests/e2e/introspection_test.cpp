@@ -43,6 +43,23 @@ engine_process start_engine(const sim::deribit_simulator& sim, const std::string
   return {std::move(ini), std::move(child)};
 }
 
+/// Both simulators (Binance at 200 frames/s) and the [binance] lines that point the engine at the second.
+struct simulators {
+  sim::deribit_simulator deribit;
+  sim::binance_simulator binance{[] {
+    sim::binance_simulator_options opts;
+    opts.rate = 200;
+    return opts;
+  }()};
+  std::string feed;
+
+  bool start() {
+    auto b = binance.start();
+    feed = "url=\"wss://127.0.0.1:" + std::to_string(b.port) + "\"\nca-file=\"" + ca + "\"\n";
+    return deribit.start() && b;
+  }
+};
+
 /// The port printed in "<what> listening on 127.0.0.1:PORT".
 std::string listening_port(const std::string& log, const std::string& what) {
   std::smatch m;
@@ -268,15 +285,11 @@ TEST(Metrics, HealthzGoes503WhenTheSimulatorStopsAnsweringAndBackTo200) {
 }
 
 TEST(Introspection, ReportsTheBinanceFeed) {
-  sim::deribit_simulator deribit;
-  ASSERT_TRUE(deribit.start());
-  sim::binance_simulator_options opts;
-  opts.rate = 200;
-  sim::binance_simulator binance{opts};
-  auto b = binance.start();
-  ASSERT_TRUE(b) << b.error;
+  simulators sims;
+  ASSERT_TRUE(sims.start());
+  auto& deribit = sims.deribit;
   auto engine = start_engine(deribit, "[introspection]\nport=0\n",
-                             "url=\"wss://127.0.0.1:" + std::to_string(b.port) + "\"\nca-file=\"" + ca + "\"\n");
+                             sims.feed);
   ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
   const auto port = listening_port(engine->stderr_text(), "introspection");
   ASSERT_TRUE(eventually([&] { return inspect_json(port, "feed").at("agg_trades").to_number<int64_t>() > 0; }));
@@ -311,19 +324,15 @@ TEST(Introspection, MutualTlsLinkRefusesAPlainClient) {
 }
 
 TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
-  sim::deribit_simulator deribit;
-  ASSERT_TRUE(deribit.start());
-  sim::binance_simulator_options opts;
-  opts.rate = 200;
-  sim::binance_simulator binance{opts};
-  auto b = binance.start();
-  ASSERT_TRUE(b) << b.error;
+  simulators sims;
+  ASSERT_TRUE(sims.start());
+  auto& deribit = sims.deribit;
   test::temp_db store;
   const auto& db = store.path;
   auto engine = start_engine(deribit,
                              "[introspection]\nport=0\n[snapshots]\ninterval=1s\npath=\"\"\nrecord=true\n[store]\npath=\"" +
                                db + "\"\n",
-                             "url=\"wss://127.0.0.1:" + std::to_string(b.port) + "\"\nca-file=\"" + ca + "\"\n");
+                             sims.feed);
   ASSERT_TRUE(engine->wait_for_stderr("introspection listening on", 20s)) << engine->stderr_text();
   const auto port = listening_port(engine->stderr_text(), "introspection");
   ASSERT_TRUE(eventually([&] { return inspect_json(port, "store").at("recorded").to_number<int64_t>() >= 2; }))
@@ -347,16 +356,12 @@ TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
 }
 
 TEST(Introspection, RemoteRecordIsRefusedUnlessAllowedAndThenCommittedOnce) {
-  sim::deribit_simulator deribit;
-  ASSERT_TRUE(deribit.start());
-  sim::binance_simulator_options opts;
-  opts.rate = 200;
-  sim::binance_simulator binance{opts};
-  auto b = binance.start();
-  ASSERT_TRUE(b) << b.error;
+  simulators sims;
+  ASSERT_TRUE(sims.start());
+  auto& deribit = sims.deribit;
   test::temp_db store;
   const auto& db = store.path;
-  const std::string feed = "url=\"wss://127.0.0.1:" + std::to_string(b.port) + "\"\nca-file=\"" + ca + "\"\n";
+  const auto& feed = sims.feed;
   const std::vector<std::string> record = {"record", "--kind", "order", "--id", "o-1", "--symbol", "BTCUSDT",
                                            "--attributes", R"({"side":"sell"})", "--json"};
   {
