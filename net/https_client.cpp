@@ -147,7 +147,8 @@ private:
     // without end and only ever hears about requests it has already given up on. A request left with
     // less than a tenth of its time is not sent either: it could not finish, and it would only hold
     // the connection for the next one.
-    while (!queue_.empty() && clock_type::now() + options_.timeout / 10 >= queue_.front()->queued + options_.timeout) {
+    const auto usable = options_.timeout - options_.timeout / 10;
+    while (!queue_.empty() && clock_type::now() >= queue_.front()->queued + usable) {
       auto expired = queue_.front();
       queue_.pop_front();
       expire_queued(expired);
