@@ -60,9 +60,13 @@ struct simulators {
   }
 };
 
-/// The port printed in "<what> listening on 127.0.0.1:PORT".
-std::string listening_port(const std::string& log, const std::string& what) {
+/// The port in "<what> listening on 127.0.0.1:PORT", once the engine printed it (publishing is asynchronous:
+/// the line may come after the first cache update), or "" after 20 s.
+std::string listening_port(const engine_process& engine, const std::string& what) {
+  if (!engine->wait_for_stderr(what + " listening on 127.0.0.1:", 20s))
+    return "";
   std::smatch m;
+  const auto log = engine->stderr_text();
   std::regex re{what + " listening on 127\\.0\\.0\\.1:([0-9]+)"};
   return std::regex_search(log, m, re) ? m[1].str() : "";
 }
@@ -116,7 +120,7 @@ TEST(Introspection, RemoteInspectAndSubscriberSeeTheEnginesValues) {
   ASSERT_TRUE(simulator.start());
   auto engine = start_engine(simulator, "[introspection]\nport=0\nmax-subscribers=2\n");
   ASSERT_TRUE(engine->wait_for_stderr("📡 Derivatives Cache [BTC]", 20s)) << engine->stderr_text();
-  const auto port = listening_port(engine->stderr_text(), "introspection");
+  const auto port = listening_port(engine, "introspection");
   ASSERT_FALSE(port.empty()) << engine->stderr_text();
 
   // The same numbers as derivcache analyze on the files the simulator serves.
@@ -158,14 +162,14 @@ TEST(Introspection, RemoteControlIsRefusedUnlessAllowed) {
   ASSERT_TRUE(simulator.start());
   auto read_only = start_engine(simulator, "[introspection]\nport=0\n");
   ASSERT_TRUE(read_only->wait_for_stderr("introspection listening on", 20s)) << read_only->stderr_text();
-  auto r = inspect(listening_port(read_only->stderr_text(), "introspection"), {"refresh"});
+  auto r = inspect(listening_port(read_only, "introspection"), {"refresh"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("forbidden: remote control is off (introspection.allow-control)"), std::string::npos) << r.err;
   EXPECT_EQ(read_only->signal_and_wait(SIGTERM, 3s), 0);
 
   auto controlled = start_engine(simulator, "[introspection]\nport=0\nallow-control=true\n");
   ASSERT_TRUE(controlled->wait_for_stderr("introspection listening on", 20s)) << controlled->stderr_text();
-  r = inspect(listening_port(controlled->stderr_text(), "introspection"), {"refresh"});
+  r = inspect(listening_port(controlled, "introspection"), {"refresh"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(controlled->wait_for_stderr("refresh requested remotely", 5s)) << controlled->stderr_text();
 }
@@ -213,7 +217,7 @@ TEST(Introspection, PeersThatDoNotSpeakCafDoNotHarmTheEngine) {
   ASSERT_TRUE(simulator.start());
   auto engine = start_engine(simulator, "[introspection]\nport=0\n");
   ASSERT_TRUE(engine->wait_for_stderr("📡 Derivatives Cache [BTC]", 20s)) << engine->stderr_text();
-  const auto port = listening_port(engine->stderr_text(), "introspection");
+  const auto port = listening_port(engine, "introspection");
   ASSERT_FALSE(port.empty()) << engine->stderr_text();
   auto before = inspect_json(port, "cache");
   ASSERT_TRUE(before.is_array() && before.as_array().size() == 1u) << before;
@@ -266,7 +270,7 @@ TEST(Metrics, HealthzGoes503WhenTheSimulatorStopsAnsweringAndBackTo200) {
   auto engine = start_engine(simulator, "timeout=300ms\n[supervisor]\nmin-backoff=100ms\nrate-limit-min-backoff=100ms\n"
                                         "max-backoff=500ms\n[metrics]\nport=0\n");
   ASSERT_TRUE(engine->wait_for_stderr("metrics listening on", 20s)) << engine->stderr_text();
-  const auto port = listening_port(engine->stderr_text(), "metrics");
+  const auto port = listening_port(engine, "metrics");
   ASSERT_TRUE(eventually([&] { return http_get(port, "/healthz").first == 200; })) << http_get(port, "/healthz").second;
 
   simulator.inject(sim::fault::stall, 1000);   // the simulator stops answering
@@ -291,7 +295,7 @@ TEST(Introspection, ReportsTheBinanceFeed) {
   auto engine = start_engine(deribit, "[introspection]\nport=0\n",
                              sims.feed);
   ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
-  const auto port = listening_port(engine->stderr_text(), "introspection");
+  const auto port = listening_port(engine, "introspection");
   ASSERT_TRUE(eventually([&] { return inspect_json(port, "feed").at("agg_trades").to_number<int64_t>() > 0; }));
   auto feed = inspect_json(port, "feed");
   EXPECT_EQ(feed.at("connected"), true);
@@ -311,7 +315,7 @@ TEST(Introspection, MutualTlsLinkRefusesAPlainClient) {
   auto engine = start_engine(simulator, "[introspection]\nport=0\ntls-cert=\"" + certs + "node.pem\"\ntls-key=\"" +
                                           certs + "node.key\"\ntls-ca=\"" + certs + "ca.pem\"\n");
   ASSERT_TRUE(engine->wait_for_stderr("(TLS)", 20s)) << engine->stderr_text();
-  const auto port = listening_port(engine->stderr_text(), "introspection");
+  const auto port = listening_port(engine, "introspection");
   auto tls = inspect(port, {"status", "--tls-cert", certs + "node.pem", "--tls-key", certs + "node.key", "--tls-ca",
                             certs + "ca.pem"});
   EXPECT_EQ(tls.exit_code, 0) << tls.err;
@@ -334,7 +338,7 @@ TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
                                db + "\"\n",
                              sims.feed);
   ASSERT_TRUE(engine->wait_for_stderr("introspection listening on", 20s)) << engine->stderr_text();
-  const auto port = listening_port(engine->stderr_text(), "introspection");
+  const auto port = listening_port(engine, "introspection");
   ASSERT_TRUE(eventually([&] { return inspect_json(port, "store").at("recorded").to_number<int64_t>() >= 2; }))
     << engine->stderr_text();
   auto counts = inspect_json(port, "store");
@@ -350,7 +354,7 @@ TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
 
   auto plain = start_engine(deribit, "[introspection]\nport=0\n");   // no store.path: the store is off
   ASSERT_TRUE(plain->wait_for_stderr("introspection listening on", 20s)) << plain->stderr_text();
-  auto off = inspect(listening_port(plain->stderr_text(), "introspection"), {"store"});
+  auto off = inspect(listening_port(plain, "introspection"), {"store"});
   EXPECT_EQ(off.exit_code, 1);
   EXPECT_NE(off.err.find("the store is off (store.path is empty)"), std::string::npos) << off.err;
 }
@@ -367,7 +371,7 @@ TEST(Introspection, RemoteRecordIsRefusedUnlessAllowedAndThenCommittedOnce) {
   {
     auto engine = start_engine(deribit, "[introspection]\nport=0\n[store]\npath=\"" + db + "\"\n", feed);
     ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
-    auto r = inspect(listening_port(engine->stderr_text(), "introspection"), record);
+    auto r = inspect(listening_port(engine, "introspection"), record);
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("forbidden: remote record is off (introspection.allow-record)"), std::string::npos) << r.err;
     EXPECT_EQ(engine->signal_and_wait(SIGTERM, 20s), 0) << engine->stderr_text();
@@ -375,7 +379,7 @@ TEST(Introspection, RemoteRecordIsRefusedUnlessAllowedAndThenCommittedOnce) {
   auto engine =
     start_engine(deribit, "[introspection]\nport=0\nallow-record=true\n[store]\npath=\"" + db + "\"\n", feed);
   ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
-  const auto port = listening_port(engine->stderr_text(), "introspection");
+  const auto port = listening_port(engine, "introspection");
   auto first = inspect(port, record);
   ASSERT_EQ(first.exit_code, 0) << first.err;
   auto reply = boost::json::parse(first.out);
