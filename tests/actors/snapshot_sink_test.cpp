@@ -175,19 +175,27 @@ TEST_F(PeriodicSnapshots, CollectorAppendsOneLinePerSymbolEachInterval) {
 TEST(SnapshotSink, WriterKilledMidStreamLeavesOnlyWholeLines) {
   // A real kill: a child process appends snapshots as fast as it can and is SIGKILLed while doing so.
   temp_jsonl f;
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
+    close(ready[0]);
     std::string error;
     auto sink = actors::snapshot_sink::open(f.path, error);
     const auto line = actors::snapshot_json(sample_snapshot());
-    for (;;)
+    for (int n = 1;; ++n) {
       if (!sink || !sink->append(line, error))
         _exit(1);
+      if (n == 500 && write(ready[1], "r", 1) != 1)   // a few hundred lines are down: the parent may kill
+        _exit(1);
+    }
   }
-  // Wait (bounded) until the child has written a few hundred lines, then kill it mid-stream.
-  for (int i = 0; i < 1000 && (!std::filesystem::exists(f.path) || std::filesystem::file_size(f.path) < 200'000); ++i)
-    usleep(1000);   // polling another process's progress; at most 1 s
+  close(ready[1]);
+  // Blocks until the child has written 500 lines (or died: then read() sees EOF), then kills it mid-stream.
+  char byte = 0;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1) << "the writer died before writing 500 lines";
+  close(ready[0]);
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
   ASSERT_GT(std::filesystem::file_size(f.path), 0u);
