@@ -161,15 +161,17 @@ TEST(Introspection, RemoteControlIsRefusedUnlessAllowed) {
   sim::deribit_simulator simulator;
   ASSERT_TRUE(simulator.start());
   auto read_only = start_engine(simulator, "[introspection]\nport=0\n");
-  ASSERT_TRUE(read_only->wait_for_stderr("introspection listening on", 20s)) << read_only->stderr_text();
-  auto r = inspect(listening_port(read_only, "introspection"), {"refresh"});
+  const auto read_only_port = listening_port(read_only, "introspection");
+  ASSERT_FALSE(read_only_port.empty()) << read_only->stderr_text();
+  auto r = inspect(read_only_port, {"refresh"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("forbidden: remote control is off (introspection.allow-control)"), std::string::npos) << r.err;
   EXPECT_EQ(read_only->signal_and_wait(SIGTERM, 3s), 0);
 
   auto controlled = start_engine(simulator, "[introspection]\nport=0\nallow-control=true\n");
-  ASSERT_TRUE(controlled->wait_for_stderr("introspection listening on", 20s)) << controlled->stderr_text();
-  r = inspect(listening_port(controlled, "introspection"), {"refresh"});
+  const auto controlled_port = listening_port(controlled, "introspection");
+  ASSERT_FALSE(controlled_port.empty()) << controlled->stderr_text();
+  r = inspect(controlled_port, {"refresh"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(controlled->wait_for_stderr("refresh requested remotely", 5s)) << controlled->stderr_text();
 }
@@ -269,8 +271,8 @@ TEST(Metrics, HealthzGoes503WhenTheSimulatorStopsAnsweringAndBackTo200) {
   ASSERT_TRUE(simulator.start());
   auto engine = start_engine(simulator, "timeout=300ms\n[supervisor]\nmin-backoff=100ms\nrate-limit-min-backoff=100ms\n"
                                         "max-backoff=500ms\n[metrics]\nport=0\n");
-  ASSERT_TRUE(engine->wait_for_stderr("metrics listening on", 20s)) << engine->stderr_text();
   const auto port = listening_port(engine, "metrics");
+  ASSERT_FALSE(port.empty()) << engine->stderr_text();
   ASSERT_TRUE(eventually([&] { return http_get(port, "/healthz").first == 200; })) << http_get(port, "/healthz").second;
 
   simulator.inject(sim::fault::stall, 1000);   // the simulator stops answering
@@ -337,8 +339,8 @@ TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
                              "[introspection]\nport=0\n[snapshots]\ninterval=1s\npath=\"\"\nrecord=true\n[store]\npath=\"" +
                                db + "\"\n",
                              sims.feed);
-  ASSERT_TRUE(engine->wait_for_stderr("introspection listening on", 20s)) << engine->stderr_text();
   const auto port = listening_port(engine, "introspection");
+  ASSERT_FALSE(port.empty()) << engine->stderr_text();
   ASSERT_TRUE(eventually([&] { return inspect_json(port, "store").at("recorded").to_number<int64_t>() >= 2; }))
     << engine->stderr_text();
   auto counts = inspect_json(port, "store");
@@ -353,8 +355,9 @@ TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
   EXPECT_EQ(engine->signal_and_wait(SIGTERM, 20s), 0) << engine->stderr_text();
 
   auto plain = start_engine(deribit, "[introspection]\nport=0\n");   // no store.path: the store is off
-  ASSERT_TRUE(plain->wait_for_stderr("introspection listening on", 20s)) << plain->stderr_text();
-  auto off = inspect(listening_port(plain, "introspection"), {"store"});
+  const auto plain_port = listening_port(plain, "introspection");
+  ASSERT_FALSE(plain_port.empty()) << plain->stderr_text();
+  auto off = inspect(plain_port, {"store"});
   EXPECT_EQ(off.exit_code, 1);
   EXPECT_NE(off.err.find("the store is off (store.path is empty)"), std::string::npos) << off.err;
 }
