@@ -1,0 +1,26 @@
+# Runs check_layers.cmake on violations/, a tree that breaks each rule once or twice, and requires it to fail
+# with exactly the lines in expected_violations.txt: a rule that stops matching fails this test.
+cmake_minimum_required(VERSION 3.18)
+set(here "${CMAKE_CURRENT_LIST_DIR}")
+execute_process(COMMAND "${CMAKE_COMMAND}" "-DROOT=${here}/violations" -P "${here}/check_layers.cmake"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "check_layers.cmake passed a tree that breaks every rule:\n${out}${err}")
+endif()
+# Compare as lists of lines, with ';' escaped so that it cannot split one.
+string(REPLACE ";" "@SEMI@" err "${err}")
+string(REPLACE "\n" ";" lines "${err}")
+list(FILTER lines INCLUDE REGEX "^[a-z_]+/[^ ]+:[0-9]+: ")
+list(SORT lines)
+file(READ "${here}/expected_violations.txt" expected)
+string(REPLACE ";" "@SEMI@" expected "${expected}")
+string(REPLACE "\n" ";" expected "${expected}")
+list(FILTER expected INCLUDE REGEX ".")
+list(SORT expected)
+if(NOT lines STREQUAL expected)
+  string(REPLACE ";" "\n" got "${lines}")
+  string(REPLACE ";" "\n" want "${expected}")
+  message(FATAL_ERROR "check_layers.cmake reported\n${got}\ninstead of\n${want}")
+endif()
+list(LENGTH lines count)
+message(STATUS "check_layers.cmake reports all ${count} expected violations")

@@ -1,0 +1,3 @@
+// Fixture for layers_selftest.
+#include <caf/fwd.hpp>
+#include "runtime/log.hpp"
