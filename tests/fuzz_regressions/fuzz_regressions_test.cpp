@@ -1,8 +1,8 @@
-// Every input a fuzzer found (tests/fuzz_regressions/<target>/) replayed through that fuzzer's entry
-// points, plus the behaviour each fix restored. Add a crash by dropping its file in the target's folder.
+// Every seed (fuzz/corpus/<target>/) and every input a fuzzer found (tests/fuzz_regressions/<target>/) replayed
+// through that fuzzer's entry points, plus the behaviour each fix restored. Add a crash by dropping its file in
+// tests/fuzz_regressions/<target>/ (created with the first one).
 #include "actors/options.hpp"
-#include "codec/binance.hpp"
-#include "codec/deribit.hpp"
+#include "fuzz/codec_promises.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <gtest/gtest.h>
@@ -19,12 +19,24 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<std::filesystem::path> inputs(const std::string& target) {
-  std::vector<std::filesystem::path> out;
-  if (!std::filesystem::exists(std::string{DERIVCACHE_FUZZ_REGRESSIONS_DIR} + "/" + target))
-    return out;
-  for (const auto& entry : std::filesystem::directory_iterator{std::string{DERIVCACHE_FUZZ_REGRESSIONS_DIR} + "/" + target})
-    out.push_back(entry.path());
+namespace fs = std::filesystem;
+
+/// The files in `dir`, none when it is missing.
+std::vector<fs::path> files_in(const fs::path& dir) {
+  std::vector<fs::path> out;
+  if (fs::is_directory(dir))
+    for (const auto& entry : fs::directory_iterator{dir})
+      if (entry.is_regular_file())
+        out.push_back(entry.path());
+  return out;
+}
+
+/// A fuzz target's seeds, which must be there, and the crashes found so far, if any.
+std::vector<fs::path> inputs(const std::string& target) {
+  auto out = files_in(fs::path{DERIVCACHE_FUZZ_CORPUS_DIR} / target);
+  EXPECT_FALSE(out.empty()) << "no seeds in " << DERIVCACHE_FUZZ_CORPUS_DIR << "/" << target;
+  auto found = files_in(fs::path{DERIVCACHE_FUZZ_REGRESSIONS_DIR} / target);
+  out.insert(out.end(), found.begin(), found.end());
   return out;
 }
 
@@ -51,19 +63,14 @@ actors::engine_config load(const std::string& ini, std::vector<std::string>& pro
 TEST(FuzzRegressions, DeribitCodecInputsDecodeWithoutCrashing) {
   for (const auto& path : inputs("deribit_codec_fuzz")) {
     SCOPED_TRACE(path.string());
-    const auto body = contents(path);
-    codec::decode_option_summaries(body);
-    codec::decode_future_summaries(body);
-    codec::decode_instruments(body);
-    codec::decode_index_price(body);
-    codec::decode_rpc_error(body);
+    fuzz::check_deribit_body(contents(path));
   }
 }
 
 TEST(FuzzRegressions, BinanceCodecInputsDecodeWithoutCrashing) {
   for (const auto& path : inputs("binance_codec_fuzz")) {
     SCOPED_TRACE(path.string());
-    codec::decode_binance_frame(contents(path));
+    fuzz::check_binance_frame(contents(path));
   }
 }
 
