@@ -1,6 +1,7 @@
 // Annualized futures basis.
 #include "quant/basis.hpp"
 
+#include "quant/enum_names.hpp"
 #include "quant/median.hpp"
 
 #include <algorithm>
@@ -14,13 +15,10 @@ std::string to_string(basis_source x) {
 }
 
 std::string to_string(basis_reason x) {
-  switch (x) {
-    case basis_reason::none: return "none";
-    case basis_reason::no_rows: return "no usable futures rows";
-    case basis_reason::no_quarterly: return "no quarterly expiry in the data";
-    case basis_reason::all_below_min_dte: return "every quarterly expiry is closer than min_dte";
-  }
-  return "?";
+  static constexpr name_table<basis_reason, 4> names{{{basis_reason::none, "none"},
+    {basis_reason::no_rows, "no usable futures rows"}, {basis_reason::no_quarterly, "no quarterly expiry in the data"},
+    {basis_reason::all_below_min_dte, "every quarterly expiry is closer than min_dte"}}};
+  return name_of(names, x);
 }
 
 double annualized_basis_pct(double future_price, double index_price, double dte_days) {

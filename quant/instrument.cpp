@@ -1,6 +1,8 @@
 // Deribit instrument names: parsing, expiries and the quarterly rule.
 #include "quant/instrument.hpp"
 
+#include "quant/enum_names.hpp"
+
 #include <array>
 #include <cctype>
 #include <cstdlib>
@@ -123,16 +125,12 @@ std::optional<double> parse_strike(std::string_view text) {
   return value;
 }
 
+constexpr name_table<instrument_kind, 3> kind_names{
+  {{instrument_kind::future, "future"}, {instrument_kind::perpetual, "perpetual"}, {instrument_kind::option, "option"}}};
+
 } // namespace
 
-std::string to_string(instrument_kind x) {
-  switch (x) {
-    case instrument_kind::future: return "future";
-    case instrument_kind::perpetual: return "perpetual";
-    case instrument_kind::option: return "option";
-  }
-  return "?";
-}
+std::string to_string(instrument_kind x) { return name_of(kind_names, x); }
 
 std::string to_string(option_type x) { return x == option_type::call ? "call" : "put"; }
 

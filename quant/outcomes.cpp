@@ -1,28 +1,24 @@
 // Outcome labels from 1-second bars.
 #include "quant/outcomes.hpp"
 
+#include "quant/enum_names.hpp"
+
 #include <algorithm>
 #include <cmath>
 
 namespace derivcache::quant {
 
-std::string to_string(trade_side x) {
-  switch (x) {
-    case trade_side::none: return "none";
-    case trade_side::long_side: return "long";
-    case trade_side::short_side: return "short";
-  }
-  return "?";
-}
+namespace {
 
-std::string to_string(outcome_issue x) {
-  switch (x) {
-    case outcome_issue::none: return "none";
-    case outcome_issue::gap: return "gap";
-    case outcome_issue::no_entry_price: return "no_entry_price";
-  }
-  return "?";
-}
+constexpr name_table<trade_side, 3> side_names{
+  {{trade_side::none, "none"}, {trade_side::long_side, "long"}, {trade_side::short_side, "short"}}};
+constexpr name_table<outcome_issue, 3> issue_names{
+  {{outcome_issue::none, "none"}, {outcome_issue::gap, "gap"}, {outcome_issue::no_entry_price, "no_entry_price"}}};
+
+} // namespace
+
+std::string to_string(trade_side x) { return name_of(side_names, x); }
+std::string to_string(outcome_issue x) { return name_of(issue_names, x); }
 
 outcome compute_outcome(const outcome_window& w, const std::vector<second_bar>& bars) {
   constexpr double seconds_per_year = 31536000.0;

@@ -2,6 +2,7 @@
 #include "quant/skew.hpp"
 
 #include "quant/black76.hpp"
+#include "quant/enum_names.hpp"
 #include "quant/median.hpp"
 
 #include <algorithm>
@@ -11,13 +12,11 @@
 namespace derivcache::quant {
 
 std::string to_string(skew_reason x) {
-  switch (x) {
-    case skew_reason::none: return "none";
-    case skew_reason::no_rows: return "no option rows";
-    case skew_reason::no_usable_rows: return "no option row has a positive mark_iv and underlying_price";
-    case skew_reason::no_valid_expiry: return "no expiry has both 25-delta wings and an ATM IV";
-  }
-  return "?";
+  static constexpr name_table<skew_reason, 4> names{{{skew_reason::none, "none"},
+    {skew_reason::no_rows, "no option rows"},
+    {skew_reason::no_usable_rows, "no option row has a positive mark_iv and underlying_price"},
+    {skew_reason::no_valid_expiry, "no expiry has both 25-delta wings and an ATM IV"}}};
+  return name_of(names, x);
 }
 
 double interpolate_total_variance(double t1, double iv1, double t2, double iv2, double t) {

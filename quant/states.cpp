@@ -1,6 +1,9 @@
 // Market states for basis and skew.
 #include "quant/states.hpp"
 
+#include "quant/enum_names.hpp"
+
+#include <array>
 #include <cmath>
 #include <sstream>
 
@@ -28,47 +31,36 @@ std::optional<std::string> check_order(const char* hi_name, double hi, const cha
   return std::nullopt;
 }
 
+/// Both states climb one ladder: unknown without a value, then above the top limit, at or above the
+/// middle one, at or above the bottom one, else the lowest state.
+template <class State>
+State climb(std::optional<double> v, const std::array<double, 3>& limits, const std::array<State, 5>& states) {
+  if (!v || std::isnan(*v))
+    return states[0];
+  if (*v > limits[0])
+    return states[1];
+  if (*v >= limits[1])
+    return states[2];
+  if (*v >= limits[2])
+    return states[3];
+  return states[4];
+}
+
+using bs = basis_state;
+using ss = skew_state;
+
+constexpr name_table<bs, 6> basis_names{{{bs::unknown, "UNKNOWN"}, {bs::backwardation, "BACKWARDATION"},
+                                         {bs::neutral, "NEUTRAL"}, {bs::contango, "CONTANGO"},
+                                         {bs::extreme_contango, "EXTREME_CONTANGO"}, {bs::stale, "STALE"}}};
+constexpr name_table<ss, 6> skew_names{{{ss::unknown, "UNKNOWN"}, {ss::greed, "GREED"}, {ss::neutral, "NEUTRAL"},
+                                        {ss::fear, "FEAR"}, {ss::extreme_fear, "EXTREME_FEAR"}, {ss::stale, "STALE"}}};
+
 } // namespace
 
-std::string to_string(basis_state x) {
-  switch (x) {
-    case basis_state::unknown: return "UNKNOWN";
-    case basis_state::backwardation: return "BACKWARDATION";
-    case basis_state::neutral: return "NEUTRAL";
-    case basis_state::contango: return "CONTANGO";
-    case basis_state::extreme_contango: return "EXTREME_CONTANGO";
-    case basis_state::stale: return "STALE";
-  }
-  return "UNKNOWN";
-}
-
-std::string to_string(skew_state x) {
-  switch (x) {
-    case skew_state::unknown: return "UNKNOWN";
-    case skew_state::greed: return "GREED";
-    case skew_state::neutral: return "NEUTRAL";
-    case skew_state::fear: return "FEAR";
-    case skew_state::extreme_fear: return "EXTREME_FEAR";
-    case skew_state::stale: return "STALE";
-  }
-  return "UNKNOWN";
-}
-
-std::optional<basis_state> parse_basis_state(const std::string& text) {
-  for (auto x : {basis_state::unknown, basis_state::backwardation, basis_state::neutral,
-                 basis_state::contango, basis_state::extreme_contango, basis_state::stale})
-    if (to_string(x) == text)
-      return x;
-  return std::nullopt;
-}
-
-std::optional<skew_state> parse_skew_state(const std::string& text) {
-  for (auto x : {skew_state::unknown, skew_state::greed, skew_state::neutral, skew_state::fear,
-                 skew_state::extreme_fear, skew_state::stale})
-    if (to_string(x) == text)
-      return x;
-  return std::nullopt;
-}
+std::string to_string(basis_state x) { return name_of(basis_names, x, "UNKNOWN"); }
+std::string to_string(skew_state x) { return name_of(skew_names, x, "UNKNOWN"); }
+std::optional<basis_state> parse_basis_state(const std::string& text) { return value_of(basis_names, text); }
+std::optional<skew_state> parse_skew_state(const std::string& text) { return value_of(skew_names, text); }
 
 std::optional<std::string> validate(const basis_thresholds& t) {
   return check_order("extreme_contango", t.extreme_contango, "contango", t.contango, "neutral", t.neutral);
@@ -79,27 +71,13 @@ std::optional<std::string> validate(const skew_thresholds& t) {
 }
 
 basis_state classify(std::optional<double> v, const basis_thresholds& t) {
-  if (!v || std::isnan(*v))
-    return basis_state::unknown;
-  if (*v > t.extreme_contango)
-    return basis_state::extreme_contango;
-  if (*v >= t.contango)
-    return basis_state::contango;
-  if (*v >= t.neutral)
-    return basis_state::neutral;
-  return basis_state::backwardation;
+  return climb<bs>(v, {t.extreme_contango, t.contango, t.neutral},
+                   {bs::unknown, bs::extreme_contango, bs::contango, bs::neutral, bs::backwardation});
 }
 
 skew_state classify(std::optional<double> v, const skew_thresholds& t) {
-  if (!v || std::isnan(*v))
-    return skew_state::unknown;
-  if (*v > t.extreme_fear)
-    return skew_state::extreme_fear;
-  if (*v >= t.fear)
-    return skew_state::fear;
-  if (*v >= t.neutral)
-    return skew_state::neutral;
-  return skew_state::greed;
+  return climb<ss>(v, {t.extreme_fear, t.fear, t.neutral},
+                   {ss::unknown, ss::extreme_fear, ss::fear, ss::neutral, ss::greed});
 }
 
 } // namespace derivcache::quant
