@@ -2,6 +2,8 @@
 // store's counts.
 #pragma once
 
+#include "quant/outcomes.hpp"
+
 #include <caf/meta/type_name.hpp>
 #include <caf/timestamp.hpp>
 
@@ -29,17 +31,9 @@ struct record_reply {
   std::string id;
 };
 
-/// One second of a symbol's feed (trade second by exchange time `T`, book tickers by receive time).
-/// trades == 0: data frames but no trade in that second (prices are 0 and mean nothing).
-struct spot_bar {
-  int64_t second = 0;               ///< Unix seconds
-  double open = 0;
-  double high = 0;
-  double low = 0;
-  double close = 0;
-  double volume = 0;                ///< base units
-  int64_t trades = 0;               ///< sum of l - f + 1
-};
+/// One second of a symbol's feed (trade second by exchange time `T`, book tickers by receive time), the
+/// bar the outcome labels read; `trades` is the sum of l - f + 1.
+using spot_bar = quant::second_bar;
 
 /// Closed bars of one symbol, collector -> store.
 struct bar_batch {
@@ -67,11 +61,6 @@ typename Inspector::result_type inspect(Inspector& f, record_reply& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, spot_bar& x) {
-  return f(caf::meta::type_name("spot_bar"), x.second, x.open, x.high, x.low, x.close, x.volume, x.trades);
-}
-
-template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bar_batch& x) {
   return f(caf::meta::type_name("bar_batch"), x.symbol, x.bars);
 }
@@ -82,3 +71,13 @@ typename Inspector::result_type inspect(Inspector& f, store_counts& x) {
 }
 
 } // namespace derivcache::messages
+
+// quant includes no CAF: the overload for its bar lives here, next to the message that carries it (ADL finds it).
+namespace derivcache::quant {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, second_bar& x) {
+  return f(caf::meta::type_name("spot_bar"), x.second, x.open, x.high, x.low, x.close, x.volume, x.trades);
+}
+
+} // namespace derivcache::quant

@@ -4,6 +4,10 @@
 
 #include <caf/type_id.hpp>
 
+namespace derivcache::quant {
+struct second_bar;
+} // namespace derivcache::quant
+
 namespace derivcache::messages {
 struct basis_point;
 struct basis_reading;
@@ -28,7 +32,7 @@ struct actor_info;
 struct actors_report;
 struct record_request;
 struct record_reply;
-struct spot_bar;
+using spot_bar = quant::second_bar;
 struct bar_batch;
 struct store_counts;
 } // namespace derivcache::messages
