@@ -73,6 +73,14 @@ inline const char* futures_file = "derived/deribit_book_summary_future_btc_2025-
 inline const char* options_file = "deribit_book_summary_option_btc_full_2026-03-13.json";
 inline const char* instruments_file = "deribit_get_instruments_future_btc_2025-01-06.json";
 
+/// Completes one BTC fetch cycle with the recorded payloads (the instruments when they were asked for).
+inline void complete_good_cycle(fake_http_client& http) {
+  if (http.count("get_instruments") > 0)
+    http.complete("get_instruments", reply_file(instruments_file));
+  http.complete("kind=future", reply_file(futures_file));
+  http.complete("kind=option", reply_file(options_file));
+}
+
 /// A logger whose lines the test can read.
 struct captured_log {
   std::shared_ptr<std::vector<std::string>> lines = std::make_shared<std::vector<std::string>>();

@@ -39,10 +39,7 @@ struct Pipeline : DeterministicCaf {
   }
 
   void good_cycle() {
-    if (http->count("get_instruments") > 0)
-      http->complete("get_instruments", reply_file(instruments_file));
-    http->complete("kind=future", reply_file(futures_file));
-    http->complete("kind=option", reply_file(options_file));
+    complete_good_cycle(*http);
     sched.run();
   }
 };

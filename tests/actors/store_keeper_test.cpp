@@ -7,6 +7,7 @@
 #include "actors/introspection.hpp"
 #include "actors/store_keeper.hpp"
 #include "messages/errors.hpp"
+#include "support/store_options.hpp"
 #include "support/temp_file.hpp"
 
 #include <csignal>
@@ -49,14 +50,7 @@ struct StoreKeeper : DeterministicCaf {
   messages::store_actor keeper;
   messages::feature_collector_actor collector;
 
-  store::store_options options() const {
-    store::store_options o;
-    o.path = db.path;
-    o.horizons_s = {3, 5};
-    o.max_gap_s = 2;
-    o.settle_ms = 2000;
-    return o;
-  }
+  store::store_options options() const { return test_store_options(db.path); }
 
   void start_keeper() {
     actors::store_keeper_deps deps;

@@ -50,10 +50,7 @@ struct Supervisor : DeterministicCaf {
 
   /// Completes the current fetcher's BTC cycle with the recorded payloads.
   void good_cycle() {
-    if (http->count("get_instruments") > 0)
-      http->complete("get_instruments", reply_file(instruments_file));
-    http->complete("kind=future", reply_file(futures_file));
-    http->complete("kind=option", reply_file(options_file));
+    complete_good_cycle(*http);
     sched.run();
   }
 };

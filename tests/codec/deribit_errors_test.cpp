@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -117,19 +118,21 @@ TEST(DeribitCodec, EachMissingRequiredFieldIsNamed) {
                                    "instruments", decode_instruments);
 }
 
+/// `row` without `keys`, decoded by `decode`.
+template <class Decode>
+auto decoded_without(json::object row, std::initializer_list<const char*> keys, Decode decode) {
+  for (const char* key : keys)
+    row.erase(key);
+  return decode(body_of(row));
+}
+
 TEST(DeribitCodec, OptionalFieldsMayBeAbsent) {
-  auto option = option_row();
-  option.erase("base_currency");
-  option.erase("estimated_delivery_price");
-  auto options = decode_option_summaries(body_of(option));
+  auto options = decoded_without(option_row(), {"base_currency", "estimated_delivery_price"}, decode_option_summaries);
   ASSERT_EQ(options.rows.size(), 1u);
   EXPECT_EQ(options.rows[0].base_currency, "");
   EXPECT_FALSE(options.rows[0].estimated_delivery_price);
 
-  auto instrument = instrument_row();
-  instrument.erase("base_currency");
-  instrument.erase("settlement_period");
-  auto instruments = decode_instruments(body_of(instrument));
+  auto instruments = decoded_without(instrument_row(), {"base_currency", "settlement_period"}, decode_instruments);
   ASSERT_EQ(instruments.rows.size(), 1u);
   EXPECT_EQ(instruments.rows[0].settlement_period, "");
 }

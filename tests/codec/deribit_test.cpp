@@ -14,6 +14,18 @@ std::string data(const std::string& name) {
   return test::read_file(std::string{DERIVCACHE_TEST_DATA_DIR} + "/" + name);
 }
 
+/// No fatal error, no row error and `rows` rows.
+template <class Row>
+::testing::AssertionResult decoded_cleanly(const decoded_rows<Row>& d, std::size_t rows) {
+  if (!d.ok())
+    return ::testing::AssertionFailure() << "fatal: " << d.fatal;
+  if (!d.row_errors.empty())
+    return ::testing::AssertionFailure() << ::testing::PrintToString(d.row_errors);
+  if (d.rows.size() != rows)
+    return ::testing::AssertionFailure() << d.rows.size() << " rows, not " << rows;
+  return ::testing::AssertionSuccess();
+}
+
 template <class Rows>
 auto find_row(const Rows& rows, const std::string& name) {
   return std::find_if(rows.begin(), rows.end(), [&](const auto& row) { return row.instrument_name == name; });
@@ -77,9 +89,7 @@ TEST(DeribitCodec, PerpetualRowCarriesFunding8h) {
 
 TEST(DeribitCodec, FuturesSummaryOf2025DecodesNineRows) {
   auto decoded = decode_future_summaries(data("derived/deribit_book_summary_future_btc_2025-01-06.json"));
-  ASSERT_TRUE(decoded.ok()) << decoded.fatal;
-  EXPECT_TRUE(decoded.row_errors.empty());
-  ASSERT_EQ(decoded.rows.size(), 9u);
+  ASSERT_TRUE(decoded_cleanly(decoded, 9u));
   auto row = find_row(decoded.rows, "BTC-28MAR25");
   ASSERT_NE(row, decoded.rows.end());
   EXPECT_EQ(row->base_currency, "BTC");
@@ -95,9 +105,7 @@ TEST(DeribitCodec, FuturesSummaryOf2025DecodesNineRows) {
 
 TEST(DeribitCodec, InstrumentsOfBtcFutures2025CarryExpiryAndSettlementPeriod) {
   auto decoded = decode_instruments(data("deribit_get_instruments_future_btc_2025-01-06.json"));
-  ASSERT_TRUE(decoded.ok()) << decoded.fatal;
-  EXPECT_TRUE(decoded.row_errors.empty());
-  ASSERT_EQ(decoded.rows.size(), 9u);
+  ASSERT_TRUE(decoded_cleanly(decoded, 9u));
   auto row = find_row(decoded.rows, "BTC-28MAR25");
   ASSERT_NE(row, decoded.rows.end());
   EXPECT_EQ(row->kind, "future");
@@ -109,9 +117,7 @@ TEST(DeribitCodec, InstrumentsOfBtcFutures2025CarryExpiryAndSettlementPeriod) {
 
 TEST(DeribitCodec, InstrumentsOfUsdc2022AreLinearPerpetuals) {
   auto decoded = decode_instruments(data("deribit_get_instruments_usdc_2022-05-29.json"));
-  ASSERT_TRUE(decoded.ok()) << decoded.fatal;
-  EXPECT_TRUE(decoded.row_errors.empty());
-  ASSERT_EQ(decoded.rows.size(), 16u);
+  ASSERT_TRUE(decoded_cleanly(decoded, 16u));
   const auto& sol = decoded.rows[1];
   EXPECT_EQ(sol.instrument_name, "SOL_USDC-PERPETUAL");
   EXPECT_EQ(sol.base_currency, "SOL");
@@ -121,9 +127,7 @@ TEST(DeribitCodec, InstrumentsOfUsdc2022AreLinearPerpetuals) {
 
 TEST(DeribitCodec, BareResultArrayOfInstrumentsIsAccepted) {
   auto decoded = decode_instruments(data("deribit_get_instruments_result_future_btc_eth_2025-05-02.json"));
-  ASSERT_TRUE(decoded.ok()) << decoded.fatal;
-  EXPECT_TRUE(decoded.row_errors.empty());
-  ASSERT_EQ(decoded.rows.size(), 16u);
+  ASSERT_TRUE(decoded_cleanly(decoded, 16u));
   EXPECT_EQ(decoded.rows[6].instrument_name, "BTC-27MAR26");
   EXPECT_EQ(quant::to_unix_ms(decoded.rows[6].expiration_time), 1774598400000);
   EXPECT_EQ(decoded.rows[15].instrument_name, "ETH-PERPETUAL");

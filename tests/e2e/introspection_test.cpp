@@ -58,7 +58,14 @@ struct simulators {
     feed = "url=\"wss://127.0.0.1:" + std::to_string(b.port) + "\"\nca-file=\"" + ca + "\"\n";
     return deribit.start() && b;
   }
+
+  /// `derivcache run` against both, with introspection on an ephemeral port and the extra INI lines after it.
+  engine_process engine(const std::string& extra = "") const {
+    return start_engine(deribit, "[introspection]\nport=0\n" + extra, feed);
+  }
 };
+
+std::string store_at(const std::string& path) { return "[store]\npath=\"" + path + "\"\n"; }
 
 /// The port in "<what> listening on 127.0.0.1:PORT", once the engine printed it (publishing is asynchronous:
 /// the line may come after the first cache update), or "" after 20 s.
@@ -293,9 +300,7 @@ TEST(Metrics, HealthzGoes503WhenTheSimulatorStopsAnsweringAndBackTo200) {
 TEST(Introspection, ReportsTheBinanceFeed) {
   simulators sims;
   ASSERT_TRUE(sims.start());
-  auto& deribit = sims.deribit;
-  auto engine = start_engine(deribit, "[introspection]\nport=0\n",
-                             sims.feed);
+  auto engine = sims.engine();
   ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
   const auto port = listening_port(engine, "introspection");
   ASSERT_TRUE(eventually([&] { return inspect_json(port, "feed").at("agg_trades").to_number<int64_t>() > 0; }));
@@ -332,19 +337,14 @@ TEST(Introspection, MutualTlsLinkRefusesAPlainClient) {
 TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
   simulators sims;
   ASSERT_TRUE(sims.start());
-  auto& deribit = sims.deribit;
   test::temp_db store;
-  const auto& db = store.path;
-  auto engine = start_engine(deribit,
-                             "[introspection]\nport=0\n[snapshots]\ninterval=1s\npath=\"\"\nrecord=true\n[store]\npath=\"" +
-                               db + "\"\n",
-                             sims.feed);
+  auto engine = sims.engine("[snapshots]\ninterval=1s\npath=\"\"\nrecord=true\n" + store_at(store.path));
   const auto port = listening_port(engine, "introspection");
   ASSERT_FALSE(port.empty()) << engine->stderr_text();
   ASSERT_TRUE(eventually([&] { return inspect_json(port, "store").at("recorded").to_number<int64_t>() >= 2; }))
     << engine->stderr_text();
   auto counts = inspect_json(port, "store");
-  EXPECT_EQ(counts.at("path").as_string(), db);
+  EXPECT_EQ(counts.at("path").as_string(), store.path);
   // Three default horizons per snapshot, none due yet (the first is 5 minutes out).
   EXPECT_EQ(counts.at("pending").to_number<int64_t>(), 3 * counts.at("recorded").to_number<int64_t>());
   EXPECT_EQ(counts.at("labelled").to_number<int64_t>(), 0);
@@ -354,7 +354,7 @@ TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
   // A clean stop commits what is queued and checkpoints the WAL (fsyncs): allow for a loaded disk.
   EXPECT_EQ(engine->signal_and_wait(SIGTERM, 20s), 0) << engine->stderr_text();
 
-  auto plain = start_engine(deribit, "[introspection]\nport=0\n");   // no store.path: the store is off
+  auto plain = start_engine(sims.deribit, "[introspection]\nport=0\n");   // no store.path: the store is off
   const auto plain_port = listening_port(plain, "introspection");
   ASSERT_FALSE(plain_port.empty()) << plain->stderr_text();
   auto off = inspect(plain_port, {"store"});
@@ -365,22 +365,18 @@ TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
 TEST(Introspection, RemoteRecordIsRefusedUnlessAllowedAndThenCommittedOnce) {
   simulators sims;
   ASSERT_TRUE(sims.start());
-  auto& deribit = sims.deribit;
   test::temp_db store;
-  const auto& db = store.path;
-  const auto& feed = sims.feed;
   const std::vector<std::string> record = {"record", "--kind", "order", "--id", "o-1", "--symbol", "BTCUSDT",
                                            "--attributes", R"({"side":"sell"})", "--json"};
   {
-    auto engine = start_engine(deribit, "[introspection]\nport=0\n[store]\npath=\"" + db + "\"\n", feed);
+    auto engine = sims.engine(store_at(store.path));
     ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
     auto r = inspect(listening_port(engine, "introspection"), record);
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("forbidden: remote record is off (introspection.allow-record)"), std::string::npos) << r.err;
     EXPECT_EQ(engine->signal_and_wait(SIGTERM, 20s), 0) << engine->stderr_text();
   }
-  auto engine =
-    start_engine(deribit, "[introspection]\nport=0\nallow-record=true\n[store]\npath=\"" + db + "\"\n", feed);
+  auto engine = sims.engine("allow-record=true\n" + store_at(store.path));
   ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
   const auto port = listening_port(engine, "introspection");
   auto first = inspect(port, record);
@@ -397,7 +393,7 @@ TEST(Introspection, RemoteRecordIsRefusedUnlessAllowedAndThenCommittedOnce) {
   EXPECT_EQ(engine->signal_and_wait(SIGTERM, 20s), 0) << engine->stderr_text();
   // The reply came after COMMIT: the row is in the file the engine left.
   auto exported = test::run_process({bin_dir + "derivcache", "export", "--since", "2000-01-01", "--until", "2100-01-01",
-                                     "--store", db});
+                                     "--store", store.path});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
   auto row = boost::json::parse(exported.out);
   EXPECT_EQ(row.at("event_id"), "o-1");

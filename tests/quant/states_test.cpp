@@ -3,32 +3,33 @@
 
 #include <cmath>
 #include <gtest/gtest.h>
+#include <initializer_list>
 #include <limits>
+#include <string>
+#include <utility>
 
 using namespace derivcache::quant;
 
+/// (value, state) pairs classified with the default thresholds.
+template <class State, class Thresholds>
+void expect_states(std::initializer_list<std::pair<std::optional<double>, State>> cases) {
+  for (const auto& [value, state] : cases)
+    EXPECT_EQ(classify(value, Thresholds{}), state) << (value ? std::to_string(*value) : "no value");
+}
+
 TEST(States, BasisBoundaries) {
-  const basis_thresholds t;
-  EXPECT_EQ(classify(20.0000001, t), basis_state::extreme_contango);
-  EXPECT_EQ(classify(20.0, t), basis_state::contango);
-  EXPECT_EQ(classify(10.0, t), basis_state::contango);
-  EXPECT_EQ(classify(9.9999999, t), basis_state::neutral);
-  EXPECT_EQ(classify(-5.0, t), basis_state::neutral);
-  EXPECT_EQ(classify(-5.0000001, t), basis_state::backwardation);
-  EXPECT_EQ(classify(std::nan(""), t), basis_state::unknown);
-  EXPECT_EQ(classify(std::optional<double>{}, t), basis_state::unknown);
-  EXPECT_EQ(classify(std::numeric_limits<double>::infinity(), t), basis_state::extreme_contango);
+  using s = basis_state;
+  expect_states<s, basis_thresholds>({{20.0000001, s::extreme_contango}, {20.0, s::contango}, {10.0, s::contango},
+                                      {9.9999999, s::neutral}, {-5.0, s::neutral}, {-5.0000001, s::backwardation},
+                                      {std::nan(""), s::unknown}, {std::nullopt, s::unknown},
+                                      {std::numeric_limits<double>::infinity(), s::extreme_contango}});
 }
 
 TEST(States, SkewBoundaries) {
-  const skew_thresholds t;
-  EXPECT_EQ(classify(10.0000001, t), skew_state::extreme_fear);
-  EXPECT_EQ(classify(10.0, t), skew_state::fear);
-  EXPECT_EQ(classify(5.0, t), skew_state::fear);
-  EXPECT_EQ(classify(4.9999999, t), skew_state::neutral);
-  EXPECT_EQ(classify(-5.0, t), skew_state::neutral);
-  EXPECT_EQ(classify(-5.0000001, t), skew_state::greed);
-  EXPECT_EQ(classify(std::nan(""), t), skew_state::unknown);
+  using s = skew_state;
+  expect_states<s, skew_thresholds>({{10.0000001, s::extreme_fear}, {10.0, s::fear}, {5.0, s::fear},
+                                     {4.9999999, s::neutral}, {-5.0, s::neutral}, {-5.0000001, s::greed},
+                                     {std::nan(""), s::unknown}});
 }
 
 TEST(States, ClassifiesUnroundedValues) {

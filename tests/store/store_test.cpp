@@ -2,6 +2,7 @@
 // outcomes at each horizon, gaps and a restart with pending outcomes.
 #include "store/store.hpp"
 
+#include "support/store_options.hpp"
 #include "support/temp_file.hpp"
 
 #include <gtest/gtest.h>
@@ -11,14 +12,11 @@ namespace {
 
 using store::feature_store;
 
-store::store_options options_for(const temp_db& db) {
-  store::store_options o;
-  o.path = db.path;
-  o.horizons_s = {3, 5};
-  o.max_gap_s = 2;
-  o.settle_ms = 2000;
-  return o;
-}
+/// Each test starts from an empty database file.
+struct FeatureStore : ::testing::Test {
+  temp_db db;
+  store::store_options options = test_store_options(db.path);
+};
 
 store::record_input event(const std::string& id, int64_t time_ms, const std::string& attributes = "{}") {
   store::record_input r;
@@ -63,9 +61,17 @@ outcome_row outcome_of(feature_store& s, int64_t snapshot, int64_t horizon) {
   return r;
 }
 
-TEST(FeatureStore, CreatesTheSchemaAtTheCurrentVersionInWalMode) {
-  temp_db db;
-  feature_store s{options_for(db)};
+void expect_labelled(const outcome_row& r, double price, double return_pct, double max_up, double max_down) {
+  EXPECT_EQ(r.status, "labelled");
+  ASSERT_TRUE(r.price && r.return_pct && r.max_up && r.max_down);
+  EXPECT_DOUBLE_EQ(*r.price, price);
+  EXPECT_NEAR(*r.return_pct, return_pct, 1e-12);
+  EXPECT_NEAR(*r.max_up, max_up, 1e-12);
+  EXPECT_NEAR(*r.max_down, max_down, 1e-12);
+}
+
+TEST_F(FeatureStore, CreatesTheSchemaAtTheCurrentVersionInWalMode) {
+  feature_store s{options};
   EXPECT_EQ(s.version(), store::schema_version);
   auto st = s.db().prepare("PRAGMA journal_mode");
   ASSERT_TRUE(st.step());
@@ -74,29 +80,26 @@ TEST(FeatureStore, CreatesTheSchemaAtTheCurrentVersionInWalMode) {
   EXPECT_EQ(s.integrity_check(), "ok");
 }
 
-TEST(FeatureStore, RefusesADatabaseFromANewerVersion) {
-  temp_db db;
-  { feature_store s{options_for(db)}; s.db().exec("PRAGMA user_version = 99"); }
+TEST_F(FeatureStore, RefusesADatabaseFromANewerVersion) {
+  { feature_store s{options}; s.db().exec("PRAGMA user_version = 99"); }
   try {
-    feature_store s{options_for(db)};
+    feature_store s{options};
     ADD_FAILURE() << "opened a newer schema";
   } catch (const store::error& e) {
     EXPECT_NE(std::string{e.what()}.find("schema version 99 is newer"), std::string::npos) << e.what();
   }
 }
 
-TEST(FeatureStore, ReopeningKeepsDataAndDoesNotMigrateAgain) {
-  temp_db db;
-  { feature_store s{options_for(db)}; s.write({event("a", 1'000'500)}, {}); }
-  feature_store s{options_for(db)};
+TEST_F(FeatureStore, ReopeningKeepsDataAndDoesNotMigrateAgain) {
+  { feature_store s{options}; s.write({event("a", 1'000'500)}, {}); }
+  feature_store s{options};
   EXPECT_EQ(s.version(), store::schema_version);
   EXPECT_EQ(s.counts().recorded, 1u);
   EXPECT_EQ(s.counts().pending, 2u);   // one per horizon
 }
 
-TEST(FeatureStore, RecordingTheSameKindAndIdTwiceIsIdempotent) {
-  temp_db db;
-  feature_store s{options_for(db)};
+TEST_F(FeatureStore, RecordingTheSameKindAndIdTwiceIsIdempotent) {
+  feature_store s{options};
   auto first = s.write({event("a", 1'000'500)}, {});
   ASSERT_EQ(first.size(), 1u);
   EXPECT_TRUE(first[0].created);
@@ -111,9 +114,8 @@ TEST(FeatureStore, RecordingTheSameKindAndIdTwiceIsIdempotent) {
   EXPECT_EQ(c.pending, 4u);
 }
 
-TEST(FeatureStore, RejectsAttributesThatAreNotAJsonObjectAndWritesNothing) {
-  temp_db db;
-  feature_store s{options_for(db)};
+TEST_F(FeatureStore, RejectsAttributesThatAreNotAJsonObjectAndWritesNothing) {
+  feature_store s{options};
   for (const std::string bad : {"[1,2]", "{not json", "\"side\""}) {
     try {
       s.write({event("ok", 1'000'500), event("bad", 1'000'500, bad)}, {});
@@ -125,37 +127,27 @@ TEST(FeatureStore, RejectsAttributesThatAreNotAJsonObjectAndWritesNothing) {
   EXPECT_EQ(s.counts().recorded, 0u);   // the batch rolled back as one transaction
 }
 
-TEST(FeatureStore, OutcomesAtEachHorizonEqualHandComputedValues) {
-  temp_db db;
-  feature_store s{options_for(db)};
+TEST_F(FeatureStore, OutcomesAtEachHorizonEqualHandComputedValues) {
+  feature_store s{options};
   const auto id = s.write({event("a", 1'000'500, R"({"side":"BUY","detector":"breakout"})")}, {path()})[0].snapshot;
   EXPECT_EQ(s.reap(1'000'500 + 3000 + 2000 - 1), 0u);   // horizon 3 s is due after settling for 2 s
   EXPECT_EQ(s.reap(1'000'500 + 3000 + 2000), 1u);
   auto h3 = outcome_of(s, id, 3);
-  EXPECT_EQ(h3.status, "labelled");
-  EXPECT_DOUBLE_EQ(*h3.price, 102);
-  EXPECT_NEAR(*h3.return_pct, 2.0, 1e-12);
-  EXPECT_NEAR(*h3.max_up, 3.0, 1e-12);
-  EXPECT_NEAR(*h3.max_down, 0.5, 1e-12);
+  expect_labelled(h3, 102, 2.0, 3.0, 0.5);
   EXPECT_NEAR(*h3.favourable, 3.0, 1e-12);   // side BUY: up is favourable
   EXPECT_NEAR(*h3.adverse, 0.5, 1e-12);
   EXPECT_EQ(outcome_of(s, id, 5).status, "pending");
   EXPECT_EQ(s.reap(1'000'500 + 5000 + 2000), 1u);
   auto h5 = outcome_of(s, id, 5);
-  EXPECT_EQ(h5.status, "labelled");
-  EXPECT_DOUBLE_EQ(*h5.price, 99.5);
-  EXPECT_NEAR(*h5.return_pct, -0.5, 1e-12);
-  EXPECT_NEAR(*h5.max_up, 3.0, 1e-12);
-  EXPECT_NEAR(*h5.max_down, 2.0, 1e-12);
+  expect_labelled(h5, 99.5, -0.5, 3.0, 2.0);
   EXPECT_EQ(*h5.gap_s, 0);
   const auto c = s.counts();
   EXPECT_EQ(c.labelled, 2u);
   EXPECT_EQ(c.pending, 0u);
 }
 
-TEST(FeatureStore, AGapLongerThanMaxGapMarksTheHorizonIncomplete) {
-  temp_db db;
-  feature_store s{options_for(db)};
+TEST_F(FeatureStore, AGapLongerThanMaxGapMarksTheHorizonIncomplete) {
+  feature_store s{options};
   auto bars = path();
   bars.bars.erase(bars.bars.begin() + 1, bars.bars.begin() + 4);   // nothing in 1002 .. 1004
   const auto id = s.write({event("a", 1'000'500)}, {bars})[0].snapshot;
@@ -172,9 +164,8 @@ TEST(FeatureStore, AGapLongerThanMaxGapMarksTheHorizonIncomplete) {
   EXPECT_EQ(s.counts().incomplete, 1u);
 }
 
-TEST(FeatureStore, BarsOfTheSameSecondAreMerged) {
-  temp_db db;
-  feature_store s{options_for(db)};
+TEST_F(FeatureStore, BarsOfTheSameSecondAreMerged) {
+  feature_store s{options};
   s.write({}, {{"BTCUSDT", {quant::second_bar{1001, 0, 0, 0, 0, 0, 0}}}});
   s.write({}, {{"BTCUSDT", {traded(1001, 100, 101, 99, 100.5, 2)}}});
   s.write({}, {{"BTCUSDT", {traded(1001, 100.5, 102, 99.5, 101.5, 1)}}});
@@ -188,16 +179,15 @@ TEST(FeatureStore, BarsOfTheSameSecondAreMerged) {
   st.reset();
 }
 
-TEST(FeatureStore, ARestartResumesPendingOutcomesAndMarksUnseenWindowsIncomplete) {
-  temp_db db;
+TEST_F(FeatureStore, ARestartResumesPendingOutcomesAndMarksUnseenWindowsIncomplete) {
   int64_t seen = 0, unseen = 0;
   {
-    feature_store s{options_for(db)};
+    feature_store s{options};
     seen = s.write({event("seen", 1'000'500)}, {path()})[0].snapshot;
     unseen = s.write({event("unseen", 1'010'000)}, {})[0].snapshot;   // the engine stopped right after
     EXPECT_EQ(s.counts().pending, 4u);
   }
-  feature_store s{options_for(db)};   // started again an hour later
+  feature_store s{options};   // started again an hour later
   EXPECT_EQ(s.counts().pending, 4u);
   EXPECT_EQ(s.reap(1'010'000 + 3'600'000), 4u);
   EXPECT_EQ(outcome_of(s, seen, 5).status, "labelled");
@@ -211,9 +201,8 @@ TEST(FeatureStore, ARestartResumesPendingOutcomesAndMarksUnseenWindowsIncomplete
   EXPECT_EQ(c.pending, 0u);
 }
 
-TEST(FeatureStore, ErrorsNameTheSqlAndSqliteMessage) {
-  temp_db db;
-  feature_store s{options_for(db)};
+TEST_F(FeatureStore, ErrorsNameTheSqlAndSqliteMessage) {
+  feature_store s{options};
   try {
     s.db().exec("SELECT nope FROM snapshots");
     ADD_FAILURE();
