@@ -1,35 +1,37 @@
-// What the basis and skew calculators share: a fetched chain in, its reading out to the cache, a warning
-// when the chain gives no value.
+// A calculator: each fetched chain -> one reading (the basis or the skew) for the cache.
 #pragma once
 
 #include "actors/log.hpp"
 #include "messages/interfaces.hpp"
+#include "quant/states.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/typed_event_based_actor.hpp>
 
 #include <memory>
-#include <string>
+#include <variant>
 
 namespace derivcache::actors {
 
-/// Spawns a calculator that sends `compute(chain)` (a basis_reading or skew_reading) to `cache`.
-template <class Compute>
-messages::calculator_actor spawn_calculator(caf::actor_system& sys, std::string what, messages::cache_holder_actor cache,
-                                            std::shared_ptr<logger> log, Compute compute) {
-  return sys.spawn([=](messages::calculator_actor::pointer self) -> messages::calculator_actor::behavior_type {
-    return {
-      [=](const messages::chain_ptr& chain) {
-        if (!chain)
-          return;
-        auto reading = compute(*chain);
-        if (!reading.reason.empty() && log)   // reason is set exactly when there is no value
-          log->warn(what + " [" + reading.currency + "]: no value: " + reading.reason);
-        if (cache)
-          self->send(cache, std::move(reading));
-      },
-    };
-  });
-}
+/// The annualized basis of the nearest quarterly future -> basis_reading.
+struct basis_calculation {
+  quant::basis_thresholds thresholds;
+  double min_dte_days = 7;               ///< nearer quarterlies are skipped
+};
+
+/// The constant-maturity 25-delta skew -> skew_reading.
+struct skew_calculation {
+  quant::skew_thresholds thresholds;
+  double tenor_days = 30;
+};
+
+struct calculator_deps {
+  messages::cache_holder_actor cache;    ///< receives every reading
+  std::variant<basis_calculation, skew_calculation> calculation;
+  std::shared_ptr<logger> log;           ///< may be null
+};
+
+/// Spawns a calculator. A chain without a value still yields a reading (the value none, `reason` set)
+/// and a warning "basis [BTC]: no value: REASON".
+messages::calculator_actor make_calculator(caf::actor_system& sys, calculator_deps deps);
 
 } // namespace derivcache::actors

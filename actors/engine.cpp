@@ -1,13 +1,12 @@
 // The engine: wiring and clean shutdown.
 #include "actors/engine.hpp"
 
-#include "actors/basis_calculator.hpp"
+#include "actors/calculator.hpp"
 #include "actors/deribit_fetcher.hpp"
 #include "actors/feature_collector.hpp"
 #include "actors/fetch_supervisor.hpp"
 #include "actors/introspection.hpp"
 #include "actors/snapshot_sink.hpp"
-#include "actors/skew_calculator.hpp"
 #include "actors/store_keeper.hpp"
 #include "codec/json_writer.hpp"
 #include "messages/errors.hpp"
@@ -331,8 +330,8 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
   cache_deps.log = e->log;
   cache_deps.stats = e->cache_counters;
   e->cache = make_cache_holder(sys, cache_deps);
-  e->basis_calculator = make_basis_calculator(sys, {e->cache, cfg.basis, cfg.min_dte_days, e->log});
-  e->skew_calculator = make_skew_calculator(sys, {e->cache, cfg.skew, cfg.skew_tenor_days, e->log});
+  e->basis_calculator = make_calculator(sys, {e->cache, basis_calculation{cfg.basis, cfg.min_dte_days}, e->log});
+  e->skew_calculator = make_calculator(sys, {e->cache, skew_calculation{cfg.skew, cfg.skew_tenor_days}, e->log});
   if (feature_store) {
     store_keeper_deps keeper;
     keeper.store = std::move(feature_store);

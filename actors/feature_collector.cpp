@@ -172,6 +172,131 @@ void store(self_ptr self, messages::derivatives_view& v) {
   self->state.derivatives[currency] = derivatives_entry{std::move(v), self->clock().now()};
 }
 
+symbol_entry* find_symbol(collector_state& st, const std::string& symbol) {
+  auto i = st.symbols.find(symbol);
+  return i == st.symbols.end() ? nullptr : &i->second;
+}
+
+void take_trade(collector_state& st, symbol_entry& e, messages::spot_trade& t, clock_point now) {
+  // A handover overlaps two connections: drop trades already seen.
+  if (e.max_trade_id && t.last_trade_id <= *e.max_trade_id) {
+    ++st.duplicates;
+    return;
+  }
+  e.max_trade_id = t.last_trade_id;
+  trade_sample sample;
+  sample.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.trade_time.time_since_epoch()).count();
+  sample.price = t.price;
+  sample.quantity = t.quantity;
+  sample.trade_count = std::max<int64_t>(1, t.last_trade_id - t.first_trade_id + 1);
+  sample.taker_buy = !t.buyer_is_maker;
+  e.features.add(sample);
+  if (st.deps.store)
+    add_trade(bar_at(e, unix_second(t.trade_time)), t.price, t.quantity, sample.trade_count);
+  e.last_trade = std::move(t);
+  e.trade_arrived = now;
+}
+
+void take_ticker(const collector_state& st, symbol_entry& e, messages::spot_ticker& t, clock_point now) {
+  if (st.deps.store)
+    bar_at(e, unix_second(t.received));   // data seen in this second, even without a trade
+  if (e.ticker && t.update_id <= e.ticker->update_id)
+    return;
+  e.ticker = std::move(t);
+  e.ticker_arrived = now;
+}
+
+void on_spot_batch(self_ptr self, messages::spot_batch& batch) {
+  auto& st = self->state;
+  const auto now = self->clock().now();
+  for (auto& t : batch.trades)
+    if (auto* e = find_symbol(st, t.symbol))
+      take_trade(st, *e, t, now);
+  for (auto& t : batch.tickers)
+    if (auto* e = find_symbol(st, t.symbol))
+      take_ticker(st, *e, t, now);
+  send_closed_bars(self);
+}
+
+void on_cache_contents(self_ptr self, messages::cache_contents& c) {
+  for (auto& v : c.currencies)
+    if (self->state.derivatives.count(v.currency) == 0)   // an update that came first is newer
+      store(self, v);
+}
+
+void record_periodic(self_ptr self, const std::string& symbol, const messages::feature_snapshot& snap) {
+  auto& st = self->state;
+  messages::record_request req{"periodic", symbol + "@" + iso_ms(snap.time), symbol, "{}"};
+  auto log = st.deps.log;
+  self->request(st.deps.store, std::chrono::seconds{30}, std::move(req), snap)
+    .then([](const messages::record_reply&) {},
+          [log](const caf::error& err) {
+            if (log)
+              log->error("snapshots: cannot record: " + messages::render(err));
+          });
+}
+
+void append_to_sink(self_ptr self, const messages::feature_snapshot& snap) {
+  auto& st = self->state;
+  std::string error;
+  if (st.deps.sink->append(snap, error)) {
+    st.sink_failed = false;
+  } else if (!st.sink_failed) {
+    st.sink_failed = true;   // log once per failure streak
+    if (st.deps.log)
+      st.deps.log->error("snapshots: " + error);
+  }
+}
+
+void on_tick(self_ptr self) {
+  auto& st = self->state;
+  for (const auto& [symbol, e] : st.symbols) {
+    auto snap = capture(self, symbol, e);
+    if (st.deps.store && st.deps.record_periodic)
+      record_periodic(self, symbol, snap);
+    if (st.deps.sink)
+      append_to_sink(self, snap);
+  }
+  self->delayed_send(self, st.deps.snapshot_interval, caf::tick_atom::value);
+}
+
+caf::result<messages::feature_snapshot> on_capture(self_ptr self, const std::string& symbol) {
+  auto& st = self->state;
+  auto i = st.symbols.find(upper(symbol));
+  if (i == st.symbols.end()) {
+    std::string known;
+    for (const auto& [sym, e] : st.symbols)
+      known += (known.empty() ? "" : ", ") + sym;
+    return caf::make_error(messages::errc::request_error, "unknown symbol '" + symbol + "' (configured: " + known + ")");
+  }
+  return capture(self, i->first, i->second);
+}
+
+caf::result<messages::record_reply> on_record(self_ptr self, messages::record_request& req) {
+  auto& st = self->state;
+  if (!st.deps.store)
+    return caf::make_error(messages::errc::request_error, std::string{"the store is off (store.path is empty)"});
+  auto i = st.symbols.find(upper(req.symbol));
+  if (i == st.symbols.end())
+    return caf::make_error(messages::errc::request_error, "record: unknown symbol '" + req.symbol + "'");
+  auto snap = capture(self, i->first, i->second);
+  return self->delegate(st.deps.store, std::move(req), std::move(snap));
+}
+
+void start(self_ptr self, feature_collector_deps deps) {
+  auto& st = self->state;
+  st.deps = std::move(deps);
+  for (const auto& sym : st.deps.symbols)
+    st.symbols[upper(sym)].currency = symbol_currency(sym, st.deps.currency_overrides);
+  if (st.deps.cache) {
+    self->send(st.deps.cache, messages::subscribe_atom::value, caf::actor_cast<messages::cache_subscriber_actor>(self));
+    self->send(st.deps.cache, caf::get_atom::value);   // what the cache already holds
+  }
+  const bool snapshots = st.deps.sink || (st.deps.store && st.deps.record_periodic);
+  if (st.deps.snapshot_interval > caf::timespan{0} && snapshots)
+    self->delayed_send(self, st.deps.snapshot_interval, caf::tick_atom::value);
+}
+
 } // namespace
 
 std::string symbol_currency(const std::string& symbol, const std::map<std::string, std::string>& overrides) {
@@ -186,116 +311,14 @@ messages::feature_collector_actor make_feature_collector(caf::actor_system& sys,
   if (!deps.wall_clock)
     deps.wall_clock = [] { return caf::make_timestamp(); };
   return sys.spawn([deps = std::move(deps)](self_ptr self) -> messages::feature_collector_actor::behavior_type {
-    auto& init = self->state;
-    init.deps = deps;
-    for (const auto& sym : init.deps.symbols) {
-      auto& e = init.symbols[upper(sym)];
-      e.currency = symbol_currency(sym, init.deps.currency_overrides);
-    }
-    if (init.deps.cache) {
-      self->send(init.deps.cache, messages::subscribe_atom::value,
-                 caf::actor_cast<messages::cache_subscriber_actor>(self));
-      self->send(init.deps.cache, caf::get_atom::value);   // what the cache already holds
-    }
-    if (init.deps.snapshot_interval > caf::timespan{0} && (init.deps.sink || (init.deps.store && init.deps.record_periodic)))
-      self->delayed_send(self, init.deps.snapshot_interval, caf::tick_atom::value);
+    start(self, deps);
     return {
-      [self](messages::spot_batch& batch) {
-        auto& st = self->state;
-        const auto now = self->clock().now();
-        for (auto& t : batch.trades) {
-          auto i = st.symbols.find(t.symbol);
-          if (i == st.symbols.end())
-            continue;
-          auto& e = i->second;
-          // A handover overlaps two connections: drop trades already seen.
-          if (e.max_trade_id && t.last_trade_id <= *e.max_trade_id) {
-            ++st.duplicates;
-            continue;
-          }
-          e.max_trade_id = t.last_trade_id;
-          trade_sample sample;
-          sample.time_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(t.trade_time.time_since_epoch()).count();
-          sample.price = t.price;
-          sample.quantity = t.quantity;
-          sample.trade_count = std::max<int64_t>(1, t.last_trade_id - t.first_trade_id + 1);
-          sample.taker_buy = !t.buyer_is_maker;
-          e.features.add(sample);
-          if (st.deps.store)
-            add_trade(bar_at(e, unix_second(t.trade_time)), t.price, t.quantity, sample.trade_count);
-          e.last_trade = std::move(t);
-          e.trade_arrived = now;
-        }
-        for (auto& t : batch.tickers) {
-          auto i = st.symbols.find(t.symbol);
-          if (i == st.symbols.end())
-            continue;
-          auto& e = i->second;
-          if (st.deps.store)
-            bar_at(e, unix_second(t.received));   // data seen in this second, even without a trade
-          if (e.ticker && t.update_id <= e.ticker->update_id)
-            continue;
-          e.ticker = std::move(t);
-          e.ticker_arrived = now;
-        }
-        send_closed_bars(self);
-      },
+      [self](messages::spot_batch& batch) { on_spot_batch(self, batch); },
       [self](messages::derivatives_update& u) { store(self, u.view); },
-      [self](messages::cache_contents& c) {
-        for (auto& v : c.currencies)
-          if (self->state.derivatives.count(v.currency) == 0)
-            store(self, v);
-      },
-      [self](caf::tick_atom) {
-        auto& st = self->state;
-        for (const auto& [symbol, e] : st.symbols) {
-          auto snap = capture(self, symbol, e);
-          if (st.deps.store && st.deps.record_periodic) {
-            messages::record_request req{"periodic", symbol + "@" + iso_ms(snap.time), symbol, "{}"};
-            auto log = st.deps.log;
-            self->request(st.deps.store, std::chrono::seconds{30}, std::move(req), snap)
-              .then([](const messages::record_reply&) {},
-                    [log](const caf::error& err) {
-                      if (log)
-                        log->error("snapshots: cannot record: " + messages::render(err));
-                    });
-          }
-          if (!st.deps.sink)
-            continue;
-          std::string error;
-          if (st.deps.sink->append(snap, error)) {
-            st.sink_failed = false;
-          } else if (!st.sink_failed) {
-            st.sink_failed = true;   // log once per failure streak
-            if (st.deps.log)
-              st.deps.log->error("snapshots: " + error);
-          }
-        }
-        self->delayed_send(self, st.deps.snapshot_interval, caf::tick_atom::value);
-      },
-      [self](messages::capture_atom, const std::string& symbol) -> caf::result<messages::feature_snapshot> {
-        auto& st = self->state;
-        auto i = st.symbols.find(upper(symbol));
-        if (i == st.symbols.end()) {
-          std::string known;
-          for (const auto& [sym, e] : st.symbols)
-            known += (known.empty() ? "" : ", ") + sym;
-          return caf::make_error(messages::errc::request_error,
-                                 "unknown symbol '" + symbol + "' (configured: " + known + ")");
-        }
-        return capture(self, i->first, i->second);
-      },
-      [self](messages::record_request& req) -> caf::result<messages::record_reply> {
-        auto& st = self->state;
-        if (!st.deps.store)
-          return caf::make_error(messages::errc::request_error, std::string{"the store is off (store.path is empty)"});
-        auto i = st.symbols.find(upper(req.symbol));
-        if (i == st.symbols.end())
-          return caf::make_error(messages::errc::request_error, "record: unknown symbol '" + req.symbol + "'");
-        auto snap = capture(self, i->first, i->second);
-        return self->delegate(st.deps.store, std::move(req), std::move(snap));
-      },
+      [self](messages::cache_contents& c) { on_cache_contents(self, c); },
+      [self](caf::tick_atom) { on_tick(self); },
+      [self](messages::capture_atom, const std::string& symbol) { return on_capture(self, symbol); },
+      [self](messages::record_request& req) { return on_record(self, req); },
     };
   });
 }

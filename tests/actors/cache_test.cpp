@@ -1,9 +1,8 @@
 // The cache holder and the calculators: last good value, STALE after max age, subscribers.
 #include "actor_fixture.hpp"
 
-#include "actors/basis_calculator.hpp"
 #include "actors/cache_holder.hpp"
-#include "actors/skew_calculator.hpp"
+#include "actors/calculator.hpp"
 #include "quant/skew.hpp"
 
 using namespace std::chrono_literals;
@@ -12,26 +11,26 @@ using namespace derivcache::test;
 
 namespace {
 
-messages::basis_reading basis(const std::string& currency, caf::optional<double> apr, quant::basis_state state) {
-  messages::basis_reading r;
+// A reading as the calculators send it: received 250 ms after its as-of time, a reason when it has no value.
+template <class Reading, class State>
+Reading reading(const std::string& currency, caf::optional<double> Reading::*value_field, caf::optional<double> value,
+                State state) {
+  Reading r;
   r.currency = currency;
-  r.apr_pct = apr;
-  r.reason = apr ? "" : "no_rows";
+  r.*value_field = value;
+  r.reason = value ? "" : "no_rows";
   r.state = state;
   r.as_of = caf::timestamp{std::chrono::seconds{1773428415}};
   r.received = r.as_of + std::chrono::milliseconds{250};
   return r;
 }
 
+messages::basis_reading basis(const std::string& currency, caf::optional<double> apr, quant::basis_state state) {
+  return reading(currency, &messages::basis_reading::apr_pct, apr, state);
+}
+
 messages::skew_reading skew(const std::string& currency, caf::optional<double> pct, quant::skew_state state) {
-  messages::skew_reading r;
-  r.currency = currency;
-  r.skew_pct = pct;
-  r.reason = pct ? "" : "no_rows";
-  r.state = state;
-  r.as_of = caf::timestamp{std::chrono::seconds{1773428415}};
-  r.received = r.as_of + std::chrono::milliseconds{250};
-  return r;
+  return reading(currency, &messages::skew_reading::skew_pct, pct, state);
 }
 
 struct CacheHolder : DeterministicCaf {
@@ -91,8 +90,8 @@ TEST_F(CacheHolder, ReadingWithoutValueDoesNotReplaceTheLastGoodOne) {
 }
 
 TEST_F(CacheHolder, CalculatorsTurnAnEmptyChainIntoReadingsWithAReason) {
-  auto basis_calc = track(actors::make_basis_calculator(sys, {cache, {}, 7, logs.log}));
-  auto skew_calc = track(actors::make_skew_calculator(sys, {cache, {}, 30, logs.log}));
+  auto basis_calc = track(actors::make_calculator(sys, {cache, actors::basis_calculation{{}, 7}, logs.log}));
+  auto skew_calc = track(actors::make_calculator(sys, {cache, actors::skew_calculation{{}, 30}, logs.log}));
   self->send(cache, basis("BTC", 12.0, quant::basis_state::contango));
   sched.run();
   auto chain = std::make_shared<messages::currency_chain>();

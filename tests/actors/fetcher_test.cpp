@@ -2,12 +2,11 @@
 // request errors, token buckets; and the engine's start/stop.
 #include "actor_fixture.hpp"
 
-#include "actors/basis_calculator.hpp"
 #include "actors/cache_holder.hpp"
+#include "actors/calculator.hpp"
 #include "actors/deribit_fetcher.hpp"
 #include "actors/engine.hpp"
 #include "actors/fetch_supervisor.hpp"
-#include "actors/skew_calculator.hpp"
 #include "quant/basis.hpp"
 #include "quant/skew.hpp"
 
@@ -23,8 +22,8 @@ struct Pipeline : DeterministicCaf {
   std::shared_ptr<actors::fetch_stats> stats = std::make_shared<actors::fetch_stats>();
   std::shared_ptr<actors::cache_stats> cstats = std::make_shared<actors::cache_stats>();
   messages::cache_holder_actor cache = track(actors::make_cache_holder(sys, {900s, logs.log, cstats}));
-  messages::calculator_actor basis_calc = track(actors::make_basis_calculator(sys, {cache, {}, 7, logs.log}));
-  messages::calculator_actor skew_calc = track(actors::make_skew_calculator(sys, {cache, {}, 30, logs.log}));
+  messages::calculator_actor basis_calc = track(actors::make_calculator(sys, {cache, actors::basis_calculation{{}, 7}, logs.log}));
+  messages::calculator_actor skew_calc = track(actors::make_calculator(sys, {cache, actors::skew_calculation{{}, 30}, logs.log}));
   messages::deribit_fetcher_actor fetcher;   // the latest one spawned
 
   actors::deribit_fetcher_deps deps(std::vector<std::string> currencies) {

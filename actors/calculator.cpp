@@ -1,0 +1,106 @@
+// The calculator actor and the two readings it computes.
+#include "actors/calculator.hpp"
+
+#include "messages/convert.hpp"
+#include "quant/basis.hpp"
+#include "quant/skew.hpp"
+
+#include <caf/all.hpp>
+
+namespace derivcache::actors {
+
+namespace {
+
+using messages::to_caf;
+
+// What every reading carries besides its value; without a value, the reason (the state stays unknown).
+template <class Reading, class Result>
+Reading reading_of(const messages::currency_chain& chain, const Result& r, bool has_value) {
+  Reading out;
+  out.currency = chain.currency.name;
+  out.as_of = to_caf(r.as_of);
+  out.received = chain.received;
+  out.skipped_rows = r.skipped_rows + chain.bad_rows;
+  if (!has_value)
+    out.reason = quant::to_string(r.reason);
+  return out;
+}
+
+messages::basis_reading compute(const messages::currency_chain& chain, const basis_calculation& calc) {
+  quant::basis_params params;
+  params.min_dte_days = calc.min_dte_days;
+  params.expiries = chain.expiries.get();
+  params.synthetic_forward = chain.currency.linear;
+  auto r = quant::compute_basis(chain.futures, chain.options, params);
+  auto out = reading_of<messages::basis_reading>(chain, r, r.nearest.has_value());
+  if (r.nearest) {
+    out.apr_pct = r.nearest->apr_pct;
+    out.instrument = r.nearest->instrument;
+    out.dte_days = r.nearest->dte_days;
+    out.future_price = r.nearest->future_price;
+    out.index_price = r.nearest->index_price;
+    out.source = quant::to_string(r.nearest->source);
+    out.state = quant::classify(r.nearest->apr_pct, calc.thresholds);
+  }
+  for (const auto& p : r.term_structure)
+    out.term_structure.push_back(
+      {p.instrument, p.dte_days, p.apr_pct, p.quarterly, p.below_min_dte, quant::to_string(p.source)});
+  if (r.perpetual) {
+    out.perpetual_premium_pct = r.perpetual->premium_pct;
+    if (r.perpetual->funding_8h)
+      out.funding_8h = *r.perpetual->funding_8h;
+  }
+  out.expiry_disagreements = r.expiry_disagreements;
+  return out;
+}
+
+messages::skew_reading compute(const messages::currency_chain& chain, const skew_calculation& calc) {
+  quant::skew_params params;
+  params.tenor_days = calc.tenor_days;
+  params.expiries = chain.expiries.get();
+  auto r = quant::compute_skew(chain.options, params);
+  auto out = reading_of<messages::skew_reading>(chain, r, r.value.has_value());
+  out.tenor_days = calc.tenor_days;
+  if (r.value) {
+    out.skew_pct = r.value->skew_pct;
+    out.put25_iv = r.value->put_iv;
+    out.call25_iv = r.value->call_iv;
+    out.atm_iv = r.value->atm_iv;
+    out.butterfly25 = r.value->butterfly;
+    out.tenor_days = r.value->tenor_days;
+    out.bracketed = r.value->bracketed;
+    out.expiries = r.value->expiries;
+    out.state = quant::classify(r.value->skew_pct, calc.thresholds);
+  }
+  for (const auto& p : r.smile)
+    out.smile.push_back({p.expiry, p.dte_days, p.forward, to_caf(p.put_iv), to_caf(p.call_iv), to_caf(p.atm_iv)});
+  return out;
+}
+
+const char* name_of(const basis_calculation&) { return "basis"; }
+const char* name_of(const skew_calculation&) { return "skew"; }
+
+} // namespace
+
+messages::calculator_actor make_calculator(caf::actor_system& sys, calculator_deps deps) {
+  return sys.spawn([deps = std::move(deps)](messages::calculator_actor::pointer self)
+                     -> messages::calculator_actor::behavior_type {
+    return {
+      [self, deps](const messages::chain_ptr& chain) {
+        if (!chain)
+          return;
+        std::visit(
+          [&](const auto& calc) {
+            auto reading = compute(*chain, calc);
+            if (!reading.reason.empty() && deps.log)   // reason is set exactly when there is no value
+              deps.log->warn(std::string{name_of(calc)} + " [" + reading.currency + "]: no value: " + reading.reason);
+            if (deps.cache)
+              self->send(deps.cache, std::move(reading));
+          },
+          deps.calculation);
+      },
+    };
+  });
+}
+
+} // namespace derivcache::actors

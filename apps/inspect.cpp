@@ -1,0 +1,442 @@
+// `derivcache-inspect`: parse the arguments, connect to the engine, run one command, print its reply.
+#include "apps/inspect.hpp"
+
+#include "apps/cli.hpp"
+#include "codec/json_writer.hpp"
+#include "messages/errors.hpp"
+#include "messages/interfaces.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <iomanip>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+namespace derivcache::apps {
+
+const char* const inspect_help = R"(Usage: derivcache-inspect HOST PORT [status|cache|actors|feed|store|watch|refresh|record] [options]
+
+Connects to a derivcache engine published with introspection.port and prints what it holds.
+
+Commands:
+  status   version, uptime, configuration summary (default)
+  cache    every currency: basis and skew with state, age and exchange lag
+  actors   every actor of the engine: liveness, restarts, last error, DEGRADED, next retry
+  feed     the Binance feed: connection state, message counts, reconnects, lag
+  store    the feature/label store: snapshots recorded, outcomes pending, labelled, incomplete
+  watch    print every new reading until Ctrl-C
+  refresh  ask the engine to fetch now (only when it runs with introspection.allow-control)
+  record   record a snapshot in the engine's store, tagged with --kind K --id I --symbol S
+           [--attributes JSON] (only with introspection.allow-record and store.path)
+
+Options:
+  --json              machine-readable output
+  --timeout SECONDS   connect and request timeout (default 5)
+  --tls-cert FILE --tls-key FILE --tls-ca FILE   mutual TLS (all three or none)
+
+Exit codes: 0 ok, 1 cannot connect / not a derivcache engine / request failed, 2 usage.
+)";
+
+namespace {
+
+struct inspect_request {
+  std::string host;
+  uint16_t port = 0;
+  std::string command = "status";
+  bool json = false;
+  std::chrono::seconds timeout{5};
+  bool tls = false;
+  bool help = false;
+  std::map<std::string, std::string> flags;   ///< the options as given (TLS files, record fields)
+};
+
+struct session {
+  const inspect_request& req;
+  caf::actor_system& sys;
+  caf::scoped_actor& self;
+  std::ostream& out;
+  std::ostream& err;
+  messages::introspection_actor engine;
+};
+
+int failed(session& s, const std::string& message) {
+  s.err << "derivcache-inspect: " << message << '\n';
+  s.err.flush();
+  s.out.flush();
+  return inspect_failed;
+}
+
+std::string age_text(caf::timespan d) {
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(1) << std::chrono::duration<double>(d).count() << "s";
+  return os.str();
+}
+
+std::string time_text(const caf::optional<caf::timestamp>& t) { return t ? caf::deep_to_string(*t) : "-"; }
+
+std::string value_text(const caf::optional<double>& v) {
+  if (!v)
+    return "n/a";
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(2) << *v;
+  return os.str();
+}
+
+double seconds(caf::timespan d) { return std::chrono::duration<double>(d).count(); }
+
+int64_t unix_ms(caf::timestamp t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// The fields a basis and a skew object share, after their values.
+template <class State>
+void write_freshness(codec::json_writer& w, State state, State last_state, caf::timespan age, caf::timespan lag,
+                     caf::timestamp as_of) {
+  w.field("state", quant::to_string(state))
+    .field("last_state", quant::to_string(last_state))
+    .field("age_s", seconds(age))
+    .field("lag_s", seconds(lag))
+    .field("as_of_ms", unix_ms(as_of));
+}
+
+void write_view(codec::json_writer& w, const messages::derivatives_view& v) {
+  w.begin_object().field("currency", v.currency);
+  w.key("basis");
+  if (v.basis) {
+    w.begin_object()
+      .field("apr_pct", v.basis->apr_pct ? *v.basis->apr_pct : std::nan(""))
+      .field("instrument", v.basis->instrument);
+    write_freshness(w, v.basis_state, v.basis_last_state, v.basis_age, v.basis_lag, v.basis->as_of);
+    w.end_object();
+  } else {
+    w.null();
+  }
+  w.key("skew");
+  if (v.skew) {
+    w.begin_object()
+      .field("value_pct", v.skew->skew_pct ? *v.skew->skew_pct : std::nan(""))
+      .field("atm_iv", v.skew->atm_iv)
+      .field("butterfly25", v.skew->butterfly25);
+    write_freshness(w, v.skew_state, v.skew_last_state, v.skew_age, v.skew_lag, v.skew->as_of);
+    w.end_object();
+  } else {
+    w.null();
+  }
+  w.end_object();
+}
+
+void print_view(const messages::derivatives_view& v, bool json, std::ostream& out) {
+  if (json) {
+    codec::json_writer w;
+    write_view(w, v);
+    out << w.str() << '\n';
+    return;
+  }
+  out << std::left << std::setw(5) << v.currency << " basis " << std::setw(8)
+      << value_text(v.basis ? v.basis->apr_pct : caf::none) << std::setw(17) << quant::to_string(v.basis_state)
+      << " age " << std::setw(8) << age_text(v.basis_age) << " lag " << std::setw(10) << age_text(v.basis_lag)
+      << " | skew " << std::setw(7) << value_text(v.skew ? v.skew->skew_pct : caf::none) << std::setw(13)
+      << quant::to_string(v.skew_state) << " age " << std::setw(8) << age_text(v.skew_age) << " lag "
+      << age_text(v.skew_lag) << '\n';
+}
+
+void print_status(const messages::engine_status& s, bool json, std::ostream& out) {
+  if (json) {
+    codec::json_writer w;
+    w.begin_object().field("version", s.version).field("uptime_s", seconds(s.uptime))
+      .field("deribit_url", s.deribit_url).field("interval_s", seconds(s.interval))
+      .field("allow_control", s.allow_control).field("allow_record", s.allow_record)
+      .field("subscribers", static_cast<uint64_t>(s.subscribers))
+      .field("max_subscribers", static_cast<uint64_t>(s.max_subscribers));
+    w.key("currencies").begin_array();
+    for (const auto& c : s.currencies)
+      w.value(c);
+    w.end_array().key("symbols").begin_array();
+    for (const auto& c : s.symbols)
+      w.value(c);
+    w.end_array().end_object();
+    out << w.str() << '\n';
+    return;
+  }
+  out << "version      " << s.version << "\nuptime       " << age_text(s.uptime) << "\nderibit      " << s.deribit_url
+      << " every " << age_text(s.interval) << "\ncurrencies  ";
+  for (const auto& c : s.currencies)
+    out << ' ' << c;
+  out << "\nsymbols     ";
+  for (const auto& c : s.symbols)
+    out << ' ' << c;
+  out << "\ncontrol      " << (s.allow_control ? "allowed" : "read-only") << "\nsubscribers  " << s.subscribers
+      << " of " << s.max_subscribers << '\n';
+}
+
+void print_cache(const messages::cache_contents& c, bool json, std::ostream& out) {
+  if (!json) {
+    for (const auto& v : c.currencies)
+      print_view(v, false, out);
+    return;
+  }
+  codec::json_writer w;
+  w.begin_array();
+  for (const auto& v : c.currencies)
+    write_view(w, v);
+  w.end_array();
+  out << w.str() << '\n';
+}
+
+void print_actors(const messages::actors_report& r, bool json, std::ostream& out) {
+  if (!json) {
+    for (const auto& a : r.actors)
+      out << std::left << std::setw(18) << a.role << (a.alive ? "alive " : "DOWN  ") << "restarts " << std::setw(4)
+          << a.restarts << (a.degraded ? "DEGRADED " : "") << "last success " << time_text(a.last_success)
+          << " next retry " << time_text(a.next_retry)
+          << (a.last_error.empty() ? "" : " last error: " + a.last_error) << '\n';
+    return;
+  }
+  codec::json_writer w;
+  w.begin_array();
+  for (const auto& a : r.actors)
+    w.begin_object().field("role", a.role).field("alive", a.alive)
+      .field("restarts", static_cast<uint64_t>(a.restarts)).field("last_error", a.last_error)
+      .field("last_success", time_text(a.last_success)).field("degraded", a.degraded)
+      .field("next_retry", time_text(a.next_retry)).end_object();
+  w.end_array();
+  out << w.str() << '\n';
+}
+
+void print_feed(const messages::feed_status& f, bool json, std::ostream& out) {
+  if (json) {
+    codec::json_writer w;
+    w.begin_object().field("connected", f.connected).field("connects", f.connects)
+      .field("reconnects", f.reconnects).field("drops", f.drops).field("stalls", f.stalls)
+      .field("server_shutdowns", f.server_shutdowns).field("agg_trades", f.agg_trades)
+      .field("book_tickers", f.book_tickers).field("malformed", f.malformed).field("oversized", f.oversized)
+      .field("pings", f.pings).field("lag_s", f.lag ? seconds(*f.lag) : std::nan(""))
+      .field("last_error", f.last_error).end_object();
+    out << w.str() << '\n';
+    return;
+  }
+  out << "connected    " << (f.connected ? "yes" : "no") << "\nmessages     " << f.agg_trades << " aggTrade, "
+      << f.book_tickers << " bookTicker\nskipped      " << f.malformed << " malformed, " << f.oversized
+      << " oversized\nreconnects   " << f.reconnects << " (" << f.drops << " drops, " << f.stalls << " stalls, "
+      << f.server_shutdowns << " serverShutdown)\nlag          " << (f.lag ? age_text(*f.lag) : "-") << '\n'
+      << (f.last_error.empty() ? "" : "last error   " + f.last_error + "\n");
+}
+
+void print_store(const messages::store_counts& c, bool json, std::ostream& out) {
+  if (json) {
+    codec::json_writer w;
+    w.begin_object().field("path", c.path).field("recorded", c.recorded).field("pending", c.pending)
+      .field("labelled", c.labelled).field("incomplete", c.incomplete).end_object();
+    out << w.str() << '\n';
+    return;
+  }
+  out << "store        " << c.path << "\nrecorded     " << c.recorded << "\npending      " << c.pending
+      << "\nlabelled     " << c.labelled << "\nincomplete   " << c.incomplete << '\n';
+}
+
+void print_record(const messages::record_reply& r, bool json, std::ostream& out) {
+  if (json) {
+    codec::json_writer w;
+    w.begin_object().field("snapshot", r.snapshot).field("created", r.created).field("time_ms", unix_ms(r.time))
+      .field("kind", r.kind).field("id", r.id).end_object();
+    out << w.str() << '\n';
+    return;
+  }
+  out << (r.created ? "recorded" : "already recorded") << " as snapshot " << r.snapshot << " (" << r.kind << " "
+      << r.id << ") at " << caf::deep_to_string(r.time) << '\n';
+}
+
+void print_refreshed(const caf::ok_atom&, bool, std::ostream& out) { out << "refresh requested\n"; }
+
+void print_nothing(const caf::ok_atom&, bool, std::ostream&) {}
+
+// Sends one request to the engine and prints its reply.
+template <class Reply, class... Ts>
+int ask(session& s, void (*print)(const Reply&, bool, std::ostream&), Ts... xs) {
+  int code = inspect_ok;
+  s.self->request(s.engine, s.req.timeout, std::move(xs)...)
+    .receive([&](const Reply& reply) { print(reply, s.req.json, s.out); },
+             [&](const caf::error& err) { code = failed(s, s.req.command + " failed: " + messages::render(err)); });
+  return code;
+}
+
+int status(session& s) { return ask(s, print_status, messages::status_atom::value); }
+int cache(session& s) { return ask(s, print_cache, caf::get_atom::value); }
+int actors(session& s) { return ask(s, print_actors, messages::actors_atom::value); }
+int feed(session& s) { return ask(s, print_feed, messages::feed_atom::value); }
+int store(session& s) { return ask(s, print_store, messages::store_atom::value); }
+
+int refresh(session& s) {
+  return ask(s, print_refreshed, messages::control_atom::value, messages::refresh_atom::value);
+}
+
+int record(session& s) {
+  const auto& f = s.req.flags;
+  auto attributes = f.find("attributes");
+  messages::record_request req{f.at("kind"), f.at("id"), f.at("symbol"),
+                               attributes != f.end() ? attributes->second : "{}"};
+  return ask(s, print_record, messages::record_atom::value, std::move(req));
+}
+
+int watch(session& s) {
+  if (auto code = ask(s, print_nothing, messages::subscribe_atom::value, caf::actor_cast<caf::actor>(s.self)))
+    return code;
+  s.self->monitor(s.engine);
+  int code = inspect_ok;
+  for (bool running = true; running;)
+    s.self->receive(
+      [&](const messages::derivatives_update& u) {
+        print_view(u.view, s.req.json, s.out);
+        s.out.flush();
+      },
+      [&](const caf::down_msg& dm) {
+        running = false;
+        code = failed(s, "the engine went away: " + messages::render(dm.reason));
+      });
+  return code;
+}
+
+struct command {
+  const char* name;
+  int (*run)(session&);
+};
+
+// In the order the help and the unknown-command message list them.
+constexpr command commands[] = {{"status", status}, {"cache", cache}, {"actors", actors},   {"feed", feed},
+                                {"store", store},   {"watch", watch}, {"refresh", refresh}, {"record", record}};
+
+const command* find_command(const std::string& name) {
+  for (const auto& c : commands)
+    if (name == c.name)
+      return &c;
+  return nullptr;
+}
+
+std::string command_names() {
+  std::string names;
+  for (const auto& c : commands)
+    names += (names.empty() ? "" : ", ") + std::string{c.name};
+  return names;
+}
+
+// Options may come anywhere; a valued option given as "--key value" takes the next argument.
+void split_arguments(const std::vector<std::string>& args, std::vector<std::string>& positional,
+                     std::vector<std::string>& options) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i].rfind("--", 0) == 0) {
+      options.push_back(args[i]);
+      const bool valued = args[i].find('=') == std::string::npos && args[i] != "--json" && args[i] != "--help";
+      if (valued && i + 1 < args.size())
+        options.push_back(args[++i]);
+    } else {
+      positional.push_back(args[i]);
+    }
+  }
+}
+
+// The request the arguments describe, or the reason they describe none (the usage error to print).
+std::string parse_request(const std::vector<std::string>& args, inspect_request& req) {
+  std::vector<std::string> positional, options;
+  split_arguments(args, positional, options);
+  auto flags = parse_flags(options, {"timeout", "tls-cert", "tls-key", "tls-ca", "kind", "id", "symbol", "attributes"},
+                           {"json", "help"});
+  if (flags.values.count("help")) {
+    req.help = true;
+    return {};
+  }
+  if (!flags.error.empty() || positional.size() < 2 || positional.size() > 3)
+    return (flags.error.empty() ? "expected HOST PORT [command]" : flags.error) + " (see --help)";
+  req.host = positional[0];
+  char* end = nullptr;
+  const long port = std::strtol(positional[1].c_str(), &end, 10);
+  if (*end != '\0' || port <= 0 || port > 65535)
+    return "PORT '" + positional[1] + "' is not a port number";
+  req.port = static_cast<uint16_t>(port);
+  if (positional.size() == 3)
+    req.command = positional[2];
+  if (!find_command(req.command))
+    return "unknown command '" + req.command + "' (" + command_names() + ")";
+  auto& v = flags.values;
+  if (req.command == "record" && (!v.count("kind") || !v.count("id") || !v.count("symbol")))
+    return "record needs --kind, --id and --symbol";
+  req.json = v.count("json") > 0;
+  if (v.count("timeout"))
+    req.timeout = std::chrono::seconds{std::max(1L, std::strtol(v["timeout"].c_str(), nullptr, 10))};
+  const auto tls_parts = v.count("tls-cert") + v.count("tls-key") + v.count("tls-ca");
+  if (tls_parts != 0 && tls_parts != 3)
+    return "--tls-cert, --tls-key and --tls-ca go together (all three or none)";
+  req.tls = tls_parts == 3;
+  req.flags = std::move(v);
+  return {};
+}
+
+int connect(session& s) {
+  const auto& req = s.req;
+  auto mm = req.tls ? s.sys.openssl_manager().actor_handle() : s.sys.middleman().actor_handle();
+  const auto peer = req.host + ":" + std::to_string(req.port);
+  std::string error;
+  s.self->request(mm, req.timeout, caf::connect_atom::value, req.host, req.port)
+    .receive(
+      [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>& ifs) {
+        if (!ptr || ifs != s.sys.message_types<messages::introspection_actor>())
+          error = peer + " is not a derivcache introspection endpoint of this version (" DERIVCACHE_VERSION ")";
+        else
+          s.engine = caf::actor_cast<messages::introspection_actor>(std::move(ptr));
+      },
+      [&](const caf::error& err) {
+        error = "cannot connect to " + peer + ": " +
+                (err == caf::sec::request_timeout ? "no answer within " + std::to_string(req.timeout.count()) + "s"
+                                                  : s.sys.render(err));
+      });
+  return error.empty() ? inspect_ok : failed(s, error);
+}
+
+int run(const inspect_request& req, std::ostream& out, std::ostream& err) {
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::derivcache>();
+  cfg.load<caf::io::middleman>();
+  if (req.tls) {
+    cfg.set("openssl.certificate", req.flags.at("tls-cert"));
+    cfg.set("openssl.key", req.flags.at("tls-key"));
+    cfg.set("openssl.cafile", req.flags.at("tls-ca"));
+    cfg.load<caf::openssl::manager>();
+  }
+  auto sys = std::make_unique<caf::actor_system>(cfg);
+  int code = inspect_ok;
+  {
+    caf::scoped_actor self{*sys};
+    session s{req, *sys, self, out, err, {}};
+    code = connect(s);
+    if (code == inspect_ok)
+      code = find_command(req.command)->run(s);
+  }
+  if (code != inspect_ok)
+    static_cast<void>(sys.release());   // see run_inspect in the header: a silent peer may stall the shutdown
+  return code;
+}
+
+} // namespace
+
+int run_inspect(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  inspect_request req;
+  auto error = parse_request(args, req);
+  if (req.help) {
+    out << inspect_help;
+    return inspect_ok;
+  }
+  if (!error.empty()) {
+    err << "derivcache-inspect: " << error << '\n';
+    return inspect_usage_error;
+  }
+  return run(req, out, err);
+}
+
+} // namespace derivcache::apps
