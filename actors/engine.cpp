@@ -9,6 +9,8 @@
 #include "actors/snapshot_sink.hpp"
 #include "actors/store_keeper.hpp"
 #include "codec/json_writer.hpp"
+#include "configuration/url.hpp"
+#include "configuration/validate.hpp"
 #include "messages/errors.hpp"
 #include "quant/currency.hpp"
 
@@ -17,9 +19,6 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include <algorithm>
-#include <cctype>
-#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -31,14 +30,20 @@ struct engine::io_runner {
   std::thread thread;
 };
 
+namespace {
+
+void stop_io(engine::io_runner& io) {
+  io.guard.reset();
+  io.ioc.stop();
+  if (io.thread.joinable())
+    io.thread.join();
+}
+
+} // namespace
+
 engine::engine() = default;
 
-engine::~engine() {
-  stop();
-  // `io` is declared after `http`, so it would die first: the client's connections hold timers of the
-  // io_context's services (ASan: heap-use-after-free in ~io_object_impl at exit). Release them before.
-  http.reset();
-}
+engine::~engine() { stop(); }
 
 void engine::stop() {
   if (stopped_)
@@ -49,12 +54,8 @@ void engine::stop() {
     metrics_server->stop();
   if (http)
     http->shutdown();
-  if (io) {
-    io->guard.reset();
-    io->ioc.stop();
-    if (io->thread.joinable())
-      io->thread.join();
-  }
+  if (io)
+    stop_io(*io);
   metrics_server.reset();
   for (const auto& hdl : {caf::actor_cast<caf::actor>(introspection), metrics_endpoint,
                           caf::actor_cast<caf::actor>(binance_feed), caf::actor_cast<caf::actor>(feature_collector),
@@ -69,125 +70,52 @@ void engine::stop() {
 
 namespace {
 
-bool validate(const engine_config& cfg, std::vector<quant::currency_spec>& specs, std::string& error) {
-  if (cfg.currencies.empty()) {
-    error = "no currencies configured";
-    return false;
-  }
-  for (const auto& name : cfg.currencies) {
-    auto spec = quant::find_currency(name);
-    if (!spec) {
-      error = "unknown currency '" + name + "' (supported: " + quant::supported_currencies() + ")";
-      return false;
-    }
-    specs.push_back(*spec);
-  }
-  if (auto e = quant::validate(cfg.basis)) {
-    error = "basis thresholds: " + *e;
-    return false;
-  }
-  if (auto e = quant::validate(cfg.skew)) {
-    error = "skew thresholds: " + *e;
-    return false;
-  }
-  if (cfg.interval <= caf::timespan{0}) {
-    error = "interval must be positive";
-    return false;
-  }
-  if (!(cfg.max_requests_per_second > 0) || !(cfg.instruments_requests_per_second > 0)) {
-    error = "request rates must be positive";
-    return false;
-  }
-  if (cfg.min_backoff <= caf::timespan{0} || cfg.rate_limit_min_backoff <= caf::timespan{0} ||
-      cfg.max_backoff < cfg.min_backoff || cfg.max_backoff < cfg.rate_limit_min_backoff) {
-    error = "backoff: need 0 < min-backoff, rate-limit-min-backoff <= max-backoff";
-    return false;
-  }
-  if (cfg.max_failures == 0) {
-    error = "max-failures must be at least 1";
-    return false;
-  }
-  for (const auto& sym : cfg.binance_symbols)
-    if (sym.empty() || !std::all_of(sym.begin(), sym.end(), [](unsigned char c) { return std::isalnum(c); })) {
-      error = "binance symbol '" + sym + "' is not a spot symbol (letters and digits, e.g. BTCUSDT)";
-      return false;
-    }
-  if (cfg.binance_min_backoff <= caf::timespan{0} || cfg.binance_max_backoff < cfg.binance_min_backoff) {
-    error = "binance backoff: need 0 < min-backoff <= max-backoff";
-    return false;
-  }
-  if (cfg.binance_stale_after <= caf::timespan{0}) {
-    error = "binance stale-after must be positive";
-    return false;
-  }
-  if (!cfg.binance_symbols.empty() && !cfg.binance_ca_file.empty() && !std::ifstream{cfg.binance_ca_file}) {
-    error = "binance CA file '" + cfg.binance_ca_file + "' cannot be read";
-    return false;
-  }
-  if (cfg.snapshots_interval < caf::timespan{0}) {
-    error = "snapshots interval must not be negative";
-    return false;
-  }
-  if (cfg.snapshots_interval > caf::timespan{0} && cfg.snapshots_path.empty() && !cfg.snapshots_record) {
-    error = "snapshots interval is set but snapshots path is empty";
-    return false;
-  }
-  if (cfg.snapshots_record && (cfg.store_path.empty() || cfg.snapshots_interval <= caf::timespan{0})) {
-    error = "snapshots record needs a store path and a snapshots interval";
-    return false;
-  }
-  if (cfg.outcomes_horizons.empty()) {
-    error = "outcomes horizons: need at least one";
-    return false;
-  }
-  for (auto h : cfg.outcomes_horizons)
-    if (h < std::chrono::seconds{1} || h % std::chrono::seconds{1} != caf::timespan{0}) {
-      error = "outcomes horizons must be whole seconds, at least 1s";
-      return false;
-    }
-  if (cfg.outcomes_max_gap < std::chrono::seconds{1} || cfg.store_reap_interval <= caf::timespan{0}) {
-    error = "outcomes max gap must be at least 1s";
-    return false;
-  }
-  return true;
+using configuration::engine_config;
+
+// The origin validate() accepted.
+configuration::url origin(const std::string& text) {
+  std::string ignored;
+  return configuration::parse_url(text, ignored).value_or(configuration::url{});
 }
 
-// The feature collector (and, given a connection factory, the feed) for cfg.binance_symbols.
-void start_spot(caf::actor_system& sys, const engine_config& cfg, engine& e) {
-  if (cfg.binance_symbols.empty())
+// The feature collector (and, given a connection factory, the feed) for binance.symbols.
+void start_spot(caf::actor_system& sys, const engine_config& cfg, const engine_hooks& hooks, engine& e) {
+  const auto& spot = cfg.binance;
+  if (spot.symbols.empty())
     return;
   feature_collector_deps fc;
-  fc.symbols = cfg.binance_symbols;
-  fc.currency_overrides = cfg.currency_overrides;
+  fc.symbols = spot.symbols;
+  fc.currency_overrides = spot.symbol_currencies;
   fc.cache = e.cache;
-  fc.stale_after = cfg.binance_stale_after;
-  fc.derivatives_max_age = cfg.cache_max_age > caf::timespan{0} ? cfg.cache_max_age : 3 * cfg.interval;
+  fc.stale_after = spot.stale_after;
+  fc.derivatives_max_age = configuration::cache_max_age(cfg);
   if (e.snapshots) {
     if (e.snapshots->repaired_bytes() > 0)
       e.log->warn("snapshots: cut a torn last line (" + std::to_string(e.snapshots->repaired_bytes()) +
-                  " bytes) from " + cfg.snapshots_path);
+                  " bytes) from " + cfg.snapshots.path);
     fc.sink = e.snapshots;
   }
-  if (e.snapshots || (e.store && cfg.snapshots_record))
-    fc.snapshot_interval = cfg.snapshots_interval;
+  if (e.snapshots || (e.store && cfg.snapshots.record))
+    fc.snapshot_interval = cfg.snapshots.interval;
   fc.store = e.store;
-  fc.record_periodic = cfg.snapshots_record;
+  fc.record_periodic = cfg.snapshots.record;
   fc.log = e.log;
   e.feature_collector = make_feature_collector(sys, std::move(fc));
-  if (!cfg.binance_connect)
+  if (!hooks.binance_connect)
     return;
   binance_feed_deps feed;
-  feed.connect = cfg.binance_connect;
-  feed.options.host = cfg.binance_host;
-  feed.options.port = cfg.binance_port;
-  feed.options.ca_file = cfg.binance_ca_file;
-  feed.options.handshake_timeout = cfg.binance_handshake_timeout;
-  feed.symbols = cfg.binance_symbols;
+  feed.connect = hooks.binance_connect;
+  const auto url = origin(spot.url);
+  feed.options.host = url.host;
+  feed.options.port = url.port;
+  feed.options.ca_file = spot.ca_file;
+  feed.options.handshake_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(spot.timeout);
+  feed.symbols = spot.symbols;
   feed.collector = e.feature_collector;
-  feed.min_backoff = cfg.binance_min_backoff;
-  feed.max_backoff = cfg.binance_max_backoff;
-  feed.stale_after = cfg.binance_stale_after;
-  feed.uniform01 = cfg.uniform01;
+  feed.min_backoff = spot.min_backoff;
+  feed.max_backoff = spot.max_backoff;
+  feed.stale_after = spot.stale_after;
+  feed.uniform01 = hooks.uniform01;
   feed.log = e.log;
   e.binance_feed = make_binance_feed(sys, std::move(feed));
 }
@@ -209,33 +137,34 @@ void start_introspection(caf::actor_system& sys, const engine_config& cfg, engin
     deps.watched.emplace_back("feature_collector", caf::actor_cast<caf::actor>(e.feature_collector));
   if (e.store)
     deps.watched.emplace_back("store_keeper", caf::actor_cast<caf::actor>(e.store));
+  const auto& in = cfg.introspection;
   auto& st = deps.status;
   st.version = DERIVCACHE_VERSION;
   st.started = caf::make_timestamp();
-  st.currencies = cfg.currencies;
-  st.deribit_url = cfg.deribit_url.empty() ? "https://" + cfg.host + ":" + cfg.port : cfg.deribit_url;
-  st.interval = cfg.interval;
-  st.symbols = cfg.binance_symbols;
-  st.allow_control = cfg.introspection_allow_control;
-  st.allow_record = cfg.introspection_allow_record;
-  st.max_subscribers = cfg.introspection_max_subscribers;
+  st.currencies = cfg.deribit.currencies;
+  st.deribit_url = cfg.deribit.url;
+  st.interval = cfg.deribit.interval;
+  st.symbols = cfg.binance.symbols;
+  st.allow_control = in.allow_control;
+  st.allow_record = in.allow_record;
+  st.max_subscribers = static_cast<uint32_t>(in.max_subscribers);
   deps.log = e.log;
-  deps.port = cfg.introspection_port;
-  deps.host = cfg.introspection_host;
-  deps.tls = cfg.introspection_tls;
+  deps.port = static_cast<int>(in.port);
+  deps.host = in.host;
+  deps.tls = in.tls();
   e.introspection = make_introspection(sys, std::move(deps));
 }
 
 // /metrics, /healthz and /snapshot on the engine's I/O thread.
-bool start_metrics(caf::actor_system& sys, const engine_config& cfg, engine& e, boost::asio::io_context& ioc,
+bool start_metrics(caf::actor_system& sys, const configuration::engine_config& cfg, engine& e, boost::asio::io_context& ioc,
                    std::string& error) {
   metrics_endpoint_deps deps;
   deps.cache = e.cache;
   deps.supervisor = e.supervisor;
   deps.fetch_counters = e.fetch_counters;
   deps.request_latency = e.request_latency;
-  deps.health.currencies = cfg.currencies;
-  deps.health.feed_stale_after = cfg.binance_stale_after;
+  deps.health.currencies = cfg.deribit.currencies;
+  deps.health.feed_stale_after = cfg.binance.stale_after;
   deps.log = e.log;
   if (auto feed = e.binance_feed) {
     deps.feed = [feed](caf::event_based_actor* self, std::function<void(feed_metrics)> done) {
@@ -272,89 +201,85 @@ bool start_metrics(caf::actor_system& sys, const engine_config& cfg, engine& e, 
   }
   e.metrics_endpoint = make_metrics_endpoint(sys, std::move(deps));
   net::http_server_options options;
-  options.host = cfg.metrics_host;
-  options.port = static_cast<unsigned short>(cfg.metrics_port);
+  options.host = cfg.metrics.host;
+  options.port = static_cast<unsigned short>(cfg.metrics.port);
   e.metrics_server = net::make_http_server(ioc, options, metrics_http_handler(e.metrics_endpoint), error);
   if (!e.metrics_server) {
     error = "metrics: " + error;
     return false;
   }
   e.metrics_port = e.metrics_server->port();
-  e.log->info("metrics listening on " + cfg.metrics_host + ":" + std::to_string(e.metrics_port));
+  e.log->info("metrics listening on " + cfg.metrics.host + ":" + std::to_string(e.metrics_port));
   return true;
 }
 
-} // namespace
-
-std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config& cfg,
-                                     std::shared_ptr<net::http_client> http, std::string& error) {
-  std::vector<quant::currency_spec> specs;
-  if (!validate(cfg, specs, error))
-    return nullptr;
-  if (!http) {
-    error = "no HTTP client";
-    return nullptr;
-  }
-  std::shared_ptr<snapshot_sink> snapshots;
-  std::shared_ptr<store::feature_store> feature_store;
-  if (!cfg.store_path.empty()) {
+// The store and the snapshot file, opened before any actor starts; false with `error` when one cannot be.
+bool open_outputs(const engine_config& cfg, engine& e, std::shared_ptr<store::feature_store>& feature_store,
+                  std::string& error) {
+  if (!cfg.store.path.empty()) {
     store::store_options options;
-    options.path = cfg.store_path;
+    options.path = cfg.store.path;
     options.horizons_s.clear();
-    for (auto h : cfg.outcomes_horizons)
+    for (auto h : cfg.outcomes.horizons)
       options.horizons_s.push_back(std::chrono::duration_cast<std::chrono::seconds>(h).count());
-    options.max_gap_s = std::chrono::duration_cast<std::chrono::seconds>(cfg.outcomes_max_gap).count();
+    options.max_gap_s = std::chrono::duration_cast<std::chrono::seconds>(cfg.outcomes.max_gap).count();
     try {
       feature_store = std::make_shared<store::feature_store>(std::move(options));
     } catch (const std::exception& ex) {
       error = std::string{"store.path: "} + ex.what();
-      return nullptr;
+      return false;
     }
   }
-  if (!cfg.binance_symbols.empty() && cfg.snapshots_interval > caf::timespan{0} && !cfg.snapshots_path.empty()) {
-    snapshots = snapshot_sink::open(cfg.snapshots_path, error);
-    if (!snapshots) {
+  const auto& snap = cfg.snapshots;
+  if (!cfg.binance.symbols.empty() && snap.interval > caf::timespan{0} && !snap.path.empty()) {
+    e.snapshots = snapshot_sink::open(snap.path, error);
+    if (!e.snapshots) {
       error = "snapshots: " + error;
-      return nullptr;
+      return false;
     }
   }
-  auto e = std::make_unique<engine>();
-  e->http = std::move(http);
-  e->snapshots = std::move(snapshots);
-  e->log = std::make_shared<logger>(cfg.level, cfg.log_tag, cfg.log_sink);
-  e->fetch_counters = std::make_shared<fetch_stats>();
-  e->cache_counters = std::make_shared<cache_stats>();
+  return true;
+}
 
+// The cache, the calculators and the store keeper.
+void start_core(caf::actor_system& sys, const engine_config& cfg, engine& e,
+                std::shared_ptr<store::feature_store> feature_store) {
   cache_holder_deps cache_deps;
-  cache_deps.max_age = cfg.cache_max_age > caf::timespan{0} ? cfg.cache_max_age : 3 * cfg.interval;
-  cache_deps.log = e->log;
-  cache_deps.stats = e->cache_counters;
-  e->cache = make_cache_holder(sys, cache_deps);
-  e->basis_calculator = make_calculator(sys, {e->cache, basis_calculation{cfg.basis, cfg.min_dte_days}, e->log});
-  e->skew_calculator = make_calculator(sys, {e->cache, skew_calculation{cfg.skew, cfg.skew_tenor_days}, e->log});
+  cache_deps.max_age = configuration::cache_max_age(cfg);
+  cache_deps.log = e.log;
+  cache_deps.stats = e.cache_counters;
+  e.cache = make_cache_holder(sys, cache_deps);
+  const auto& t = cfg.thresholds;
+  e.basis_calculator = make_calculator(sys, {e.cache, basis_calculation{t.basis, cfg.deribit.min_dte}, e.log});
+  e.skew_calculator = make_calculator(sys, {e.cache, skew_calculation{t.skew, cfg.deribit.skew_tenor_days}, e.log});
   if (feature_store) {
     store_keeper_deps keeper;
     keeper.store = std::move(feature_store);
-    keeper.reap_interval = cfg.store_reap_interval;
-    keeper.log = e->log;
-    e->store = make_store_keeper(sys, std::move(keeper));
-    e->log->info("store: " + cfg.store_path);
+    keeper.reap_interval = cfg.store.reap_interval;
+    keeper.log = e.log;
+    e.store = make_store_keeper(sys, std::move(keeper));
+    e.log->info("store: " + cfg.store.path);
   }
+}
 
+// The fetcher under its supervisor.
+void start_fetching(caf::actor_system& sys, const engine_config& cfg, const engine_hooks& hooks, engine& e) {
+  const auto& d = cfg.deribit;
   deribit_fetcher_deps fetch;
-  fetch.http = e->http;
-  fetch.currencies = specs;
-  fetch.calculators = {e->basis_calculator, e->skew_calculator};
-  fetch.interval = cfg.interval;
-  fetch.instruments_interval = cfg.instruments_interval;
-  fetch.path_prefix = cfg.path_prefix;
-  fetch.book_bucket = std::make_shared<token_bucket>(cfg.max_requests_per_second, cfg.max_requests_per_second);
-  fetch.instruments_bucket = std::make_shared<token_bucket>(cfg.instruments_requests_per_second, cfg.instruments_burst);
+  fetch.http = e.http;
+  for (const auto& name : d.currencies)
+    fetch.currencies.push_back(*quant::find_currency(name));   // validate() checked every name
+  fetch.calculators = {e.basis_calculator, e.skew_calculator};
+  fetch.interval = d.interval;
+  fetch.instruments_interval = d.instruments_interval;
+  fetch.path_prefix = origin(d.url).prefix + "/api/v2";
+  fetch.book_bucket = std::make_shared<token_bucket>(d.max_requests_per_second, d.max_requests_per_second);
+  fetch.instruments_bucket = std::make_shared<token_bucket>(d.instruments_requests_per_second, d.instruments_burst);
   fetch.instruments = std::make_shared<instrument_cache>();
-  fetch.stats = e->fetch_counters;
-  e->request_latency = std::make_shared<latency_histogram>();
-  fetch.request_latency = e->request_latency;
-  fetch.log = e->log;
+  fetch.stats = e.fetch_counters;
+  e.request_latency = std::make_shared<latency_histogram>();
+  fetch.request_latency = e.request_latency;
+  fetch.log = e.log;
 
   fetch_supervisor_deps sup;
   sup.spawn_fetcher = [fetch](caf::actor_system& s, messages::fetch_supervisor_actor supervisor) {
@@ -362,48 +287,69 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
     deps.supervisor = std::move(supervisor);
     return make_deribit_fetcher(s, std::move(deps));
   };
-  sup.backoff = {cfg.min_backoff, cfg.rate_limit_min_backoff, cfg.max_backoff};
-  sup.max_failures = cfg.max_failures;
-  sup.uniform01 = cfg.uniform01;
-  sup.log = e->log;
-  e->supervisor = make_fetch_supervisor(sys, std::move(sup));
-  start_spot(sys, cfg, *e);
+  const auto& backoff = cfg.supervisor;
+  sup.backoff = {backoff.min_backoff, backoff.rate_limit_min_backoff, backoff.max_backoff};
+  sup.max_failures = static_cast<uint32_t>(backoff.max_failures);
+  sup.uniform01 = hooks.uniform01;
+  sup.log = e.log;
+  e.supervisor = make_fetch_supervisor(sys, std::move(sup));
+}
+
+// Every actor, talking to Deribit through `hooks.http`.
+std::unique_ptr<engine> start_actors(caf::actor_system& sys, const engine_config& cfg, const engine_hooks& hooks,
+                                     std::string& error) {
+  auto e = std::make_unique<engine>();
+  std::shared_ptr<store::feature_store> feature_store;
+  if (!open_outputs(cfg, *e, feature_store, error))
+    return nullptr;
+  e->http = hooks.http;
+  auto level = parse_log_level(cfg.log.level);   // validate() checked it
+  e->log = std::make_shared<logger>(level.value_or(log_level::info), cfg.log.tag, hooks.log_sink);
+  e->fetch_counters = std::make_shared<fetch_stats>();
+  e->cache_counters = std::make_shared<cache_stats>();
+  start_core(sys, cfg, *e, std::move(feature_store));
+  start_fetching(sys, cfg, hooks, *e);
+  start_spot(sys, cfg, hooks, *e);
   start_introspection(sys, cfg, *e);
   return e;
 }
 
-std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config& cfg, std::string& error) {
-  std::vector<quant::currency_spec> specs;
-  if (!validate(cfg, specs, error))
+} // namespace
+
+std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config& cfg, std::string& error,
+                                     engine_hooks hooks) {
+  if (auto problems = configuration::validate(cfg); !problems.empty()) {
+    error = configuration::to_string(problems);
     return nullptr;
+  }
+  if (hooks.http)
+    return start_actors(sys, cfg, hooks, error);
   auto io = std::make_shared<engine::io_runner>();
   net::https_options options;
-  options.host = cfg.host;
-  options.port = cfg.port;
-  options.ca_file = cfg.ca_file;
-  options.timeout = cfg.timeout;
-  options.max_body = cfg.max_body;
+  const auto url = origin(cfg.deribit.url);
+  options.host = url.host;
+  options.port = url.port;
+  options.ca_file = cfg.deribit.ca_file;
+  options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.deribit.timeout);
+  options.max_body = static_cast<std::size_t>(cfg.deribit.max_body);
   auto client = net::make_https_client(io->ioc, options, error);
   if (!client)
     return nullptr;
   // The fetcher's state may release the client after the engine is gone, on a CAF thread: the client then
   // keeps the io_context alive, so its connections' timers never outlive their service (ASan: use-after-free).
-  std::shared_ptr<net::http_client> http{client.get(), [client, io](net::http_client*) mutable { client.reset(); }};
+  hooks.http = {client.get(), [client, io](net::http_client*) mutable { client.reset(); }};
   io->guard.emplace(io->ioc.get_executor());
   io->thread = std::thread{[ctx = &io->ioc] { ctx->run(); }};
-  auto with_ws = cfg;
-  if (!with_ws.binance_connect)
-    with_ws.binance_connect = [io](net::ws_options o, net::ws_callbacks cb, std::string& err) {
+  if (!hooks.binance_connect)
+    hooks.binance_connect = [io](net::ws_options o, net::ws_callbacks cb, std::string& err) {
       return net::make_wss_connection(io->ioc, std::move(o), std::move(cb), err);
     };
-  auto e = start_engine(sys, with_ws, http, error);
-  if (e && cfg.metrics_port >= 0 && !start_metrics(sys, cfg, *e, io->ioc, error))
+  auto e = start_actors(sys, cfg, hooks, error);
+  if (e && cfg.metrics.port >= 0 && !start_metrics(sys, cfg, *e, io->ioc, error))
     e.reset();   // its destructor stops the actors; the I/O thread is ours to stop below
   if (!e) {
-    http->shutdown();
-    io->guard.reset();
-    io->ioc.stop();
-    io->thread.join();
+    hooks.http->shutdown();
+    stop_io(*io);
     return nullptr;
   }
   e->io = std::move(io);

@@ -1,7 +1,7 @@
 // `derivcache export`: read the store (read-only) and print one JSON object per recorded snapshot.
 #include "apps/export.hpp"
 
-#include "actors/options.hpp"
+#include "configuration/keys.hpp"
 #include "apps/cli.hpp"
 #include "store/store.hpp"
 
@@ -137,7 +137,7 @@ int run_export(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (auto s = flags.values.find("store"); s != flags.values.end()) {
     path = s->second;
   } else if (auto f = flags.values.find("config-file"); f != flags.values.end()) {
-    if (auto problems = actors::check_config_file(f->second); !problems.empty())
+    if (auto problems = configuration::check_config_file(f->second); !problems.empty())
       return fail(problems.front());
     auto parsed = caf::actor_system_config::parse_config_file(f->second.c_str());
     if (parsed)

@@ -1,7 +1,9 @@
 // `derivcache run`: parse and check the configuration, start the engine, stop cleanly on a signal.
 #include "apps/run.hpp"
 
-#include "actors/options.hpp"
+#include "actors/engine.hpp"
+#include "configuration/command_line.hpp"
+#include "configuration/keys.hpp"
 #include "messages/type_ids.hpp"
 
 #include <caf/actor_system.hpp>
@@ -21,9 +23,9 @@ std::string run_help() {
   std::string text =
     "Usage: derivcache run [--config-file=FILE] [--section.key=value ...]\n\n"
     "Runs the engine until SIGINT or SIGTERM. Keys (command line wins over the file):\n";
-  for (const auto& spec : actors::option_specs())
-    text += std::string{"  --"} + spec.key + "=" + spec.default_text + "\n      " + spec.help + "\n";
-  return text + "\nSee docs/configuration.md.\n";
+  for (const auto& spec : configuration::keys())
+    text += std::string{"  --"} + spec.key + "=" + configuration::default_text(spec) + "\n      " + spec.help + "\n";
+  return text + "\nBoolean keys also take the bare form (--snapshots.record). See docs/configuration.md.\n";
 }
 
 struct run_config : caf::actor_system_config {
@@ -31,6 +33,8 @@ struct run_config : caf::actor_system_config {
     derivcache::add_options(custom_options_);
     add_message_types<caf::id_block::derivcache>();
   }
+
+  const caf::config_option_set& options() const { return custom_options_; }
 };
 
 std::string config_file_argument(const std::vector<std::string>& args) {
@@ -43,6 +47,42 @@ std::string config_file_argument(const std::vector<std::string>& args) {
   return {};
 }
 
+void print(std::ostream& err, const std::vector<std::string>& problems) {
+  for (const auto& p : problems)
+    err << "derivcache: " << p << '\n';
+}
+
+// The config file, then the command line over it, into `engine_cfg`; false after printing every problem.
+bool read_configuration(const std::vector<std::string>& args, run_config& sys_cfg,
+                        configuration::engine_config& engine_cfg, std::ostream& err) {
+  const auto file = config_file_argument(args);
+  caf::settings file_settings;
+  if (!file.empty()) {
+    if (auto problems = configuration::check_config_file(file); !problems.empty())
+      return print(err, problems), false;
+    if (auto parsed = caf::actor_system_config::parse_config_file(file.c_str()))
+      file_settings = std::move(*parsed);
+  }
+  std::vector<std::string> cli_problems;
+  const auto cli = configuration::prepare_command_line(args, cli_problems);
+  for (auto& p : cli_problems)
+    p = "command line: " + p;
+  if (!cli_problems.empty())
+    return print(err, cli_problems), false;
+  if (auto error = sys_cfg.parse(cli.args))
+    return print(err, {"command line: " + configuration::command_line_error(sys_cfg.options(), cli.args, error)}), false;
+  if (!sys_cfg.remainder.empty())
+    return print(err, {"unexpected argument '" + sys_cfg.remainder.front() + "'"}), false;
+  configuration::apply_flags_off(cli, sys_cfg.content);
+  std::vector<configuration::problem> problems;
+  engine_cfg = configuration::from_settings(sys_cfg.content, file_settings, problems);
+  std::vector<std::string> lines;
+  for (const auto& p : problems)
+    lines.push_back(configuration::to_string(p));
+  print(err, lines);
+  return problems.empty();
+}
+
 } // namespace
 
 int run_engine_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -51,20 +91,6 @@ int run_engine_command(const std::vector<std::string>& args, std::ostream& out, 
       out << run_help();
       return 0;
     }
-  auto fail = [&](const std::vector<std::string>& problems) {
-    for (const auto& p : problems)
-      err << "derivcache: " << p << '\n';
-    return 2;
-  };
-  const auto file = config_file_argument(args);
-  caf::settings file_settings;
-  if (!file.empty()) {
-    if (auto problems = actors::check_config_file(file); !problems.empty())
-      return fail(problems);
-    if (auto parsed = caf::actor_system_config::parse_config_file(file.c_str()))
-      file_settings = std::move(*parsed);
-  }
-
   // Signals are blocked before CAF starts its threads (they inherit the mask) and taken by sigwait.
   sigset_t signals;
   sigemptyset(&signals);
@@ -73,29 +99,26 @@ int run_engine_command(const std::vector<std::string>& args, std::ostream& out, 
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   run_config sys_cfg;
-  if (auto error = sys_cfg.parse(args))
-    return fail({"command line: " + caf::actor_system_config::render(error)});
-  if (!sys_cfg.remainder.empty())
-    return fail({"unexpected argument '" + sys_cfg.remainder.front() + "'"});
-  std::vector<std::string> problems;
-  auto engine_cfg = actors::make_engine_config(sys_cfg.content, file_settings, problems);
-  if (!problems.empty())
-    return fail(problems);
-
-  if (engine_cfg.introspection_port >= 0)
+  configuration::engine_config engine_cfg;
+  if (!read_configuration(args, sys_cfg, engine_cfg, err))
+    return 2;
+  const auto& introspection = engine_cfg.introspection;
+  if (introspection.port >= 0)
     sys_cfg.load<caf::io::middleman>();
-  if (engine_cfg.introspection_tls) {
+  if (introspection.tls()) {
     // Checked above (all three files, readable): CAF aborts at start-up when one is missing.
-    sys_cfg.set("openssl.certificate", engine_cfg.introspection_tls_cert);
-    sys_cfg.set("openssl.key", engine_cfg.introspection_tls_key);
-    sys_cfg.set("openssl.cafile", engine_cfg.introspection_tls_ca);
+    sys_cfg.set("openssl.certificate", introspection.tls_cert);
+    sys_cfg.set("openssl.key", introspection.tls_key);
+    sys_cfg.set("openssl.cafile", introspection.tls_ca);
     sys_cfg.load<caf::openssl::manager>();
   }
   caf::actor_system sys{sys_cfg};
   std::string error;
   auto engine = actors::start_engine(sys, engine_cfg, error);
-  if (!engine)
-    return fail({error});
+  if (!engine) {
+    err << "derivcache: " << error << '\n';
+    return 2;
+  }
   int signal = 0;
   sigwait(&signals, &signal);
   engine->log->info(std::string{"received "} + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");

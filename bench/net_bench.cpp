@@ -243,15 +243,15 @@ int run_ingest(const args& a) {
 int run_refresh(const args& a) {
   caf::actor_system_config cfg;
   caf::actor_system sys{caf_config(cfg)};
-  actors::engine_config ec;
-  ec.host = "127.0.0.1";
-  ec.port = a.port;
-  ec.ca_file = a.ca;
-  ec.binance_symbols.clear();
-  ec.max_requests_per_second = 1000;  // the bucket would otherwise pace the six requests
-  ec.log_sink = [](const std::string&) {};
+  configuration::engine_config ec;
+  ec.deribit.url = "https://127.0.0.1:" + a.port;
+  ec.deribit.ca_file = a.ca;
+  ec.binance.symbols.clear();
+  ec.deribit.max_requests_per_second = 1000;  // the bucket would otherwise pace the six requests
+  actors::engine_hooks hooks;
+  hooks.log_sink = [](const std::string&) {};
   std::string error;
-  auto engine = actors::start_engine(sys, ec, error);
+  auto engine = actors::start_engine(sys, ec, error, hooks);
   if (!engine)
     die(error);
   std::atomic<int> updates{0};
@@ -290,12 +290,12 @@ int run_refresh(const args& a) {
   if (!http)
     die(error);
   std::vector<std::string> targets;
-  for (const auto& name : ec.currencies) {
+  for (const auto& name : ec.deribit.currencies) {
     auto spec = quant::find_currency(name);
     if (!spec)
       die("unknown currency " + name);
     for (const char* kind : {"future", "option"})
-      targets.push_back(actors::book_summary_target(ec.path_prefix, *spec, kind));
+      targets.push_back(actors::book_summary_target("/api/v2", *spec, kind));
   }
   std::vector<double> fetch_us;
   for (int i = 0; i < a.runs + 1; ++i) {

@@ -4,7 +4,7 @@
 //   embed_example --deribit.url=https://127.0.0.1:PORT --deribit.ca-file=ca.pem
 //                 --binance.url=wss://127.0.0.1:PORT --binance.ca-file=ca.pem [--captures=N]
 #include "actors/engine.hpp"
-#include "actors/options.hpp"
+#include "configuration/keys.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/all.hpp>
@@ -62,10 +62,10 @@ int main(int argc, char** argv) {
     std::cerr << "embed: " << caf::actor_system_config::render(err) << '\n';
     return 2;
   }
-  std::vector<std::string> problems;
-  auto engine_cfg = derivcache::actors::make_engine_config(cfg.content, {}, problems);
+  std::vector<derivcache::configuration::problem> problems;
+  auto engine_cfg = derivcache::configuration::from_settings(cfg.content, {}, problems);
   for (const auto& p : problems)
-    std::cerr << "embed: " << p << '\n';
+    std::cerr << "embed: " << derivcache::configuration::to_string(p) << '\n';
   if (!problems.empty())
     return 2;
   caf::actor_system sys{cfg};

@@ -312,16 +312,17 @@ TEST_F(Feed, CallbacksOfAReplacedConnectionAreIgnored) {
 
 TEST_F(Feed, EngineWiresFeedCollectorAndCacheAndStopsThem) {
   auto http = std::make_shared<fake_http_client>();
-  actors::engine_config ecfg;
-  ecfg.currencies = {"BTC"};
-  ecfg.log_sink = [l = logs.lines](const std::string& line) { l->push_back(line); };
-  ecfg.uniform01 = [] { return 0.5; };
-  ecfg.binance_host = "stream.test";
-  ecfg.binance_port = "9443";
-  ecfg.binance_symbols = {"BTCUSDT"};
-  ecfg.binance_connect = deps().connect;
+  configuration::engine_config ecfg;
+  ecfg.deribit.currencies = {"BTC"};
+  ecfg.binance.url = "wss://stream.test:9443";
+  ecfg.binance.symbols = {"BTCUSDT"};
+  actors::engine_hooks hooks;
+  hooks.http = http;
+  hooks.log_sink = [l = logs.lines](const std::string& line) { l->push_back(line); };
+  hooks.uniform01 = [] { return 0.5; };
+  hooks.binance_connect = deps().connect;
   std::string error;
-  auto e = actors::start_engine(sys, ecfg, http, error);
+  auto e = actors::start_engine(sys, ecfg, error, hooks);
   ASSERT_TRUE(e) << error;
   track(e->binance_feed);
   track(e->feature_collector);
@@ -359,13 +360,15 @@ TEST_F(Feed, EngineWiresFeedCollectorAndCacheAndStopsThem) {
 
 TEST_F(Feed, EngineWithoutSymbolsRunsNoFeed) {
   auto http = std::make_shared<fake_http_client>();
-  actors::engine_config ecfg;
-  ecfg.currencies = {"BTC"};
-  ecfg.log_sink = [](const std::string&) {};
-  ecfg.binance_symbols = {};
-  ecfg.binance_connect = deps().connect;
+  configuration::engine_config ecfg;
+  ecfg.deribit.currencies = {"BTC"};
+  ecfg.binance.symbols = {};
+  actors::engine_hooks hooks;
+  hooks.http = http;
+  hooks.log_sink = [](const std::string&) {};
+  hooks.binance_connect = deps().connect;
   std::string error;
-  auto e = actors::start_engine(sys, ecfg, http, error);
+  auto e = actors::start_engine(sys, ecfg, error, hooks);
   ASSERT_TRUE(e) << error;
   sched.run();
   EXPECT_FALSE(e->binance_feed);
@@ -377,23 +380,26 @@ TEST_F(Feed, EngineWithoutSymbolsRunsNoFeed) {
 
 TEST_F(Feed, EngineRefusesBadFeedSettingsNamingThem) {
   auto http = std::make_shared<fake_http_client>();
-  actors::engine_config ecfg;
-  ecfg.currencies = {"BTC"};
-  ecfg.log_sink = [](const std::string&) {};
+  configuration::engine_config ecfg;
+  ecfg.deribit.currencies = {"BTC"};
+  actors::engine_hooks hooks;
+  hooks.http = http;
+  hooks.log_sink = [](const std::string&) {};
   std::string error;
-  ecfg.binance_symbols = {"BTC/USDT"};
-  EXPECT_FALSE(actors::start_engine(sys, ecfg, http, error));
-  EXPECT_NE(error.find("BTC/USDT"), std::string::npos) << error;
-  ecfg.binance_symbols = {"BTCUSDT"};
-  ecfg.binance_max_backoff = 500ms;
-  EXPECT_FALSE(actors::start_engine(sys, ecfg, http, error));
-  EXPECT_NE(error.find("backoff"), std::string::npos) << error;
-  ecfg.binance_max_backoff = 60s;
-  ecfg.snapshots_interval = 10s;
-  EXPECT_FALSE(actors::start_engine(sys, ecfg, http, error));
-  EXPECT_NE(error.find("snapshots path"), std::string::npos) << error;
-  ecfg.snapshots_path = "/nonexistent-dir/snapshots.jsonl";
-  EXPECT_FALSE(actors::start_engine(sys, ecfg, http, error));
+  ecfg.binance.symbols = {"BTC/USDT"};
+  EXPECT_FALSE(actors::start_engine(sys, ecfg, error, hooks));
+  EXPECT_EQ(error, "binance.symbols: 'BTC/USDT' is not a spot symbol (letters and digits, e.g. BTCUSDT)");
+  ecfg.binance.symbols = {"BTCUSDT"};
+  ecfg.binance.max_backoff = 500ms;
+  EXPECT_FALSE(actors::start_engine(sys, ecfg, error, hooks));
+  EXPECT_EQ(error, "binance.max-backoff: must not be shorter than binance.min-backoff");
+  ecfg.binance.max_backoff = 60s;
+  ecfg.snapshots.interval = 10s;
+  ecfg.snapshots.path = "";
+  EXPECT_FALSE(actors::start_engine(sys, ecfg, error, hooks));
+  EXPECT_NE(error.find("snapshots.path"), std::string::npos) << error;
+  ecfg.snapshots.path = "/nonexistent-dir/snapshots.jsonl";
+  EXPECT_FALSE(actors::start_engine(sys, ecfg, error, hooks));
   EXPECT_NE(error.find("/nonexistent-dir/snapshots.jsonl"), std::string::npos) << error;
 }
 
@@ -401,15 +407,17 @@ TEST_F(Feed, EngineWritesPeriodicSnapshots) {
   test::temp_file jsonl{".jsonl"};
   const auto& path = jsonl.path;
   auto http = std::make_shared<fake_http_client>();
-  actors::engine_config ecfg;
-  ecfg.currencies = {"BTC"};
-  ecfg.log_sink = [](const std::string&) {};
-  ecfg.binance_symbols = {"BTCUSDT", "SOLUSDT"};
-  ecfg.binance_connect = deps().connect;
-  ecfg.snapshots_interval = 5s;
-  ecfg.snapshots_path = path;
+  configuration::engine_config ecfg;
+  ecfg.deribit.currencies = {"BTC"};
+  ecfg.binance.symbols = {"BTCUSDT", "SOLUSDT"};
+  ecfg.snapshots.interval = 5s;
+  ecfg.snapshots.path = path;
+  actors::engine_hooks hooks;
+  hooks.http = http;
+  hooks.log_sink = [](const std::string&) {};
+  hooks.binance_connect = deps().connect;
   std::string error;
-  auto e = actors::start_engine(sys, ecfg, http, error);
+  auto e = actors::start_engine(sys, ecfg, error, hooks);
   ASSERT_TRUE(e) << error;
   track(e->binance_feed);
   track(e->feature_collector);

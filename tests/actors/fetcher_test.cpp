@@ -220,17 +220,19 @@ TEST(TokenBucket, RefillsAtTheConfiguredRate) {
 }
 
 TEST_F(Pipeline, EngineStartsWiredAndStopsCleanly) {
-  actors::engine_config ecfg;
-  ecfg.log_sink = [l = logs.lines](const std::string& line) { l->push_back(line); };
-  ecfg.uniform01 = [] { return 0.5; };
+  configuration::engine_config ecfg;
+  actors::engine_hooks hooks;
+  hooks.http = http;
+  hooks.log_sink = [l = logs.lines](const std::string& line) { l->push_back(line); };
+  hooks.uniform01 = [] { return 0.5; };
   std::string error;
-  ecfg.currencies = {"BTC", "DOGE"};
-  EXPECT_FALSE(actors::start_engine(sys, ecfg, http, error));
+  ecfg.deribit.currencies = {"BTC", "DOGE"};
+  EXPECT_FALSE(actors::start_engine(sys, ecfg, error, hooks));
   EXPECT_NE(error.find("DOGE"), std::string::npos) << error;
 
-  ecfg.currencies = {"BTC"};
-  ecfg.path_prefix = "/sim/api/v2";
-  auto e = actors::start_engine(sys, ecfg, http, error);
+  ecfg.deribit.currencies = {"BTC"};
+  ecfg.deribit.url = "https://www.deribit.com/sim";
+  auto e = actors::start_engine(sys, ecfg, error, hooks);
   ASSERT_TRUE(e) << error;
   sched.run();
   EXPECT_EQ(http->count("/sim/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=future"), 1u);

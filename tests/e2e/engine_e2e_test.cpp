@@ -16,7 +16,7 @@ namespace {
 class EngineE2E : public test::engine_fixture<::testing::Test> {
 protected:
   /// Starts the engine and subscribes to the cache's updates (wait_for_values receives them).
-  void start_engine(const actors::engine_config& cfg) {
+  void start_engine(const configuration::engine_config& cfg) {
     engine_fixture::start_engine(cfg);
     self_->send(engine_->cache, messages::subscribe_atom::value,
                 caf::actor_cast<messages::cache_subscriber_actor>(self_));

@@ -37,29 +37,29 @@ protected:
   }
 
   /// The simulator's address and CA, short backoffs, a generous request timeout, the log into log().
-  actors::engine_config engine_config(std::vector<std::string> currencies) {
+  configuration::engine_config engine_config(std::vector<std::string> currencies) {
     using namespace std::chrono_literals;
-    actors::engine_config cfg;
-    cfg.currencies = std::move(currencies);
-    cfg.host = "127.0.0.1";
-    cfg.port = std::to_string(sim_->port());
-    cfg.ca_file = cert("ca.pem");
-    cfg.timeout = 2s;
-    cfg.min_backoff = 100ms;
-    cfg.rate_limit_min_backoff = 200ms;
-    cfg.max_backoff = 2s;
-    cfg.max_requests_per_second = 50;
-    cfg.binance_symbols.clear();
-    cfg.log_sink = [this](const std::string& line) {
-      std::lock_guard<std::mutex> guard{log_mtx_};
-      log_ += line + "\n";
-    };
+    configuration::engine_config cfg;
+    cfg.deribit.currencies = std::move(currencies);
+    cfg.deribit.url = "https://127.0.0.1:" + std::to_string(sim_->port());
+    cfg.deribit.ca_file = cert("ca.pem");
+    cfg.deribit.timeout = 2s;
+    cfg.deribit.max_requests_per_second = 50;
+    cfg.supervisor.min_backoff = 100ms;
+    cfg.supervisor.rate_limit_min_backoff = 200ms;
+    cfg.supervisor.max_backoff = 2s;
+    cfg.binance.symbols.clear();
     return cfg;
   }
 
-  void start_engine(const actors::engine_config& cfg) {
+  /// The log into log(); `hooks` as the test needs them otherwise.
+  void start_engine(const configuration::engine_config& cfg, actors::engine_hooks hooks = {}) {
+    hooks.log_sink = [this](const std::string& line) {
+      std::lock_guard<std::mutex> guard{log_mtx_};
+      log_ += line + "\n";
+    };
     std::string error;
-    engine_ = actors::start_engine(sys_, cfg, error);
+    engine_ = actors::start_engine(sys_, cfg, error, std::move(hooks));
     ASSERT_TRUE(engine_) << error;
   }
 

@@ -57,15 +57,16 @@ class FaultMatrix : public test::engine_fixture<::testing::TestWithParam<fault_c
 protected:
   void start_engine(const fault_case& c) {
     auto cfg = engine_config({"BTC"});
-    cfg.interval = c.interval;
-    cfg.cache_max_age = max_age(c);
-    cfg.timeout = c.timeout;
-    cfg.max_body = 2u << 20;   // the BTC chain is 435 KB; the oversized fault sends 3 MiB
-    cfg.min_backoff = min_backoff;
-    cfg.rate_limit_min_backoff = rate_limit_min_backoff;
-    cfg.max_backoff = max_backoff;
-    cfg.uniform01 = [] { return 0.5; };   // jitter factor exactly 1: the backoff bounds below are exact
-    engine_fixture::start_engine(cfg);
+    cfg.deribit.interval = c.interval;
+    cfg.cache.max_age = max_age(c);
+    cfg.deribit.timeout = c.timeout;
+    cfg.deribit.max_body = 2 << 20;   // the BTC chain is 435 KB; the oversized fault sends 3 MiB
+    cfg.supervisor.min_backoff = min_backoff;
+    cfg.supervisor.rate_limit_min_backoff = rate_limit_min_backoff;
+    cfg.supervisor.max_backoff = max_backoff;
+    actors::engine_hooks hooks;
+    hooks.uniform01 = [] { return 0.5; };   // jitter factor exactly 1: the backoff bounds below are exact
+    engine_fixture::start_engine(cfg, std::move(hooks));
   }
 
   messages::derivatives_view view() {

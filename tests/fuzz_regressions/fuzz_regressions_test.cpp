@@ -1,7 +1,7 @@
 // Every seed (fuzz/corpus/<target>/) and every input a fuzzer found (tests/fuzz_regressions/<target>/) replayed
 // through that fuzzer's entry points, plus the behaviour each fix restored. Add a crash by dropping its file in
 // tests/fuzz_regressions/<target>/ (created with the first one).
-#include "actors/options.hpp"
+#include "configuration/keys.hpp"
 #include "fuzz/codec_promises.hpp"
 
 #include <caf/actor_system_config.hpp>
@@ -46,16 +46,18 @@ std::string contents(const std::filesystem::path& path) {
 }
 
 /// What config_fuzz does with one input: CAF's INI parser, then derivcache's validator.
-actors::engine_config load(const std::string& ini, std::vector<std::string>& problems) {
+configuration::engine_config load(const std::string& ini, std::vector<std::string>& problems) {
   std::istringstream in{ini};
   auto parsed = caf::actor_system_config::parse_config(in);
   if (!parsed) {
     problems.push_back("parse error: " + caf::to_string(parsed.error()));
     return {};
   }
-  for (auto& p : actors::check_settings(*parsed))
-    problems.push_back(std::move(p));
-  return actors::make_engine_config(*parsed, *parsed, problems);
+  std::vector<configuration::problem> found = configuration::check_settings(*parsed);
+  auto cfg = configuration::from_settings(*parsed, *parsed, found);
+  for (const auto& p : found)
+    problems.push_back(configuration::to_string(p));
+  return cfg;
 }
 
 } // namespace
@@ -89,8 +91,8 @@ TEST(FuzzRegressions, HugeIntervalGivesAPositiveCacheMaxAge) {
   auto cfg = load(contents(std::string{DERIVCACHE_FUZZ_REGRESSIONS_DIR} + "/config_fuzz/interval_times_three_overflows.ini"),
                   problems);
   EXPECT_EQ(problems, std::vector<std::string>{});
-  EXPECT_EQ(cfg.interval, caf::timespan{4'000'000'000s});
-  EXPECT_GE(cfg.cache_max_age, cfg.interval);
+  EXPECT_EQ(cfg.deribit.interval, caf::timespan{4'000'000'000s});
+  EXPECT_GE(configuration::cache_max_age(cfg), cfg.deribit.interval);
 }
 
 // config_fuzz: deribit.timeout is kept in milliseconds; 500us passed the "positive" check and truncated

@@ -1,6 +1,6 @@
 // Every configuration key with an invalid value: start-up stops with a message naming the key. A key
-// added to option_specs() without a case here fails KeyWithoutAnInvalidValueCase.
-#include "actors/options.hpp"
+// added to keys() without a case here fails KeyWithoutAnInvalidValueCase.
+#include "configuration/keys.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <gtest/gtest.h>
@@ -8,14 +8,14 @@
 #include <set>
 #include <sstream>
 
-using namespace derivcache::actors;
+using namespace derivcache::configuration;
 
 namespace {
 
 struct invalid_case {
   const char* key;
   const char* ini;                       ///< the config file (the section header included)
-  std::vector<std::string> problems;     ///< exactly what make_engine_config reports
+  std::vector<std::string> problems;     ///< exactly what from_settings reports
 };
 
 const std::vector<invalid_case>& invalid_cases() {
@@ -106,9 +106,12 @@ std::vector<std::string> problems_of(const std::string& ini) {
   auto parsed = caf::actor_system_config::parse_config(in);
   if (!parsed)
     return {"not a valid config file: " + caf::to_string(parsed.error())};
-  std::vector<std::string> problems;
-  make_engine_config(caf::settings{}, *parsed, problems);
-  return problems;
+  std::vector<problem> problems;
+  from_settings(caf::settings{}, *parsed, problems);
+  std::vector<std::string> out;
+  for (const auto& p : problems)
+    out.push_back(to_string(p));
+  return out;
 }
 
 } // namespace
@@ -127,9 +130,9 @@ TEST(ConfigKeys, KeyWithoutAnInvalidValueCase) {
   std::set<std::string> covered;
   for (const auto& c : invalid_cases())
     covered.insert(c.key);
-  for (const auto& spec : option_specs())
+  for (const auto& spec : keys())
     EXPECT_EQ(covered.count(spec.key), 1u) << spec.key << " has no invalid-value case in config_keys_test.cpp";
-  EXPECT_EQ(covered.size(), option_specs().size()) << "a case names a key that option_specs() does not have";
+  EXPECT_EQ(covered.size(), keys().size()) << "a case names a key that keys() does not have";
 }
 
 TEST(ConfigKeys, TheDefaultsAloneAreValid) { EXPECT_EQ(problems_of(""), std::vector<std::string>{}); }

@@ -1,12 +1,12 @@
-// Origin parsing for the HTTPS and WebSocket clients: host names and IPv4 literals only.
-#include "net/url.hpp"
+// Origin parsing for the configured HTTPS and WebSocket origins: host names and IPv4 literals only.
+#include "configuration/url.hpp"
 
-#include <boost/asio/ip/address_v4.hpp>
+#include <arpa/inet.h>
 
 #include <algorithm>
 #include <cctype>
 
-namespace derivcache::net {
+namespace derivcache::configuration {
 
 namespace {
 
@@ -89,9 +89,8 @@ std::optional<url> parse_url(std::string_view text, std::string& error) {
   bool numeric = std::all_of(out.host.begin(), out.host.end(),
                              [](char c) { return c == '.' || (c >= '0' && c <= '9'); });
   if (numeric) {
-    boost::system::error_code ec;
-    boost::asio::ip::make_address_v4(out.host, ec);
-    if (ec)
+    in_addr parsed{};
+    if (inet_pton(AF_INET, out.host.c_str(), &parsed) != 1)
       return fail("'" + out.host + "' is not a valid IPv4 address");
     out.host_is_ip = true;
   } else if (!valid_host_name(out.host)) {
@@ -100,4 +99,4 @@ std::optional<url> parse_url(std::string_view text, std::string& error) {
   return out;
 }
 
-} // namespace derivcache::net
+} // namespace derivcache::configuration

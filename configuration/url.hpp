@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace derivcache::net {
+namespace derivcache::configuration {
 
 /// A parsed origin: scheme, host, port and an optional path prefix.
 struct url {
@@ -19,4 +19,4 @@ struct url {
 /// Parses `text`; on failure returns nothing and sets `error` (e.g. "url 'http://x': scheme must be https or wss").
 std::optional<url> parse_url(std::string_view text, std::string& error);
 
-} // namespace derivcache::net
+} // namespace derivcache::configuration

@@ -1,9 +1,9 @@
 // Origin parsing: the forms the configuration accepts and the errors for everything else.
-#include "net/url.hpp"
+#include "configuration/url.hpp"
 
 #include <gtest/gtest.h>
 
-using derivcache::net::parse_url;
+using derivcache::configuration::parse_url;
 
 TEST(Url, ParsesHostPortAndPrefix) {
   std::string error;

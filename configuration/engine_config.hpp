@@ -1,0 +1,128 @@
+// The engine's configuration: one struct per INI section, composed into engine_config. The member
+// initializers are the defaults (config/live.ini and docs/configuration.md show the same values).
+#pragma once
+
+#include "quant/states.hpp"
+
+#include <caf/timespan.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace derivcache::configuration {
+
+/// [deribit]: where and how often the futures and options chains are fetched.
+struct deribit_settings {
+  std::string url = "https://www.deribit.com";                     ///< https://host[:port][/prefix]
+  caf::timespan interval = std::chrono::seconds{300};               ///< fetch cycle period
+  caf::timespan timeout = std::chrono::seconds{10};                 ///< per request, at least 1ms
+  std::string ca_file;                                              ///< extra trust anchors; system store always used
+  int64_t max_body = int64_t{16} << 20;                             ///< bytes
+  std::vector<std::string> currencies{"BTC", "ETH", "SOL"};
+  double min_dte = 7;                                               ///< days
+  double max_requests_per_second = 5;                               ///< book summaries (burst = this)
+  // Not keys (code only): get_instruments pacing and the skew tenor.
+  caf::timespan instruments_interval = std::chrono::hours{1};
+  double instruments_requests_per_second = 0.1;
+  double instruments_burst = 5;
+  double skew_tenor_days = 30;
+};
+
+/// [supervisor]: restarts of the fetcher after failures.
+struct supervisor_settings {
+  caf::timespan min_backoff = std::chrono::seconds{1};
+  caf::timespan rate_limit_min_backoff = std::chrono::seconds{5};
+  caf::timespan max_backoff = std::chrono::seconds{300};
+  int64_t max_failures = 5;                                         ///< consecutive, before DEGRADED
+};
+
+/// [cache]
+struct cache_settings {
+  std::optional<caf::timespan> max_age;                             ///< unset: 3 x deribit.interval
+};
+
+/// [thresholds]: the state boundaries of basis and skew.
+struct thresholds_settings {
+  quant::basis_thresholds basis;
+  quant::skew_thresholds skew;
+};
+
+/// [binance]: the spot WebSocket feed and the feature collector; off when `symbols` is empty.
+struct binance_settings {
+  std::string url = "wss://stream.binance.com:9443";               ///< wss://host[:port]
+  std::vector<std::string> symbols{"BTCUSDT"};                      ///< any case
+  std::string ca_file;
+  caf::timespan timeout = std::chrono::seconds{10};                 ///< TCP + TLS + WebSocket handshake, at least 1ms
+  caf::timespan min_backoff = std::chrono::seconds{1};
+  caf::timespan max_backoff = std::chrono::seconds{60};
+  caf::timespan stale_after = std::chrono::seconds{30};             ///< no data frame: reconnect; spot inputs STALE
+  std::map<std::string, std::string> symbol_currencies;             ///< symbol -> currency (default: base asset)
+};
+
+/// [snapshots]: periodic feature snapshots.
+struct snapshots_settings {
+  caf::timespan interval{0};                                        ///< 0: off
+  std::string path = "snapshots.jsonl";                             ///< JSON lines
+  bool record = false;                                              ///< also record them in the store
+};
+
+/// [store]: the SQLite feature/label store (docs/outcomes.md).
+struct store_settings {
+  std::string path;                                                 ///< empty: off
+  caf::timespan reap_interval = std::chrono::seconds{1};            ///< not a key: how often due outcomes are labelled
+};
+
+/// [outcomes]
+struct outcomes_settings {
+  std::vector<caf::timespan> horizons{std::chrono::minutes{5}, std::chrono::minutes{15}, std::chrono::hours{1}};
+  caf::timespan max_gap = std::chrono::seconds{30};                 ///< longer feed gaps: outcome incomplete
+};
+
+/// [introspection]: the CAF middleman port (the host loads caf::io::middleman, and caf::openssl::manager
+/// with the openssl.* options for TLS). The actor exists locally either way.
+struct introspection_settings {
+  int64_t port = -1;                                                ///< -1: not published, 0: ephemeral
+  std::string host = "127.0.0.1";
+  int64_t max_subscribers = 16;
+  bool allow_control = false;
+  bool allow_record = false;
+  std::string tls_cert, tls_key, tls_ca;                            ///< all three or none
+
+  bool tls() const { return !tls_cert.empty() && !tls_key.empty() && !tls_ca.empty(); }
+};
+
+/// [metrics]: Prometheus metrics and health over HTTP.
+struct metrics_settings {
+  int64_t port = -1;                                                ///< -1: off, 0: ephemeral
+  std::string host = "127.0.0.1";
+};
+
+/// [log]
+struct log_settings {
+  std::string level = "info";                                       ///< debug, info, warn or error
+  std::string tag;                                                  ///< e.g. "SIMULATED"
+};
+
+/// Everything the engine reads; check it with validate() (start_engine does).
+struct engine_config {
+  deribit_settings deribit;
+  supervisor_settings supervisor;
+  cache_settings cache;
+  thresholds_settings thresholds;
+  binance_settings binance;
+  snapshots_settings snapshots;
+  store_settings store;
+  outcomes_settings outcomes;
+  introspection_settings introspection;
+  metrics_settings metrics;
+  log_settings log;
+};
+
+/// cache.max-age, or 3 x deribit.interval (saturating) when it is unset.
+caf::timespan cache_max_age(const engine_config& cfg);
+
+} // namespace derivcache::configuration
