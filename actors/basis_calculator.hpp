@@ -1,9 +1,9 @@
 // The basis calculator: a fetched chain -> an annualized-basis reading for the cache.
 #pragma once
 
-#include "actors/log.hpp"
 #include "messages/interfaces.hpp"
 #include "quant/states.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -15,7 +15,7 @@ struct basis_calculator_deps {
   messages::cache_holder_actor cache;    ///< receives every reading
   quant::basis_thresholds thresholds;
   double min_dte_days = 7;               ///< nearer quarterlies are skipped
-  std::shared_ptr<logger> log;           ///< may be null
+  std::shared_ptr<runtime::logger> log;           ///< may be null
 };
 
 /// Spawns the basis calculator. A chain without a value still yields a reading (apr_pct none, `reason` set).

@@ -2,8 +2,8 @@
 // when the chain gives no value.
 #pragma once
 
-#include "actors/log.hpp"
 #include "messages/interfaces.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -16,7 +16,7 @@ namespace derivcache::actors {
 /// Spawns a calculator that sends `compute(chain)` (a basis_reading or skew_reading) to `cache`.
 template <class Compute>
 messages::calculator_actor spawn_calculator(caf::actor_system& sys, std::string what, messages::cache_holder_actor cache,
-                                            std::shared_ptr<logger> log, Compute compute) {
+                                            std::shared_ptr<runtime::logger> log, Compute compute) {
   return sys.spawn([=](messages::calculator_actor::pointer self) -> messages::calculator_actor::behavior_type {
     return {
       [=](const messages::chain_ptr& chain) {

@@ -6,12 +6,16 @@
 #include "actors/feature_collector.hpp"
 #include "actors/fetch_supervisor.hpp"
 #include "actors/introspection.hpp"
-#include "actors/snapshot_sink.hpp"
+#include "actors/metrics.hpp"
 #include "actors/skew_calculator.hpp"
 #include "actors/store_keeper.hpp"
 #include "codec/json_writer.hpp"
 #include "messages/errors.hpp"
 #include "quant/currency.hpp"
+#include "runtime/instrument_cache.hpp"
+#include "runtime/metrics_http.hpp"
+#include "runtime/snapshot_sink.hpp"
+#include "runtime/token_bucket.hpp"
 
 #include <caf/all.hpp>
 
@@ -57,7 +61,7 @@ void engine::stop() {
       io->thread.join();
   }
   metrics_server.reset();
-  for (const auto& hdl : {caf::actor_cast<caf::actor>(introspection), metrics_endpoint,
+  for (const auto& hdl : {caf::actor_cast<caf::actor>(introspection), caf::actor_cast<caf::actor>(metrics_endpoint),
                           caf::actor_cast<caf::actor>(binance_feed), caf::actor_cast<caf::actor>(feature_collector),
                           caf::actor_cast<caf::actor>(store),
                           caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(basis_calculator),
@@ -239,11 +243,11 @@ bool start_metrics(caf::actor_system& sys, const engine_config& cfg, engine& e, 
   deps.health.feed_stale_after = cfg.binance_stale_after;
   deps.log = e.log;
   if (auto feed = e.binance_feed) {
-    deps.feed = [feed](caf::event_based_actor* self, std::function<void(feed_metrics)> done) {
+    deps.feed = [feed](messages::metrics_endpoint_actor::pointer self, std::function<void(runtime::feed_metrics)> done) {
       self->request(feed, std::chrono::seconds{2}, caf::get_atom::value, messages::status_atom::value)
         .then(
           [done](const messages::feed_status& s) {
-            feed_metrics m;
+            runtime::feed_metrics m;
             m.enabled = true;
             m.connected = s.connected;
             m.messages = s.agg_trades + s.book_tickers;
@@ -253,17 +257,17 @@ bool start_metrics(caf::actor_system& sys, const engine_config& cfg, engine& e, 
             done(m);
           },
           [done](const caf::error&) {
-            feed_metrics m;
+            runtime::feed_metrics m;
             m.enabled = true;
             done(m);
           });
     };
   }
   if (auto collector = e.feature_collector) {
-    deps.snapshots = [collector](caf::event_based_actor* self, const std::string& symbol,
+    deps.snapshots = [collector](messages::metrics_endpoint_actor::pointer self, const std::string& symbol,
                                  std::function<void(unsigned, std::string)> done) {
       self->request(collector, std::chrono::seconds{2}, messages::capture_atom::value, symbol)
-        .then([done](const messages::feature_snapshot& s) { done(200, snapshot_json(s)); },
+        .then([done](const messages::feature_snapshot& s) { done(200, runtime::snapshot_json(s)); },
               [done](const caf::error& err) {
                 codec::json_writer w;
                 w.begin_object().field("error", messages::render(err)).end_object();
@@ -275,7 +279,7 @@ bool start_metrics(caf::actor_system& sys, const engine_config& cfg, engine& e, 
   net::http_server_options options;
   options.host = cfg.metrics_host;
   options.port = static_cast<unsigned short>(cfg.metrics_port);
-  e.metrics_server = net::make_http_server(ioc, options, metrics_http_handler(e.metrics_endpoint), error);
+  e.metrics_server = net::make_http_server(ioc, options, runtime::metrics_http_handler(e.metrics_endpoint), error);
   if (!e.metrics_server) {
     error = "metrics: " + error;
     return false;
@@ -296,7 +300,7 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
     error = "no HTTP client";
     return nullptr;
   }
-  std::shared_ptr<snapshot_sink> snapshots;
+  std::shared_ptr<runtime::snapshot_sink> snapshots;
   std::shared_ptr<store::feature_store> feature_store;
   if (!cfg.store_path.empty()) {
     store::store_options options;
@@ -313,7 +317,7 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
     }
   }
   if (!cfg.binance_symbols.empty() && cfg.snapshots_interval > caf::timespan{0} && !cfg.snapshots_path.empty()) {
-    snapshots = snapshot_sink::open(cfg.snapshots_path, error);
+    snapshots = runtime::snapshot_sink::open(cfg.snapshots_path, error);
     if (!snapshots) {
       error = "snapshots: " + error;
       return nullptr;
@@ -322,9 +326,9 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
   auto e = std::make_unique<engine>();
   e->http = std::move(http);
   e->snapshots = std::move(snapshots);
-  e->log = std::make_shared<logger>(cfg.level, cfg.log_tag, cfg.log_sink);
-  e->fetch_counters = std::make_shared<fetch_stats>();
-  e->cache_counters = std::make_shared<cache_stats>();
+  e->log = std::make_shared<runtime::logger>(cfg.level, cfg.log_tag, cfg.log_sink);
+  e->fetch_counters = std::make_shared<runtime::fetch_stats>();
+  e->cache_counters = std::make_shared<runtime::cache_stats>();
 
   cache_holder_deps cache_deps;
   cache_deps.max_age = cfg.cache_max_age > caf::timespan{0} ? cfg.cache_max_age : 3 * cfg.interval;
@@ -349,11 +353,11 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
   fetch.interval = cfg.interval;
   fetch.instruments_interval = cfg.instruments_interval;
   fetch.path_prefix = cfg.path_prefix;
-  fetch.book_bucket = std::make_shared<token_bucket>(cfg.max_requests_per_second, cfg.max_requests_per_second);
-  fetch.instruments_bucket = std::make_shared<token_bucket>(cfg.instruments_requests_per_second, cfg.instruments_burst);
-  fetch.instruments = std::make_shared<instrument_cache>();
+  fetch.book_bucket = std::make_shared<runtime::token_bucket>(cfg.max_requests_per_second, cfg.max_requests_per_second);
+  fetch.instruments_bucket = std::make_shared<runtime::token_bucket>(cfg.instruments_requests_per_second, cfg.instruments_burst);
+  fetch.instruments = std::make_shared<runtime::instrument_cache>();
   fetch.stats = e->fetch_counters;
-  e->request_latency = std::make_shared<latency_histogram>();
+  e->request_latency = std::make_shared<runtime::latency_histogram>();
   fetch.request_latency = e->request_latency;
   fetch.log = e->log;
 

@@ -491,7 +491,7 @@ engine_config make_engine_config(const caf::settings& content, const caf::settin
 
   std::string level = "info";
   in.string("log.level", level);
-  if (auto parsed = parse_log_level(level))
+  if (auto parsed = runtime::parse_log_level(level))
     cfg.level = *parsed;
   else
     in.problem("log.level", "'" + level + "' is not debug, info, warn or error");

@@ -1,9 +1,9 @@
 // The skew calculator: a fetched chain -> a 30-day 25-delta skew reading for the cache.
 #pragma once
 
-#include "actors/log.hpp"
 #include "messages/interfaces.hpp"
 #include "quant/states.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -15,7 +15,7 @@ struct skew_calculator_deps {
   messages::cache_holder_actor cache;    ///< receives every reading
   quant::skew_thresholds thresholds;
   double tenor_days = 30;
-  std::shared_ptr<logger> log;           ///< may be null
+  std::shared_ptr<runtime::logger> log;           ///< may be null
 };
 
 /// Spawns the skew calculator. A chain without a value still yields a reading (skew_pct none, `reason` set).
