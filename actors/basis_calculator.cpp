@@ -11,6 +11,9 @@ namespace derivcache::actors {
 
 using messages::to_caf;
 
+namespace {
+
+/// The reading for one chain; `thresholds` classify the value.
 messages::basis_reading compute_basis_reading(const messages::currency_chain& chain,
                                               const quant::basis_thresholds& thresholds, double min_dte_days) {
   quant::basis_params params;
@@ -46,6 +49,8 @@ messages::basis_reading compute_basis_reading(const messages::currency_chain& ch
   out.expiry_disagreements = r.expiry_disagreements;
   return out;
 }
+
+} // namespace
 
 messages::calculator_actor make_basis_calculator(caf::actor_system& sys, basis_calculator_deps deps) {
   return spawn_calculator(sys, "basis", deps.cache, deps.log, [deps](const messages::currency_chain& chain) {

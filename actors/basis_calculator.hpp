@@ -21,8 +21,4 @@ struct basis_calculator_deps {
 /// Spawns the basis calculator. A chain without a value still yields a reading (apr_pct none, `reason` set).
 messages::calculator_actor make_basis_calculator(caf::actor_system& sys, basis_calculator_deps deps);
 
-/// The reading for one chain (exposed for tests and tools); `thresholds` classify the value.
-messages::basis_reading compute_basis_reading(const messages::currency_chain& chain,
-                                              const quant::basis_thresholds& thresholds, double min_dte_days);
-
 } // namespace derivcache::actors

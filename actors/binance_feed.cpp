@@ -54,7 +54,8 @@ void schedule_retry(self_ptr self) {
   const auto delay =
     runtime::backoff_delay(params, k, runtime::failure_category::other, std::nullopt, st.deps.uniform01());
   st.status.next_attempt = st.deps.wall_clock() + delay;
-  log_at(self, log_level::warn, "reconnecting in " + runtime::seconds_text(delay) + " (attempt " + std::to_string(k) + ")");
+  log_at(self, log_level::warn,
+         "reconnecting in " + runtime::seconds_text(delay) + " (attempt " + std::to_string(k) + ")");
   self->delayed_send(self, delay, messages::restart_atom::value, ++st.restart_generation);
 }
 

@@ -243,7 +243,8 @@ bool start_metrics(caf::actor_system& sys, const engine_config& cfg, engine& e, 
   deps.health.feed_stale_after = cfg.binance_stale_after;
   deps.log = e.log;
   if (auto feed = e.binance_feed) {
-    deps.feed = [feed](messages::metrics_endpoint_actor::pointer self, std::function<void(runtime::feed_metrics)> done) {
+    deps.feed = [feed](messages::metrics_endpoint_actor::pointer self,
+                       std::function<void(runtime::feed_metrics)> done) {
       self->request(feed, std::chrono::seconds{2}, caf::get_atom::value, messages::status_atom::value)
         .then(
           [done](const messages::feed_status& s) {
@@ -353,8 +354,10 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
   fetch.interval = cfg.interval;
   fetch.instruments_interval = cfg.instruments_interval;
   fetch.path_prefix = cfg.path_prefix;
-  fetch.book_bucket = std::make_shared<runtime::token_bucket>(cfg.max_requests_per_second, cfg.max_requests_per_second);
-  fetch.instruments_bucket = std::make_shared<runtime::token_bucket>(cfg.instruments_requests_per_second, cfg.instruments_burst);
+  fetch.book_bucket =
+    std::make_shared<runtime::token_bucket>(cfg.max_requests_per_second, cfg.max_requests_per_second);
+  fetch.instruments_bucket =
+    std::make_shared<runtime::token_bucket>(cfg.instruments_requests_per_second, cfg.instruments_burst);
   fetch.instruments = std::make_shared<runtime::instrument_cache>();
   fetch.stats = e->fetch_counters;
   e->request_latency = std::make_shared<runtime::latency_histogram>();

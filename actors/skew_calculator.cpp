@@ -11,6 +11,9 @@ namespace derivcache::actors {
 
 using messages::to_caf;
 
+namespace {
+
+/// The reading for one chain; `thresholds` classify the value.
 messages::skew_reading compute_skew_reading(const messages::currency_chain& chain,
                                             const quant::skew_thresholds& thresholds, double tenor_days) {
   quant::skew_params params;
@@ -41,6 +44,8 @@ messages::skew_reading compute_skew_reading(const messages::currency_chain& chai
   out.skipped_rows = r.skipped_rows + chain.bad_rows;
   return out;
 }
+
+} // namespace
 
 messages::calculator_actor make_skew_calculator(caf::actor_system& sys, skew_calculator_deps deps) {
   return spawn_calculator(sys, "skew", deps.cache, deps.log, [deps](const messages::currency_chain& chain) {

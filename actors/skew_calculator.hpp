@@ -21,8 +21,4 @@ struct skew_calculator_deps {
 /// Spawns the skew calculator. A chain without a value still yields a reading (skew_pct none, `reason` set).
 messages::calculator_actor make_skew_calculator(caf::actor_system& sys, skew_calculator_deps deps);
 
-/// The reading for one chain (exposed for tests and tools).
-messages::skew_reading compute_skew_reading(const messages::currency_chain& chain,
-                                            const quant::skew_thresholds& thresholds, double tenor_days);
-
 } // namespace derivcache::actors

@@ -148,20 +148,26 @@ void render_readings(exposition& x, const metrics_snapshot& m) {
   for (const auto& c : m.currencies)
     if (c.skew_pct)
       x.sample("derivcache_skew_pct", {{"currency", c.currency}}, *c.skew_pct);
+  struct reading_kind {
+    const char* name;
+    bool currency_metrics::*has;
+    std::chrono::nanoseconds currency_metrics::*age;
+    bool currency_metrics::*stale;
+  };
+  static constexpr reading_kind kinds[] = {
+    {"basis", &currency_metrics::has_basis, &currency_metrics::basis_age, &currency_metrics::basis_stale},
+    {"skew", &currency_metrics::has_skew, &currency_metrics::skew_age, &currency_metrics::skew_stale},
+  };
   x.family("derivcache_reading_age_seconds", "gauge", "Seconds since the reading arrived.");
-  for (const auto& c : m.currencies) {
-    if (c.has_basis)
-      x.sample("derivcache_reading_age_seconds", {{"currency", c.currency}, {"kind", "basis"}}, seconds_of(c.basis_age));
-    if (c.has_skew)
-      x.sample("derivcache_reading_age_seconds", {{"currency", c.currency}, {"kind", "skew"}}, seconds_of(c.skew_age));
-  }
+  for (const auto& c : m.currencies)
+    for (const auto& k : kinds)
+      if (c.*k.has)
+        x.sample("derivcache_reading_age_seconds", {{"currency", c.currency}, {"kind", k.name}}, seconds_of(c.*k.age));
   x.family("derivcache_reading_stale", "gauge", "1 when the reading is older than the cache's max age.");
-  for (const auto& c : m.currencies) {
-    if (c.has_basis)
-      x.sample("derivcache_reading_stale", {{"currency", c.currency}, {"kind", "basis"}}, flag(c.basis_stale));
-    if (c.has_skew)
-      x.sample("derivcache_reading_stale", {{"currency", c.currency}, {"kind", "skew"}}, flag(c.skew_stale));
-  }
+  for (const auto& c : m.currencies)
+    for (const auto& k : kinds)
+      if (c.*k.has)
+        x.sample("derivcache_reading_stale", {{"currency", c.currency}, {"kind", k.name}}, flag(c.*k.stale));
 }
 
 void render_feed(exposition& x, const metrics_snapshot& m) {
