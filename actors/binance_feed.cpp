@@ -1,20 +1,20 @@
 // The Binance feed actor.
 #include "actors/binance_feed.hpp"
 
-#include "actors/fetch_supervisor.hpp"
 #include "codec/binance.hpp"
 #include "messages/convert.hpp"
-#include "messages/errors.hpp"
+#include "runtime/backoff.hpp"
+#include "runtime/duration_text.hpp"
 
 #include <caf/all.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <map>
 #include <optional>
 #include <random>
 
 namespace derivcache::actors {
+
+using runtime::log_level;
 
 namespace {
 
@@ -44,24 +44,18 @@ void log_at(self_ptr self, log_level level, const std::string& text) {
     self->state.deps.log->log(level, "binance: " + text);
 }
 
-std::string seconds_text(caf::timespan d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3fs", std::chrono::duration<double>(d).count());
-  return buf;
-}
-
 void connect_now(self_ptr self);
 
 void schedule_retry(self_ptr self) {
   auto& st = self->state;
   auto& k = st.status.consecutive_failures;
   ++k;
-  const backoff_params params{st.deps.min_backoff, st.deps.min_backoff, st.deps.max_backoff};
-  // An empty caf::error has no category in 0.17 (backoff_delay asks for it): name the failure kind.
+  const runtime::backoff_params params{st.deps.min_backoff, st.deps.min_backoff, st.deps.max_backoff};
   const auto delay =
-    backoff_delay(params, k, caf::make_error(messages::errc::network_failure), st.deps.uniform01());
+    runtime::backoff_delay(params, k, runtime::failure_category::other, std::nullopt, st.deps.uniform01());
   st.status.next_attempt = st.deps.wall_clock() + delay;
-  log_at(self, log_level::warn, "reconnecting in " + seconds_text(delay) + " (attempt " + std::to_string(k) + ")");
+  log_at(self, log_level::warn,
+         "reconnecting in " + runtime::seconds_text(delay) + " (attempt " + std::to_string(k) + ")");
   self->delayed_send(self, delay, messages::restart_atom::value, ++st.restart_generation);
 }
 
@@ -258,17 +252,6 @@ void on_frames(self_ptr self, messages::ws_frames& f) {
 
 } // namespace
 
-std::string binance_stream_target(const std::vector<std::string>& symbols) {
-  std::string out = "/stream?streams=";
-  bool first = true;
-  for (auto s : symbols) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    out += (first ? "" : "/") + s + "@aggTrade/" + s + "@bookTicker";
-    first = false;
-  }
-  return out;
-}
-
 messages::binance_feed_actor make_binance_feed(caf::actor_system& sys, binance_feed_deps deps) {
   if (!deps.uniform01) {
     auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
@@ -276,7 +259,7 @@ messages::binance_feed_actor make_binance_feed(caf::actor_system& sys, binance_f
   }
   if (!deps.wall_clock)
     deps.wall_clock = [] { return caf::make_timestamp(); };
-  deps.options.target = binance_stream_target(deps.symbols);
+  deps.options.target = codec::binance_stream_target(deps.symbols);
   return sys.spawn([deps = std::move(deps)](self_ptr self) -> messages::binance_feed_actor::behavior_type {
     self->state.deps = deps;
     self->set_exit_handler([self](caf::exit_msg& em) {
@@ -307,7 +290,7 @@ messages::binance_feed_actor make_binance_feed(caf::actor_system& sys, binance_f
           return;
         }
         ++st.status.stalls;
-        st.status.last_error = "stall: no data frame for " + seconds_text(idle);
+        st.status.last_error = "stall: no data frame for " + runtime::seconds_text(idle);
         log_at(self, log_level::warn, st.status.last_error);
         retire_active(self);
         schedule_retry(self);

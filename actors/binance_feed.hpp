@@ -10,12 +10,12 @@
 //   serverShutdown, or the connection is 23h50m old (Binance cuts at 24 h): HANDOVER — a new
 //   connection starts at once while the old one keeps delivering; the old one is closed when the new
 //   one is open (the collector drops repeated trades by trade id). k = 0 after every data frame.
-//   backoff(k) = min(max, min * 2^(k-1)) * U(0.8, 1.2), clamped to max (as the fetch supervisor's).
+//   backoff(k) = runtime::backoff_delay (min * 2^(k-1), jittered, clamped to max), as the fetch supervisor's.
 #pragma once
 
-#include "actors/log.hpp"
 #include "messages/interfaces.hpp"
 #include "net/ws_client.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/timespan.hpp>
@@ -46,11 +46,8 @@ struct binance_feed_deps {
   caf::timespan max_connection_age = std::chrono::hours{23} + std::chrono::minutes{50};
   std::function<double()> uniform01;                        ///< jitter in [0, 1]; default: seeded mt19937_64
   std::function<caf::timestamp()> wall_clock;               ///< receive stamps; default caf::make_timestamp
-  std::shared_ptr<logger> log;                              ///< may be null
+  std::shared_ptr<runtime::logger> log;                              ///< may be null
 };
-
-/// "/stream?streams=btcusdt@aggTrade/btcusdt@bookTicker/..." for `symbols`.
-std::string binance_stream_target(const std::vector<std::string>& symbols);
 
 /// Spawns the feed, which connects at once. Its status answers (get_atom, status_atom).
 messages::binance_feed_actor make_binance_feed(caf::actor_system& sys, binance_feed_deps deps);

@@ -1,9 +1,9 @@
 // A calculator: each fetched chain -> one reading (the basis or the skew) for the cache.
 #pragma once
 
-#include "actors/log.hpp"
 #include "messages/interfaces.hpp"
 #include "quant/states.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -27,7 +27,7 @@ struct skew_calculation {
 struct calculator_deps {
   messages::cache_holder_actor cache;    ///< receives every reading
   std::variant<basis_calculation, skew_calculation> calculation;
-  std::shared_ptr<logger> log;           ///< may be null
+  std::shared_ptr<runtime::logger> log;  ///< may be null
 };
 
 /// Spawns a calculator. A chain without a value still yields a reading (the value none, `reason` set)

@@ -1,9 +1,9 @@
 // The Deribit fetcher actor.
 #include "actors/deribit_fetcher.hpp"
 
-#include "actors/metrics.hpp"
 #include "codec/deribit.hpp"
 #include "messages/errors.hpp"
+#include "messages/fetch_outcome.hpp"
 
 #include <caf/all.hpp>
 
@@ -14,13 +14,7 @@
 
 namespace derivcache::actors {
 
-std::string book_summary_target(const std::string& prefix, const quant::currency_spec& c, const std::string& kind) {
-  return prefix + "/public/get_book_summary_by_currency?currency=" + c.deribit_currency + "&kind=" + kind;
-}
-
-std::string instruments_target(const std::string& prefix, const quant::currency_spec& c) {
-  return prefix + "/public/get_instruments?currency=" + c.deribit_currency + "&expired=false";
-}
+using runtime::log_level;
 
 namespace {
 
@@ -63,11 +57,20 @@ struct fetcher_state {
 
 using self_ptr = fetcher_impl::stateful_pointer<fetcher_state>;
 
-enum class outcome : uint8_t { ok, rate_limited, network_failure, unavailable, request_error, bad_payload };
+using messages::fetch_outcome;
 
-struct classified {
-  outcome kind = outcome::ok;
-  std::string detail;
+/// What one reply means for its request.
+struct verdict {
+  fetch_outcome outcome = fetch_outcome::ok;
+  std::string detail;          ///< what went wrong; empty when ok
+  uint64_t row_errors = 0;     ///< rows skipped in a body that decoded
+};
+
+/// A decoded body: the error reply it carried or why it is unusable; its rows went to the cycle's progress.
+struct decoded_body {
+  std::optional<codec::rpc_error> rpc;
+  std::string fatal;
+  uint64_t row_errors = 0;
 };
 
 void log_at(self_ptr self, log_level level, const std::string& text) {
@@ -76,7 +79,7 @@ void log_at(self_ptr self, log_level level, const std::string& text) {
 }
 
 // Maps a non-2xx status and/or a JSON-RPC error body to an outcome.
-classified classify_error(uint16_t status, const std::optional<codec::rpc_error>& rpc, const std::string& target) {
+verdict classify_error(uint16_t status, const std::optional<codec::rpc_error>& rpc, const std::string& target) {
   std::string detail = "HTTP " + std::to_string(status);
   if (rpc)
     detail += " (JSON-RPC " + std::to_string(rpc->code) + " " + rpc->message +
@@ -84,10 +87,10 @@ classified classify_error(uint16_t status, const std::optional<codec::rpc_error>
   detail += " on " + target;
   static const std::set<int64_t> unavailable_codes{10040, 10041, 11051, 13028, 13503};
   if (status == 429 || (rpc && (rpc->code == 10028 || rpc->code == 10066)))
-    return {outcome::rate_limited, detail};
+    return {fetch_outcome::rate_limited, detail};
   if ((rpc && unavailable_codes.count(rpc->code) > 0) || status >= 500)
-    return {outcome::unavailable, detail};
-  return {outcome::request_error, detail};
+    return {fetch_outcome::unavailable, detail};
+  return {fetch_outcome::request_error, detail};
 }
 
 const char* kind_name(request_kind k) {
@@ -111,8 +114,8 @@ void enqueue(self_ptr self, std::size_t currency, request_kind kind) {
   req.currency = currency;
   req.kind = kind;
   req.target = kind == request_kind::instruments
-                 ? instruments_target(st.deps.path_prefix, spec)
-                 : book_summary_target(st.deps.path_prefix, spec, kind_name(kind));
+                 ? codec::instruments_target(st.deps.path_prefix, spec)
+                 : codec::book_summary_target(st.deps.path_prefix, spec, kind_name(kind));
   (kind == request_kind::instruments ? st.instruments_queue : st.book_queue).push_back(std::move(req));
 }
 
@@ -144,7 +147,7 @@ void issue(self_ptr self, request req) {
 }
 
 // Issues queued requests while the buckets have tokens; otherwise re-arms the dispatch timer.
-void drain(self_ptr self, std::deque<request>& queue, token_bucket& bucket) {
+void drain(self_ptr self, std::deque<request>& queue, runtime::token_bucket& bucket) {
   auto& st = self->state;
   const auto now = self->clock().now();
   while (!queue.empty()) {
@@ -259,114 +262,117 @@ void give_up_request(self_ptr self, const request& req) {
   check_cycle_end(self);
 }
 
-void fail(self_ptr self, messages::errc code, caf::error err, const std::string& detail) {
-  auto& stats = *self->state.deps.stats;
-  switch (code) {
-    case messages::errc::rate_limited: ++stats.rate_limited; break;
-    case messages::errc::network_failure: ++stats.network_failure; break;
-    default: ++stats.unavailable; break;
-  }
-  log_at(self, log_level::warn, "fetcher stopping: " + messages::to_string(code) + ": " + detail);
-  self->quit(std::move(err));
+template <class Decoded>
+decoded_body summary_of(const Decoded& d) {
+  return {d.error_reply, d.fatal, d.row_errors.size()};
 }
 
-void on_reply(self_ptr self, messages::http_reply& reply) {
+// Decodes a 2xx body; the rows of one that decoded go to the currency's progress (instruments: the cache).
+decoded_body decode(self_ptr self, const request& req, const std::string& body) {
   auto& st = self->state;
-  auto it = st.in_flight.find(reply.request_id);
+  auto& p = st.progress[req.currency];
+  const auto& spec = st.deps.currencies[req.currency];
+  switch (req.kind) {
+    case request_kind::future: {
+      auto d = codec::decode_future_summaries(body);
+      if (d.ok())
+        p.futures = quant::rows_for(d.rows, spec);
+      return summary_of(d);
+    }
+    case request_kind::option: {
+      auto d = codec::decode_option_summaries(body);
+      if (d.ok())
+        p.options = quant::rows_for(d.rows, spec);
+      return summary_of(d);
+    }
+    case request_kind::instruments: {
+      auto d = codec::decode_instruments(body);
+      if (d.ok()) {
+        auto table = std::make_shared<const quant::expiry_table>(quant::rows_for(d.rows, spec));
+        st.deps.instruments->store(spec.name, std::move(table), self->clock().now() + st.deps.instruments_interval);
+        p.instruments_pending = false;
+      }
+      return summary_of(d);
+    }
+  }
+  return {};
+}
+
+// The outcome of a reply that arrived: its status, the JSON-RPC error it carried, whether its body decoded.
+verdict classify(uint16_t status, const decoded_body& body, const std::string& target) {
+  const bool success = status >= 200 && status < 300;
+  if (success && !body.rpc && body.fatal.empty())
+    return {fetch_outcome::ok, {}, body.row_errors};
+  if (!success || body.rpc)
+    return classify_error(status, body.rpc, target);
+  return {fetch_outcome::bad_payload, "bad payload on " + target + ": " + body.fatal};
+}
+
+verdict judge(self_ptr self, const request& req, const messages::http_reply& reply) {
+  const auto failure = static_cast<net::failure>(reply.failure);
+  if (failure != net::failure::none)
+    return {fetch_outcome::network_failure, net::to_string(failure)
+                                              + (reply.failure_message.empty() ? "" : ": " + reply.failure_message)
+                                              + " on " + req.target};
+  const bool success = reply.status >= 200 && reply.status < 300;
+  decoded_body body;
+  if (success)
+    body = decode(self, req, reply.body);
+  else
+    body.rpc = codec::decode_rpc_error(reply.body);
+  return classify(reply.status, body, req.target);
+}
+
+// Quits with the outcome's error; the supervisor restarts the fetcher.
+void stop_fetcher(self_ptr self, const verdict& v, const caf::optional<int64_t>& retry_after_seconds) {
+  const auto code = messages::info(v.outcome).code;
+  log_at(self, log_level::warn, "fetcher stopping: " + messages::to_string(code) + ": " + v.detail);
+  if (v.outcome == fetch_outcome::rate_limited)
+    self->quit(caf::make_error(code, retry_after_seconds ? *retry_after_seconds : int64_t{-1}, v.detail));
+  else
+    self->quit(caf::make_error(code, v.detail));
+}
+
+void accept(self_ptr self, const request& req, const verdict& v) {
+  auto& p = self->state.progress[req.currency];
+  if (req.kind != request_kind::instruments)
+    p.bad_rows += v.row_errors;
+  if (v.row_errors > 0)
+    log_at(self, log_level::debug, std::to_string(v.row_errors) + " rows skipped in " + req.target);
+  maybe_send_chain(self, req.currency);
+  check_cycle_end(self);
+}
+
+// The request of a reply, taken out of the in-flight table; none for a reply of an earlier cycle.
+std::optional<request> take_request(self_ptr self, uint64_t id) {
+  auto& st = self->state;
+  auto it = st.in_flight.find(id);
   if (it == st.in_flight.end() || it->second.cycle != st.cycle) {
     ++st.deps.stats->stale_replies;
-    return;
+    return std::nullopt;
   }
-  const request req = std::move(it->second);
+  auto req = std::move(it->second);
   st.in_flight.erase(it);
-  const auto failure = static_cast<net::failure>(reply.failure);
-  if (failure == net::failure::cancelled) {
-    log_at(self, log_level::debug, "request cancelled: " + req.target);
-    give_up_request(self, req);
+  return req;
+}
+
+void on_reply(self_ptr self, const messages::http_reply& reply) {
+  const auto req = take_request(self, reply.request_id);
+  if (!req)
+    return;
+  if (static_cast<net::failure>(reply.failure) == net::failure::cancelled) {
+    log_at(self, log_level::debug, "request cancelled: " + req->target);
+    give_up_request(self, *req);
     return;
   }
-  if (failure != net::failure::none) {
-    auto detail = net::to_string(failure) + (reply.failure_message.empty() ? "" : ": " + reply.failure_message) +
-                  " on " + req.target;
-    fail(self, messages::errc::network_failure, caf::make_error(messages::errc::network_failure, detail), detail);
-    return;
-  }
-  std::optional<codec::rpc_error> rpc;
-  std::string fatal;
-  const bool success = reply.status >= 200 && reply.status < 300;
-  std::size_t currency = req.currency;
-  auto& p = st.progress[currency];
-  const auto& spec = st.deps.currencies[currency];
-  uint64_t row_errors = 0;
-  if (success) {
-    switch (req.kind) {
-      case request_kind::future: {
-        auto d = codec::decode_future_summaries(reply.body);
-        if (d.ok()) {
-          p.futures = quant::rows_for(d.rows, spec);
-          row_errors = d.row_errors.size();
-        }
-        rpc = d.error_reply;
-        fatal = d.fatal;
-        break;
-      }
-      case request_kind::option: {
-        auto d = codec::decode_option_summaries(reply.body);
-        if (d.ok()) {
-          p.options = quant::rows_for(d.rows, spec);
-          row_errors = d.row_errors.size();
-        }
-        rpc = d.error_reply;
-        fatal = d.fatal;
-        break;
-      }
-      case request_kind::instruments: {
-        auto d = codec::decode_instruments(reply.body);
-        if (d.ok()) {
-          auto table = std::make_shared<const quant::expiry_table>(quant::rows_for(d.rows, spec));
-          st.deps.instruments->store(spec.name, std::move(table), self->clock().now() + st.deps.instruments_interval);
-          p.instruments_pending = false;
-        }
-        rpc = d.error_reply;
-        fatal = d.fatal;
-        break;
-      }
-    }
-    if (!rpc && fatal.empty()) {
-      ++st.deps.stats->ok;
-      if (req.kind != request_kind::instruments)
-        p.bad_rows += row_errors;
-      if (row_errors > 0)
-        log_at(self, log_level::debug, std::to_string(row_errors) + " rows skipped in " + req.target);
-      maybe_send_chain(self, currency);
-      check_cycle_end(self);
-      return;
-    }
-  } else {
-    rpc = codec::decode_rpc_error(reply.body);
-  }
-  if (!success || rpc) {
-    auto c = classify_error(reply.status, rpc, req.target);
-    switch (c.kind) {
-      case outcome::rate_limited: {
-        const int64_t retry_after = reply.retry_after_seconds ? *reply.retry_after_seconds : int64_t{-1};
-        fail(self, messages::errc::rate_limited, caf::make_error(messages::errc::rate_limited, retry_after, c.detail),
-             c.detail);
-        return;
-      }
-      case outcome::unavailable:
-        fail(self, messages::errc::unavailable, caf::make_error(messages::errc::unavailable, c.detail), c.detail);
-        return;
-      default:
-        ++st.deps.stats->request_error;
-        log_at(self, log_level::error, "request error: " + c.detail);
-        give_up_request(self, req);
-        return;
-    }
-  }
-  ++st.deps.stats->bad_payload;
-  log_at(self, log_level::error, "bad payload on " + req.target + ": " + fatal);
-  give_up_request(self, req);
+  const auto v = judge(self, *req, reply);
+  ++(*self->state.deps.stats)[v.outcome];
+  if (messages::info(v.outcome).stops_fetcher)
+    return stop_fetcher(self, v, reply.retry_after_seconds);
+  if (v.outcome == fetch_outcome::ok)
+    return accept(self, *req, v);
+  log_at(self, log_level::error, v.outcome == fetch_outcome::request_error ? "request error: " + v.detail : v.detail);
+  give_up_request(self, *req);
 }
 
 fetcher_impl::behavior_type fetcher(self_ptr self, deribit_fetcher_deps deps) {
@@ -392,7 +398,7 @@ fetcher_impl::behavior_type fetcher(self_ptr self, deribit_fetcher_deps deps) {
       }
       start_cycle(self);
     },
-    [self](messages::http_reply& reply) { on_reply(self, reply); },
+    [self](const messages::http_reply& reply) { on_reply(self, reply); },
     [self](dispatch_atom) {
       self->state.dispatch_armed = false;
       pump(self);
@@ -404,13 +410,13 @@ fetcher_impl::behavior_type fetcher(self_ptr self, deribit_fetcher_deps deps) {
 
 messages::deribit_fetcher_actor make_deribit_fetcher(caf::actor_system& sys, deribit_fetcher_deps deps) {
   if (!deps.book_bucket)
-    deps.book_bucket = std::make_shared<token_bucket>(5.0, 5.0);
+    deps.book_bucket = std::make_shared<runtime::token_bucket>(5.0, 5.0);
   if (!deps.instruments_bucket)
-    deps.instruments_bucket = std::make_shared<token_bucket>(0.1, 5.0);
+    deps.instruments_bucket = std::make_shared<runtime::token_bucket>(0.1, 5.0);
   if (!deps.instruments)
-    deps.instruments = std::make_shared<instrument_cache>();
+    deps.instruments = std::make_shared<runtime::instrument_cache>();
   if (!deps.stats)
-    deps.stats = std::make_shared<fetch_stats>();
+    deps.stats = std::make_shared<runtime::fetch_stats>();
   fetcher_impl impl = sys.spawn(fetcher, std::move(deps));
   return impl;
 }

@@ -2,11 +2,14 @@
 // sends each currency's chain to the calculators, and exits with a derivcache::errc on upstream trouble.
 #pragma once
 
-#include "actors/fetch_shared.hpp"
-#include "actors/log.hpp"
 #include "messages/interfaces.hpp"
 #include "net/https_client.hpp"
 #include "quant/currency.hpp"
+#include "runtime/fetch_stats.hpp"
+#include "runtime/instrument_cache.hpp"
+#include "runtime/latency_histogram.hpp"
+#include "runtime/log.hpp"
+#include "runtime/token_bucket.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/timespan.hpp>
@@ -18,8 +21,6 @@
 
 namespace derivcache::actors {
 
-class latency_histogram;
-
 struct deribit_fetcher_deps {
   std::shared_ptr<net::http_client> http;              ///< shared, survives restarts; never shut down here
   std::vector<quant::currency_spec> currencies;
@@ -28,12 +29,12 @@ struct deribit_fetcher_deps {
   caf::timespan interval = std::chrono::seconds{300};
   caf::timespan instruments_interval = std::chrono::hours{1};
   std::string path_prefix = "/api/v2";
-  std::shared_ptr<token_bucket> book_bucket;           ///< get_book_summary_by_currency (default 5/s, burst 5)
-  std::shared_ptr<token_bucket> instruments_bucket;    ///< get_instruments (default 1 per 10 s, burst 5)
-  std::shared_ptr<instrument_cache> instruments;       ///< expiry tables, kept across restarts
-  std::shared_ptr<fetch_stats> stats;
-  std::shared_ptr<latency_histogram> request_latency;  ///< observes every completed request; may be null
-  std::shared_ptr<logger> log;                         ///< may be null
+  std::shared_ptr<runtime::token_bucket> book_bucket;          ///< get_book_summary_by_currency (default 5/s, burst 5)
+  std::shared_ptr<runtime::token_bucket> instruments_bucket;   ///< get_instruments (default 1 per 10 s, burst 5)
+  std::shared_ptr<runtime::instrument_cache> instruments;      ///< expiry tables, kept across restarts
+  std::shared_ptr<runtime::fetch_stats> stats;
+  std::shared_ptr<runtime::latency_histogram> request_latency; ///< observes every completed request; may be null
+  std::shared_ptr<runtime::logger> log;                        ///< may be null
 };
 
 /// Spawns a fetcher. It starts a cycle at once and every `interval`; `refresh_atom` starts one now
@@ -46,9 +47,5 @@ struct deribit_fetcher_deps {
 /// Other 4xx and -32602 are request errors and bodies that do not decode are bad payloads: both are
 /// logged and counted, and that currency is skipped for the cycle (no retry loop, no restart).
 messages::deribit_fetcher_actor make_deribit_fetcher(caf::actor_system& sys, deribit_fetcher_deps deps);
-
-/// The targets the fetcher requests, for tests and logs.
-std::string book_summary_target(const std::string& prefix, const quant::currency_spec& c, const std::string& kind);
-std::string instruments_target(const std::string& prefix, const quant::currency_spec& c);
 
 } // namespace derivcache::actors

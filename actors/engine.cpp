@@ -6,13 +6,17 @@
 #include "actors/feature_collector.hpp"
 #include "actors/fetch_supervisor.hpp"
 #include "actors/introspection.hpp"
-#include "actors/snapshot_sink.hpp"
+#include "actors/metrics.hpp"
 #include "actors/store_keeper.hpp"
 #include "codec/json_writer.hpp"
 #include "configuration/url.hpp"
 #include "configuration/validate.hpp"
 #include "messages/errors.hpp"
 #include "quant/currency.hpp"
+#include "runtime/instrument_cache.hpp"
+#include "runtime/metrics_http.hpp"
+#include "runtime/snapshot_sink.hpp"
+#include "runtime/token_bucket.hpp"
 
 #include <caf/all.hpp>
 
@@ -57,7 +61,7 @@ void engine::stop() {
   if (io)
     stop_io(*io);
   metrics_server.reset();
-  for (const auto& hdl : {caf::actor_cast<caf::actor>(introspection), metrics_endpoint,
+  for (const auto& hdl : {caf::actor_cast<caf::actor>(introspection), caf::actor_cast<caf::actor>(metrics_endpoint),
                           caf::actor_cast<caf::actor>(binance_feed), caf::actor_cast<caf::actor>(feature_collector),
                           caf::actor_cast<caf::actor>(store),
                           caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(basis_calculator),
@@ -167,11 +171,12 @@ bool start_metrics(caf::actor_system& sys, const configuration::engine_config& c
   deps.health.feed_stale_after = cfg.binance.stale_after;
   deps.log = e.log;
   if (auto feed = e.binance_feed) {
-    deps.feed = [feed](caf::event_based_actor* self, std::function<void(feed_metrics)> done) {
+    deps.feed = [feed](messages::metrics_endpoint_actor::pointer self,
+                       std::function<void(runtime::feed_metrics)> done) {
       self->request(feed, std::chrono::seconds{2}, caf::get_atom::value, messages::status_atom::value)
         .then(
           [done](const messages::feed_status& s) {
-            feed_metrics m;
+            runtime::feed_metrics m;
             m.enabled = true;
             m.connected = s.connected;
             m.messages = s.agg_trades + s.book_tickers;
@@ -181,17 +186,17 @@ bool start_metrics(caf::actor_system& sys, const configuration::engine_config& c
             done(m);
           },
           [done](const caf::error&) {
-            feed_metrics m;
+            runtime::feed_metrics m;
             m.enabled = true;
             done(m);
           });
     };
   }
   if (auto collector = e.feature_collector) {
-    deps.snapshots = [collector](caf::event_based_actor* self, const std::string& symbol,
+    deps.snapshots = [collector](messages::metrics_endpoint_actor::pointer self, const std::string& symbol,
                                  std::function<void(unsigned, std::string)> done) {
       self->request(collector, std::chrono::seconds{2}, messages::capture_atom::value, symbol)
-        .then([done](const messages::feature_snapshot& s) { done(200, snapshot_json(s)); },
+        .then([done](const messages::feature_snapshot& s) { done(200, runtime::snapshot_json(s)); },
               [done](const caf::error& err) {
                 codec::json_writer w;
                 w.begin_object().field("error", messages::render(err)).end_object();
@@ -203,7 +208,7 @@ bool start_metrics(caf::actor_system& sys, const configuration::engine_config& c
   net::http_server_options options;
   options.host = cfg.metrics.host;
   options.port = static_cast<unsigned short>(cfg.metrics.port);
-  e.metrics_server = net::make_http_server(ioc, options, metrics_http_handler(e.metrics_endpoint), error);
+  e.metrics_server = net::make_http_server(ioc, options, runtime::metrics_http_handler(e.metrics_endpoint), error);
   if (!e.metrics_server) {
     error = "metrics: " + error;
     return false;
@@ -232,7 +237,7 @@ bool open_outputs(const engine_config& cfg, engine& e, std::shared_ptr<store::fe
   }
   const auto& snap = cfg.snapshots;
   if (!cfg.binance.symbols.empty() && snap.interval > caf::timespan{0} && !snap.path.empty()) {
-    e.snapshots = snapshot_sink::open(snap.path, error);
+    e.snapshots = runtime::snapshot_sink::open(snap.path, error);
     if (!e.snapshots) {
       error = "snapshots: " + error;
       return false;
@@ -273,11 +278,11 @@ void start_fetching(caf::actor_system& sys, const engine_config& cfg, const engi
   fetch.interval = d.interval;
   fetch.instruments_interval = d.instruments_interval;
   fetch.path_prefix = origin(d.url).prefix + "/api/v2";
-  fetch.book_bucket = std::make_shared<token_bucket>(d.max_requests_per_second, d.max_requests_per_second);
-  fetch.instruments_bucket = std::make_shared<token_bucket>(d.instruments_requests_per_second, d.instruments_burst);
-  fetch.instruments = std::make_shared<instrument_cache>();
+  fetch.book_bucket = std::make_shared<runtime::token_bucket>(d.max_requests_per_second, d.max_requests_per_second);
+  fetch.instruments_bucket = std::make_shared<runtime::token_bucket>(d.instruments_requests_per_second, d.instruments_burst);
+  fetch.instruments = std::make_shared<runtime::instrument_cache>();
   fetch.stats = e.fetch_counters;
-  e.request_latency = std::make_shared<latency_histogram>();
+  e.request_latency = std::make_shared<runtime::latency_histogram>();
   fetch.request_latency = e.request_latency;
   fetch.log = e.log;
 
@@ -303,10 +308,10 @@ std::unique_ptr<engine> start_actors(caf::actor_system& sys, const engine_config
   if (!open_outputs(cfg, *e, feature_store, error))
     return nullptr;
   e->http = hooks.http;
-  auto level = parse_log_level(cfg.log.level);   // validate() checked it
-  e->log = std::make_shared<logger>(level.value_or(log_level::info), cfg.log.tag, hooks.log_sink);
-  e->fetch_counters = std::make_shared<fetch_stats>();
-  e->cache_counters = std::make_shared<cache_stats>();
+  auto level = runtime::parse_log_level(cfg.log.level);   // validate() checked it
+  e->log = std::make_shared<runtime::logger>(level.value_or(runtime::log_level::info), cfg.log.tag, hooks.log_sink);
+  e->fetch_counters = std::make_shared<runtime::fetch_stats>();
+  e->cache_counters = std::make_shared<runtime::cache_stats>();
   start_core(sys, cfg, *e, std::move(feature_store));
   start_fetching(sys, cfg, hooks, *e);
   start_spot(sys, cfg, hooks, *e);

@@ -4,13 +4,15 @@
 
 #include "actors/binance_feed.hpp"
 #include "actors/cache_holder.hpp"
-#include "actors/fetch_shared.hpp"
-#include "actors/log.hpp"
-#include "actors/metrics.hpp"
-#include "actors/snapshot_sink.hpp"
 #include "configuration/engine_config.hpp"
 #include "messages/interfaces.hpp"
+#include "net/http_server.hpp"
 #include "net/https_client.hpp"
+#include "runtime/cache_stats.hpp"
+#include "runtime/fetch_stats.hpp"
+#include "runtime/latency_histogram.hpp"
+#include "runtime/log.hpp"
+#include "runtime/snapshot_sink.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/timespan.hpp>
@@ -59,13 +61,13 @@ public:
   messages::calculator_actor skew_calculator;
   messages::feature_collector_actor feature_collector;   ///< null when the feed is off
   messages::binance_feed_actor binance_feed;             ///< null when the feed is off
-  std::shared_ptr<snapshot_sink> snapshots;              ///< null unless snapshots.interval > 0
-  std::shared_ptr<logger> log;
-  std::shared_ptr<fetch_stats> fetch_counters;
-  std::shared_ptr<cache_stats> cache_counters;
+  std::shared_ptr<runtime::snapshot_sink> snapshots;     ///< null unless snapshots.interval > 0
+  std::shared_ptr<runtime::logger> log;
+  std::shared_ptr<runtime::fetch_stats> fetch_counters;
+  std::shared_ptr<runtime::cache_stats> cache_counters;
   messages::introspection_actor introspection;           ///< local always; published when configured
-  std::shared_ptr<latency_histogram> request_latency;
-  caf::actor metrics_endpoint;                           ///< null when metrics are off
+  std::shared_ptr<runtime::latency_histogram> request_latency;
+  messages::metrics_endpoint_actor metrics_endpoint;     ///< null when metrics are off
   messages::store_actor store;                           ///< null when store.path is empty
 
   /// Stops the metrics server and the HTTP client (pending requests are cancelled), joins the I/O thread,

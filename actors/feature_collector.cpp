@@ -1,10 +1,11 @@
 // The feature collector actor.
 #include "actors/feature_collector.hpp"
 
-#include "actors/rolling_features.hpp"
 #include "messages/convert.hpp"
 #include "messages/errors.hpp"
+#include "quant/currency.hpp"
 #include "quant/outcomes.hpp"
+#include "quant/rolling_features.hpp"
 
 #include <caf/all.hpp>
 
@@ -26,7 +27,7 @@ std::string upper(std::string s) {
 
 struct symbol_entry {
   std::string currency;
-  rolling_features features{300s};
+  quant::rolling_features features{300s};
   caf::optional<messages::spot_trade> last_trade;   ///< the latest arrival
   clock_point trade_arrived{};
   std::optional<int64_t> max_trade_id;              ///< for dropping repeats after a handover
@@ -51,7 +52,7 @@ struct collector_state {
 
 using self_ptr = messages::feature_collector_actor::stateful_pointer<collector_state>;
 
-messages::window_features to_message(const window_stats& s) {
+messages::window_features to_message(const quant::window_stats& s) {
   messages::window_features w;
   w.window_seconds = s.window_seconds;
   w.taker_buy_volume = s.taker_buy_volume;
@@ -162,7 +163,7 @@ void send_closed_bars(self_ptr self) {
 }
 
 std::string iso_ms(caf::timestamp t) {
-  return format_utc(std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
+  return runtime::format_utc(std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
 }
 
 void store(self_ptr self, messages::derivatives_view& v) {
@@ -184,7 +185,7 @@ void take_trade(collector_state& st, symbol_entry& e, messages::spot_trade& t, c
     return;
   }
   e.max_trade_id = t.last_trade_id;
-  trade_sample sample;
+  quant::trade_sample sample;
   sample.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.trade_time.time_since_epoch()).count();
   sample.price = t.price;
   sample.quantity = t.quantity;
@@ -287,7 +288,7 @@ void start(self_ptr self, feature_collector_deps deps) {
   auto& st = self->state;
   st.deps = std::move(deps);
   for (const auto& sym : st.deps.symbols)
-    st.symbols[upper(sym)].currency = symbol_currency(sym, st.deps.currency_overrides);
+    st.symbols[upper(sym)].currency = quant::symbol_currency(sym, st.deps.currency_overrides);
   if (st.deps.cache) {
     self->send(st.deps.cache, messages::subscribe_atom::value, caf::actor_cast<messages::cache_subscriber_actor>(self));
     self->send(st.deps.cache, caf::get_atom::value);   // what the cache already holds
@@ -298,14 +299,6 @@ void start(self_ptr self, feature_collector_deps deps) {
 }
 
 } // namespace
-
-std::string symbol_currency(const std::string& symbol, const std::map<std::string, std::string>& overrides) {
-  const auto key = upper(symbol);
-  for (const auto& [sym, currency] : overrides)
-    if (upper(sym) == key)
-      return upper(currency);
-  return base_currency(key);
-}
 
 messages::feature_collector_actor make_feature_collector(caf::actor_system& sys, feature_collector_deps deps) {
   if (!deps.wall_clock)

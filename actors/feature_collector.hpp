@@ -2,9 +2,9 @@
 // latest derivatives readings of the symbol's currency (it subscribes to the cache); answers snapshots at once.
 #pragma once
 
-#include "actors/log.hpp"
-#include "actors/snapshot_sink.hpp"
 #include "messages/interfaces.hpp"
+#include "runtime/log.hpp"
+#include "runtime/snapshot_sink.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/timespan.hpp>
@@ -26,15 +26,12 @@ struct feature_collector_deps {
   caf::timespan stale_after = std::chrono::seconds{30};   ///< spot inputs older than this are STALE
   caf::timespan derivatives_max_age = std::chrono::seconds{900};   ///< the cache's max age
   caf::timespan snapshot_interval{0};                     ///< 0: no periodic snapshots
-  std::shared_ptr<snapshot_sink> sink;                    ///< where periodic snapshots go; may be null
+  std::shared_ptr<runtime::snapshot_sink> sink;                    ///< where periodic snapshots go; may be null
   messages::store_actor store;                            ///< gets closed 1-second bars and records; may be null
   bool record_periodic = false;                           ///< also record periodic snapshots (kind "periodic")
   std::function<caf::timestamp()> wall_clock;             ///< snapshot time; default caf::make_timestamp
-  std::shared_ptr<logger> log;                            ///< may be null
+  std::shared_ptr<runtime::logger> log;                            ///< may be null
 };
-
-/// The currency of `symbol`: its override if any, else its base asset (BTCUSDT -> BTC).
-std::string symbol_currency(const std::string& symbol, const std::map<std::string, std::string>& overrides);
 
 /// Spawns the collector. Ages are measured on the actor clock; a capture for a symbol that is not
 /// configured fails with errc::request_error naming it. With a store it sends each symbol's 1-second bars

@@ -2,14 +2,16 @@
 #include "actors/fetch_supervisor.hpp"
 
 #include "messages/errors.hpp"
+#include "runtime/duration_text.hpp"
 
 #include <caf/all.hpp>
 
-#include <algorithm>
-#include <cmath>
+#include <optional>
 #include <random>
 
 namespace derivcache::actors {
+
+using runtime::log_level;
 
 namespace {
 
@@ -18,17 +20,20 @@ bool is_rate_limited(const caf::error& err) {
          err.code() == static_cast<uint8_t>(messages::errc::rate_limited);
 }
 
-caf::optional<int64_t> retry_after_of(const caf::error& err) {
+// The Retry-After a rate-limited fetcher exited with (context element 0; -1 when the server sent none).
+std::optional<std::chrono::seconds> retry_after_of(const caf::error& err) {
   if (!is_rate_limited(err))
-    return caf::none;
+    return std::nullopt;
   const auto& ctx = err.context();
   if (ctx.size() > 0 && ctx.match_element<int64_t>(0) && ctx.get_as<int64_t>(0) >= 0)
-    return ctx.get_as<int64_t>(0);
-  return caf::none;
+    return std::chrono::seconds{ctx.get_as<int64_t>(0)};
+  return std::nullopt;
 }
 
-std::string seconds_text(caf::timespan d) {
-  return std::to_string(std::chrono::duration<double>(d).count()) + "s";
+caf::timespan restart_delay(const fetch_supervisor_deps& deps, uint32_t k, const caf::error& reason) {
+  const auto category = is_rate_limited(reason) ? runtime::failure_category::rate_limited
+                                                : runtime::failure_category::other;
+  return runtime::backoff_delay(deps.backoff, k, category, retry_after_of(reason), deps.uniform01());
 }
 
 struct supervisor_state {
@@ -79,33 +84,20 @@ void on_fetcher_down(self_ptr self, const caf::error& reason) {
     if (!st.status.degraded)
       log_at(self, log_level::error,
              "fetcher DEGRADED after " + std::to_string(k) + " consecutive failures (last: " + st.status.last_error +
-               "); retrying every " + seconds_text(st.deps.backoff.max_backoff));
+               "); retrying every " + runtime::seconds_text(st.deps.backoff.max_backoff));
     st.status.degraded = true;
     delay = st.deps.backoff.max_backoff;
   } else {
-    delay = backoff_delay(st.deps.backoff, k, reason, st.deps.uniform01());
+    delay = restart_delay(st.deps, k, reason);
   }
   log_at(self, log_level::warn,
          "fetcher failed (" + st.status.last_error + "), attempt " + std::to_string(k) + "; restarting in " +
-           seconds_text(delay));
+           runtime::seconds_text(delay));
   st.status.next_attempt = caf::make_timestamp() + delay;
   self->delayed_send(self, delay, messages::restart_atom::value, ++st.generation);
 }
 
 } // namespace
-
-caf::timespan backoff_delay(const backoff_params& params, uint32_t k, const caf::error& reason, double u01) {
-  const auto max = params.max_backoff;
-  if (auto retry_after = retry_after_of(reason))
-    return std::min<caf::timespan>(std::chrono::seconds{*retry_after}, max);
-  const auto min = is_rate_limited(reason) ? params.rate_limit_min_backoff : params.min_backoff;
-  const double exponent = static_cast<double>(std::max<uint32_t>(k, 1) - 1);
-  const double max_s = std::chrono::duration<double>(max).count();
-  const double base_s = std::min(max_s, std::chrono::duration<double>(min).count() * std::pow(2.0, exponent));
-  const double jitter = 0.8 + 0.4 * std::clamp(u01, 0.0, 1.0);
-  const double d_s = std::min(max_s, base_s * jitter);
-  return std::min<caf::timespan>(max, std::chrono::duration_cast<caf::timespan>(std::chrono::duration<double>(d_s)));
-}
 
 messages::fetch_supervisor_actor make_fetch_supervisor(caf::actor_system& sys, fetch_supervisor_deps deps) {
   if (!deps.uniform01) {

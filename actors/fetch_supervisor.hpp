@@ -8,16 +8,15 @@
 //   │                  ▼                                         ▼ DEGRADED (ERROR log), d = max
 //   │               STOPPED (not restarted)               keeps retrying every max_backoff
 //
-//   backoff(k) = min(max, min * 2^(k-1)) * U(0.8, 1.2), clamped to max;
-//   min = rate_limit_min_backoff for errc::rate_limited, else min_backoff;
-//   a Retry-After is used as given (no jitter), capped at max.
+//   d = runtime::backoff_delay (runtime/backoff.hpp): min * 2^(k-1), jittered, clamped to max; the rate-limit
+//   minimum for errc::rate_limited, whose Retry-After (error context) is used as given, capped at max.
 #pragma once
 
-#include "actors/log.hpp"
 #include "messages/interfaces.hpp"
+#include "runtime/backoff.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/error.hpp>
 #include <caf/timespan.hpp>
 
 #include <chrono>
@@ -27,24 +26,14 @@
 
 namespace derivcache::actors {
 
-struct backoff_params {
-  caf::timespan min_backoff = std::chrono::seconds{1};
-  caf::timespan rate_limit_min_backoff = std::chrono::seconds{5};
-  caf::timespan max_backoff = std::chrono::seconds{300};
-};
-
-/// The delay before restart attempt after `k` consecutive failures (k >= 1) ending in `reason`.
-/// `u01` is a uniform random number in [0, 1] (the jitter factor is 0.8 + 0.4 * u01).
-caf::timespan backoff_delay(const backoff_params& params, uint32_t k, const caf::error& reason, double u01);
-
 struct fetch_supervisor_deps {
   /// Spawns a fetcher that reports complete cycles to `supervisor`.
   std::function<messages::deribit_fetcher_actor(caf::actor_system& sys, messages::fetch_supervisor_actor supervisor)>
     spawn_fetcher;
-  backoff_params backoff;
+  runtime::backoff_params backoff;
   uint32_t max_failures = 5;           ///< consecutive failures before DEGRADED
   std::function<double()> uniform01;   ///< jitter source in [0, 1]; default: mt19937_64 seeded from random_device
-  std::shared_ptr<logger> log;         ///< may be null
+  std::shared_ptr<runtime::logger> log;         ///< may be null
 };
 
 /// Spawns the supervisor, which spawns the first fetcher at once. Its own exit is forwarded to the fetcher.

@@ -12,6 +12,8 @@
 
 namespace derivcache::actors {
 
+using runtime::log_level;
+
 namespace {
 
 constexpr auto query_timeout = std::chrono::seconds{5};

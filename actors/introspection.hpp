@@ -1,8 +1,8 @@
 // The introspection actor: engine status, actor health and cache contents for local or remote clients.
 #pragma once
 
-#include "actors/log.hpp"
 #include "messages/interfaces.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -23,7 +23,7 @@ struct introspection_deps {
   messages::store_actor store;                ///< null when the store is off
   std::vector<std::pair<std::string, caf::actor>> watched;   ///< role -> actor, monitored for liveness
   messages::engine_status status;             ///< version, configuration summary, flags, max_subscribers
-  std::shared_ptr<logger> log;
+  std::shared_ptr<runtime::logger> log;
   /// Publishing: port < 0 keeps the actor local (embedding hosts may publish it themselves).
   int port = -1;
   std::string host = "127.0.0.1";

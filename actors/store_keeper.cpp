@@ -1,8 +1,8 @@
 // The store keeper actor.
 #include "actors/store_keeper.hpp"
 
-#include "actors/snapshot_sink.hpp"
 #include "messages/errors.hpp"
+#include "runtime/snapshot_sink.hpp"
 
 #include <caf/all.hpp>
 
@@ -10,6 +10,8 @@
 #include <vector>
 
 namespace derivcache::actors {
+
+using runtime::log_level;
 
 namespace {
 
@@ -123,7 +125,7 @@ messages::store_actor make_store_keeper(caf::actor_system& sys, store_keeper_dep
         q.input.id = std::move(req.id);
         q.input.symbol = snap.symbol;
         q.input.attributes = std::move(req.attributes);
-        q.input.snapshot = snapshot_json(snap);
+        q.input.snapshot = runtime::snapshot_json(snap);
         q.input.time_ms = unix_ms(snap.time);
         if (snap.last_price)
           q.input.last_price = *snap.last_price;

@@ -2,8 +2,8 @@
 // goes out after COMMIT), keeps the 1-second bars the collector sends and labels outcomes on a timer.
 #pragma once
 
-#include "actors/log.hpp"
 #include "messages/interfaces.hpp"
+#include "runtime/log.hpp"
 #include "store/store.hpp"
 
 #include <caf/actor_system.hpp>
@@ -21,7 +21,7 @@ struct store_keeper_deps {
   caf::timespan reap_interval = std::chrono::seconds{1};     ///< how often due outcomes are labelled
   std::function<caf::timestamp()> wall_clock;                ///< default caf::make_timestamp
   bool detached = true;                                      ///< own thread: SQLite I/O never blocks a worker
-  std::shared_ptr<logger> log;                               ///< may be null
+  std::shared_ptr<runtime::logger> log;                               ///< may be null
 };
 
 /// Spawns the keeper. Writes queued while it handles its mailbox are committed together, in one

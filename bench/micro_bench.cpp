@@ -1,10 +1,10 @@
 // Micro-benchmarks of derivcache's hot paths (Google Benchmark); `make bench` runs them, `make test` only builds them.
 #include "actors/feature_collector.hpp"
-#include "actors/rolling_features.hpp"
 #include "codec/binance.hpp"
 #include "codec/deribit.hpp"
 #include "messages/type_ids.hpp"
 #include "quant/basis.hpp"
+#include "quant/rolling_features.hpp"
 #include "quant/skew.hpp"
 
 #include <benchmark/benchmark.h>
@@ -99,7 +99,7 @@ BENCHMARK(BM_DecodeFuturesAndBasis)->Unit(benchmark::kMicrosecond);
 void BM_AggTradeFrameToRollingFeatures(benchmark::State& state) {
   const std::string head = R"({"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":1616176861895,"s":"BTCUSDT","a":640283266,"p":"58942.01000000","q":"0.00035600","f":716849523,"l":716849523,"T":)";
   const std::string tail = R"(,"m":false,"M":true}})";
-  actors::rolling_features features;
+  quant::rolling_features features;
   int64_t t = 1616176861893;
   std::vector<std::string> frames;
   for (int i = 0; i < 1024; ++i)
@@ -113,7 +113,7 @@ void BM_AggTradeFrameToRollingFeatures(benchmark::State& state) {
       state.SkipWithError("not an aggTrade");
       break;
     }
-    actors::trade_sample s;
+    quant::trade_sample s;
     s.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(trade->trade_time.time_since_epoch()).count()
                 + offset;
     s.price = trade->price;

@@ -8,6 +8,7 @@
 #include "actors/deribit_fetcher.hpp"
 #include "actors/engine.hpp"
 #include "actors/feature_collector.hpp"
+#include "codec/binance.hpp"
 #include "codec/deribit.hpp"
 #include "messages/type_ids.hpp"
 #include "net/https_client.hpp"
@@ -142,7 +143,7 @@ net::ws_options ws_opts(const args& a) {
   o.host = "127.0.0.1";
   o.port = a.port;
   o.ca_file = a.ca;
-  o.target = actors::binance_stream_target({"BTCUSDT"});
+  o.target = codec::binance_stream_target({"BTCUSDT"});
   return o;
 }
 
@@ -295,7 +296,7 @@ int run_refresh(const args& a) {
     if (!spec)
       die("unknown currency " + name);
     for (const char* kind : {"future", "option"})
-      targets.push_back(actors::book_summary_target("/api/v2", *spec, kind));
+      targets.push_back(codec::book_summary_target("/api/v2", *spec, kind));
   }
   std::vector<double> fetch_us;
   for (int i = 0; i < a.runs + 1; ++i) {

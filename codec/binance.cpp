@@ -3,6 +3,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -224,6 +226,17 @@ decoded_frame decode_binance_frame(std::string_view text) {
   if (book)
     return decode_book_ticker(*payload);
   return {ignored_frame{std::move(stream)}, {}};
+}
+
+std::string binance_stream_target(const std::vector<std::string>& symbols) {
+  std::string out = "/stream?streams=";
+  bool first = true;
+  for (auto s : symbols) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    out += (first ? "" : "/") + s + "@aggTrade/" + s + "@bookTicker";
+    first = false;
+  }
+  return out;
 }
 
 } // namespace derivcache::codec

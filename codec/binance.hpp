@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace derivcache::codec {
 
@@ -54,5 +55,9 @@ struct decoded_frame {
 /// Decodes one combined-stream frame `{"stream":"btcusdt@aggTrade","data":{...}}`; raw-stream
 /// payloads (`{"e":"aggTrade",...}`, `{"u":...,"s":...,"b":...}`) are accepted too.
 decoded_frame decode_binance_frame(std::string_view text);
+
+/// The combined-stream target for `symbols` (any case):
+/// "/stream?streams=btcusdt@aggTrade/btcusdt@bookTicker/...".
+std::string binance_stream_target(const std::vector<std::string>& symbols);
 
 } // namespace derivcache::codec

@@ -331,4 +331,12 @@ std::optional<rpc_error> decode_rpc_error(std::string_view body) {
   return rpc_error_of(doc.value());
 }
 
+std::string book_summary_target(const std::string& prefix, const quant::currency_spec& c, const std::string& kind) {
+  return prefix + "/public/get_book_summary_by_currency?currency=" + c.deribit_currency + "&kind=" + kind;
+}
+
+std::string instruments_target(const std::string& prefix, const quant::currency_spec& c) {
+  return prefix + "/public/get_instruments?currency=" + c.deribit_currency + "&expired=false";
+}
+
 } // namespace derivcache::codec

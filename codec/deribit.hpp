@@ -1,6 +1,7 @@
 // Deribit JSON-RPC payloads -> typed quant records, with per-row errors. Never throws.
 #pragma once
 
+#include "quant/currency.hpp"
 #include "quant/records.hpp"
 
 #include <cstddef>
@@ -55,5 +56,10 @@ decoded_index_price decode_index_price(std::string_view body);
 
 /// The JSON-RPC error in a body, if the body is one (any HTTP status may carry it).
 std::optional<rpc_error> decode_rpc_error(std::string_view body);
+
+/// The request targets: "<prefix>/public/get_book_summary_by_currency?currency=BTC&kind=future" (kind:
+/// future or option) and "<prefix>/public/get_instruments?currency=BTC&expired=false".
+std::string book_summary_target(const std::string& prefix, const quant::currency_spec& c, const std::string& kind);
+std::string instruments_target(const std::string& prefix, const quant::currency_spec& c);
 
 } // namespace derivcache::codec

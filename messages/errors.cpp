@@ -1,20 +1,21 @@
 // derivcache's error codes.
 #include "messages/errors.hpp"
 
+#include "messages/fetch_outcome.hpp"
+
 #include <caf/message.hpp>
 
 namespace derivcache::messages {
 
 std::string to_string(errc x) {
+  for (const auto& o : fetch_outcomes)
+    if (o.code == x && x != errc{})
+      return o.label;
   switch (x) {
-    case errc::rate_limited: return "rate_limited";
-    case errc::network_failure: return "network_failure";
-    case errc::unavailable: return "unavailable";
-    case errc::request_error: return "request_error";
-    case errc::bad_payload: return "bad_payload";
     case errc::forbidden: return "forbidden";
     case errc::capacity: return "capacity";
     case errc::storage_failure: return "storage_failure";
+    default: break;
   }
   return "unknown";
 }

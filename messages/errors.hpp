@@ -9,6 +9,7 @@
 
 namespace derivcache::messages {
 
+/// The first five are the failing fetch outcomes (messages/fetch_outcome.hpp names them).
 enum class errc : uint8_t {
   rate_limited = 1,   ///< HTTP 429, JSON-RPC 10028 / 10066; context: (retry_after_seconds: int64, detail: string)
   network_failure,    ///< resolve, connect, TLS, timeout, reset; context: (detail)

@@ -3,6 +3,7 @@
 
 #include "messages/chain.hpp"
 #include "messages/feed.hpp"
+#include "messages/http.hpp"
 #include "messages/readings.hpp"
 #include "messages/status.hpp"
 #include "messages/store.hpp"
@@ -102,5 +103,9 @@ using introspection_actor = caf::typed_actor<
   caf::replies_to<control_atom, refresh_atom>::with<caf::ok_atom>,       ///< error unless allow-control
   caf::replies_to<record_atom, record_request>::with<record_reply>,      ///< error unless allow-record
   caf::replies_to<store_atom>::with<store_counts>>;                      ///< error when the store is off
+
+/// Answers GET /metrics (Prometheus text), /healthz (200 or 503 JSON) and /snapshot?symbol=X (JSON)
+/// through each call's reply callback; anything else 404. Local only.
+using metrics_endpoint_actor = caf::typed_actor<caf::reacts_to<http_call>>;
 
 } // namespace derivcache::messages

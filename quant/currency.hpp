@@ -1,6 +1,7 @@
 // The currencies derivcache follows and how each maps onto Deribit's books.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,13 @@ std::string supported_currencies();
 
 /// The base coin of a row: its `base_currency` when given, else the name's prefix ("SOL_USDC-..." -> "SOL").
 std::string row_base(const std::string& instrument_name, const std::string& base_currency);
+
+/// The currency of a spot symbol: its base asset (BTCUSDT -> BTC; quote suffixes FDUSD, USDT, USDC,
+/// BUSD, USD are stripped). Upper case. A symbol that is only a quote suffix is returned unchanged.
+std::string base_currency(const std::string& symbol);
+
+/// The currency of `symbol`: its override if any (keys and values in any case), else its base asset.
+std::string symbol_currency(const std::string& symbol, const std::map<std::string, std::string>& overrides);
 
 /// The rows of `rows` that belong to `currency` (Deribit's USDC book mixes SOL, XRP, ...).
 template <class Row>

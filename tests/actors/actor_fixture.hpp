@@ -2,7 +2,7 @@
 // requests the test completes by hand, a capturing logger and canned replies from tests/data.
 #pragma once
 
-#include "actors/log.hpp"
+#include "runtime/log.hpp"
 #include "messages/interfaces.hpp"
 #include "net/https_client.hpp"
 #include "support/fixtures.hpp"
@@ -84,8 +84,8 @@ inline void complete_good_cycle(fake_http_client& http) {
 /// A logger whose lines the test can read.
 struct captured_log {
   std::shared_ptr<std::vector<std::string>> lines = std::make_shared<std::vector<std::string>>();
-  std::shared_ptr<actors::logger> log =
-    std::make_shared<actors::logger>(actors::log_level::debug, "TEST", [l = lines](const std::string& line) {
+  std::shared_ptr<runtime::logger> log =
+    std::make_shared<runtime::logger>(runtime::log_level::debug, "TEST", [l = lines](const std::string& line) {
       l->push_back(line);
     });
 

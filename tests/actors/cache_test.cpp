@@ -35,7 +35,7 @@ messages::skew_reading skew(const std::string& currency, caf::optional<double> p
 
 struct CacheHolder : DeterministicCaf {
   captured_log logs;
-  std::shared_ptr<actors::cache_stats> stats = std::make_shared<actors::cache_stats>();
+  std::shared_ptr<runtime::cache_stats> stats = std::make_shared<runtime::cache_stats>();
   messages::cache_holder_actor cache = track(actors::make_cache_holder(sys, {900s, logs.log, stats}));
 };
 

@@ -1,5 +1,5 @@
 // The fetcher end to end against a fake HTTP client: chains -> calculators -> cache, bad payloads,
-// request errors, token buckets; and the engine's start/stop.
+// request errors, deferral by a token bucket; and the engine's start/stop.
 #include "actor_fixture.hpp"
 
 #include "actors/cache_holder.hpp"
@@ -19,8 +19,8 @@ namespace {
 struct Pipeline : DeterministicCaf {
   captured_log logs;
   std::shared_ptr<fake_http_client> http = std::make_shared<fake_http_client>();
-  std::shared_ptr<actors::fetch_stats> stats = std::make_shared<actors::fetch_stats>();
-  std::shared_ptr<actors::cache_stats> cstats = std::make_shared<actors::cache_stats>();
+  std::shared_ptr<runtime::fetch_stats> stats = std::make_shared<runtime::fetch_stats>();
+  std::shared_ptr<runtime::cache_stats> cstats = std::make_shared<runtime::cache_stats>();
   messages::cache_holder_actor cache = track(actors::make_cache_holder(sys, {900s, logs.log, cstats}));
   messages::calculator_actor basis_calc = track(actors::make_calculator(sys, {cache, actors::basis_calculation{{}, 7}, logs.log}));
   messages::calculator_actor skew_calc = track(actors::make_calculator(sys, {cache, actors::skew_calculation{{}, 30}, logs.log}));
@@ -133,7 +133,7 @@ TEST_F(Pipeline, BadPayloadAndRequestErrorKeepTheLastGoodReadingWithoutARestart)
   http->complete("kind=future", reply(200, "{\"jsonrpc\":\"2.0\",\"result\":[{\"instrument_name\""));
   http->complete("kind=option", reply_file(options_file));
   sched.run();
-  EXPECT_EQ(stats->bad_payload.load(), 1u);
+  EXPECT_EQ((*stats)[messages::fetch_outcome::bad_payload].load(), 1u);
   EXPECT_EQ(stats->chains_sent.load(), 1u);
   EXPECT_EQ(logs.count("ERROR [TEST] bad payload on /api/v2/public/get_book_summary_by_currency?currency=BTC&kind=future"),
             1u);
@@ -146,7 +146,7 @@ TEST_F(Pipeline, BadPayloadAndRequestErrorKeepTheLastGoodReadingWithoutARestart)
   http->complete("kind=option", reply(400, R"({"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":{"reason":"must be one of the values","param":"kind"}}})"));
   http->complete("kind=future", reply_file(futures_file));
   sched.run();
-  EXPECT_EQ(stats->request_error.load(), 1u);
+  EXPECT_EQ((*stats)[messages::fetch_outcome::request_error].load(), 1u);
   EXPECT_EQ(logs.count("ERROR [TEST] request error: HTTP 400 (JSON-RPC -32602 Invalid params: must be one of the "
                        "values) on /api/v2/public/get_book_summary_by_currency?currency=BTC&kind=option"),
             1u);
@@ -166,7 +166,7 @@ TEST_F(Pipeline, BadPayloadAndRequestErrorKeepTheLastGoodReadingWithoutARestart)
 
 TEST_F(Pipeline, TokenBucketDefersRequestsBeyondMaxRps) {
   auto d = deps({"BTC", "ETH", "SOL"});
-  d.book_bucket = std::make_shared<actors::token_bucket>(5.0, 5.0);
+  d.book_bucket = std::make_shared<runtime::token_bucket>(5.0, 5.0);
   fetcher = track(actors::make_deribit_fetcher(sys, std::move(d)));
   sched.run();
   EXPECT_EQ(http->count("get_instruments"), 3u);   // separate bucket (burst 5)
@@ -201,22 +201,6 @@ TEST_F(Pipeline, StaleRepliesAndRefreshDuringACycleAreIgnored) {
   EXPECT_EQ(stats->stale_replies.load(), 1u);
   good_cycle();
   EXPECT_EQ(stats->cycles_complete.load(), 1u);
-}
-
-TEST(TokenBucket, RefillsAtTheConfiguredRate) {
-  actors::token_bucket b{5.0, 5.0};
-  caf::actor_clock::time_point t{};
-  for (int i = 0; i < 5; ++i)
-    EXPECT_TRUE(b.try_take(t));
-  EXPECT_FALSE(b.try_take(t));
-  EXPECT_GT(b.wait_time(t), caf::timespan{199ms});
-  EXPECT_LE(b.wait_time(t), caf::timespan{201ms});
-  EXPECT_TRUE(b.try_take(t + 200ms));
-  EXPECT_FALSE(b.try_take(t + 200ms));
-  EXPECT_TRUE(b.try_take(t + 10s));   // refill caps at burst
-  for (int i = 0; i < 4; ++i)
-    EXPECT_TRUE(b.try_take(t + 10s));
-  EXPECT_FALSE(b.try_take(t + 10s));
 }
 
 TEST_F(Pipeline, EngineStartsWiredAndStopsCleanly) {

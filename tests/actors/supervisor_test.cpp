@@ -11,18 +11,12 @@ using namespace derivcache::test;
 
 namespace {
 
-caf::error network_error() { return caf::make_error(messages::errc::network_failure, std::string{"reset"}); }
-
-caf::error rate_limit(int64_t retry_after) {
-  return caf::make_error(messages::errc::rate_limited, retry_after, std::string{"HTTP 429"});
-}
-
 /// A supervisor whose fetchers are real ones talking to the fake client (BTC only).
 struct Supervisor : DeterministicCaf {
   captured_log logs;
   std::shared_ptr<fake_http_client> http = std::make_shared<fake_http_client>();
-  std::shared_ptr<actors::fetch_stats> fetch_stats = std::make_shared<actors::fetch_stats>();
-  std::shared_ptr<actors::instrument_cache> instruments = std::make_shared<actors::instrument_cache>();
+  std::shared_ptr<runtime::fetch_stats> fetch_stats = std::make_shared<runtime::fetch_stats>();
+  std::shared_ptr<runtime::instrument_cache> instruments = std::make_shared<runtime::instrument_cache>();
   int spawned = 0;
   double u = 0.5;
   messages::deribit_fetcher_actor current;   ///< the latest fetcher
@@ -57,39 +51,6 @@ struct Supervisor : DeterministicCaf {
 
 } // namespace
 
-TEST(Backoff, SequenceDoublesFromMinAndClampsAtMax) {
-  actors::backoff_params p;
-  std::vector<double> got;
-  for (uint32_t k = 1; k <= 11; ++k)
-    got.push_back(std::chrono::duration<double>(actors::backoff_delay(p, k, network_error(), 0.5)).count());
-  EXPECT_EQ(got, (std::vector<double>{1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300}));
-  // rate limits start at rate_limit_min_backoff
-  EXPECT_EQ(actors::backoff_delay(p, 1, rate_limit(-1), 0.5), caf::timespan{5s});
-  EXPECT_EQ(actors::backoff_delay(p, 3, rate_limit(-1), 0.5), caf::timespan{20s});
-}
-
-TEST(Backoff, JitterStaysWithinPlusMinusTwentyPercentAndUnderMax) {
-  actors::backoff_params p;
-  for (uint32_t k = 1; k <= 10; ++k) {
-    const double base = std::min(300.0, std::pow(2.0, k - 1));
-    for (double u : {0.0, 0.25, 0.5, 0.75, 1.0}) {
-      const double d = std::chrono::duration<double>(actors::backoff_delay(p, k, network_error(), u)).count();
-      EXPECT_GE(d, 0.8 * base - 1e-6) << "k=" << k << " u=" << u;
-      EXPECT_LE(d, std::min(300.0, 1.2 * base) + 1e-6) << "k=" << k << " u=" << u;
-    }
-  }
-  EXPECT_EQ(actors::backoff_delay(p, 1, network_error(), 0.0), caf::timespan{800ms});
-  EXPECT_EQ(actors::backoff_delay(p, 1, network_error(), 1.0), caf::timespan{1200ms});
-  EXPECT_EQ(actors::backoff_delay(p, 9, network_error(), 1.0), caf::timespan{300s});   // 307.2 s clamped
-}
-
-TEST(Backoff, RetryAfterIsUsedAsGivenCappedAtMax) {
-  actors::backoff_params p;
-  EXPECT_EQ(actors::backoff_delay(p, 1, rate_limit(42), 0.0), caf::timespan{42s});
-  EXPECT_EQ(actors::backoff_delay(p, 4, rate_limit(42), 1.0), caf::timespan{42s});
-  EXPECT_EQ(actors::backoff_delay(p, 1, rate_limit(1000), 0.5), caf::timespan{300s});
-}
-
 TEST_F(Supervisor, RestartAfter429HonoursRetryAfter) {
   auto sup = start();
   ASSERT_EQ(spawned, 1);
@@ -103,7 +64,7 @@ TEST_F(Supervisor, RestartAfter429HonoursRetryAfter) {
   EXPECT_EQ(st.consecutive_failures, 1u);
   EXPECT_NE(st.last_error.find("rate_limited"), std::string::npos) << st.last_error;
   EXPECT_NE(st.last_error.find("HTTP 429"), std::string::npos) << st.last_error;
-  EXPECT_EQ(fetch_stats->rate_limited.load(), 1u);
+  EXPECT_EQ((*fetch_stats)[messages::fetch_outcome::rate_limited].load(), 1u);
 
   sched.advance_time(42s - 1ms);
   sched.run();

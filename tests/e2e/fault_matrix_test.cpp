@@ -123,7 +123,7 @@ TEST_P(FaultMatrix, EngineStaysUpKeepsTheLastGoodReadingsAndRecovers) {
   ASSERT_TRUE(until([&] { return has_values(view()); })) << log();
   const auto before = view();
   const auto status_before = status();
-  const auto fetched_before = engine_->fetch_counters->bad_payload.load();
+  const auto fetched_before = (*engine_->fetch_counters)[messages::fetch_outcome::bad_payload].load();
   const auto basis_kept_before = engine_->cache_counters->basis_kept_last_good.load();
   const auto skew_kept_before = engine_->cache_counters->skew_kept_last_good.load();
   const auto fault_start = std::chrono::steady_clock::now();
@@ -152,12 +152,14 @@ TEST_P(FaultMatrix, EngineStaysUpKeepsTheLastGoodReadingsAndRecovers) {
         return s.restarts >= status_before.restarts + 2;
       })) << status().last_error << "\n" << log();
       break;
-    case effect::bad_payload:
-      ASSERT_TRUE(until([&] { return engine_->fetch_counters->bad_payload > fetched_before + 1; })) << log();
+    case effect::bad_payload: {
+      const auto& bad_payloads = (*engine_->fetch_counters)[messages::fetch_outcome::bad_payload];
+      ASSERT_TRUE(until([&] { return bad_payloads > fetched_before + 1; })) << log();
       EXPECT_NE(log().find("ERROR bad payload on /api/v2/public/get_book_summary_by_currency?currency=BTC"),
                 std::string::npos)
         << log();
       break;
+    }
     case effect::skipped_rows:
       ASSERT_TRUE(until([&] {
         return (!c.basis_kept || engine_->cache_counters->basis_kept_last_good > basis_kept_before + 1)

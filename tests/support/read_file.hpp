@@ -3,8 +3,10 @@
 
 #include <cstddef>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace derivcache::test {
 
@@ -22,6 +24,16 @@ inline std::string read_file(const std::string& path) {
   if (!in.read(text.data(), size))
     throw std::runtime_error("cannot read " + path);
   return text;
+}
+
+/// The lines of `text`, without their '\n'.
+inline std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in{text};
+  std::string line;
+  while (std::getline(in, line))
+    out.push_back(line);
+  return out;
 }
 
 } // namespace derivcache::test

@@ -1,5 +1,5 @@
 // The line logger: format, tag, level filter.
-#include "actors/log.hpp"
+#include "runtime/log.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-using namespace derivcache::actors;
+using namespace derivcache::runtime;
 
 TEST(Logger, FormatsUtcTimeLevelAndTag) {
   std::vector<std::string> lines;

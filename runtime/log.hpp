@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace derivcache::actors {
+namespace derivcache::runtime {
 
 enum class log_level : uint8_t { debug, info, warn, error };
 
@@ -44,4 +44,4 @@ private:
   std::mutex mtx_;
 };
 
-} // namespace derivcache::actors
+} // namespace derivcache::runtime

@@ -1,9 +1,9 @@
 // The JSONL snapshot sink: whole lines only after a crash mid-write, one JSON object per line.
-#include "actor_fixture.hpp"
-
-#include "actors/feature_collector.hpp"
-#include "actors/snapshot_sink.hpp"
+#include "runtime/snapshot_sink.hpp"
+#include "support/read_file.hpp"
 #include "support/temp_file.hpp"
+
+#include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
@@ -23,15 +23,6 @@ using namespace std::chrono_literals;
 struct temp_jsonl : temp_file {
   temp_jsonl() : temp_file(".jsonl") {}
 };
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in{text};
-  std::string line;
-  while (std::getline(in, line))
-    out.push_back(line);
-  return out;
-}
 
 messages::feature_snapshot sample_snapshot() {
   messages::feature_snapshot s;
@@ -65,7 +56,7 @@ TEST(SnapshotSink, TornLastLineFromAKillIsCutOffAtOpen) {
         << R"({"symbol":"BTCUSDT","n":3,"last_pr)";   // the process died mid-write
   }
   std::string error;
-  auto sink = actors::snapshot_sink::open(f.path, error);
+  auto sink = runtime::snapshot_sink::open(f.path, error);
   ASSERT_TRUE(sink) << error;
   EXPECT_EQ(sink->repaired_bytes(), std::string{R"({"symbol":"BTCUSDT","n":3,"last_pr)"}.size());
   ASSERT_TRUE(sink->append(sample_snapshot(), error)) << error;
@@ -75,7 +66,7 @@ TEST(SnapshotSink, TornLastLineFromAKillIsCutOffAtOpen) {
   const auto text = read_file(f.path);
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');
-  const auto lines = lines_of(text);
+  const auto lines = split_lines(text);
   ASSERT_EQ(lines.size(), 4u);
   for (const auto& line : lines) {
     boost::system::error_code ec;
@@ -89,7 +80,7 @@ TEST(SnapshotSink, TornOnlyLineLeavesAnEmptyFile) {
   temp_jsonl f;
   { std::ofstream{f.path, std::ios::binary} << R"({"symbol":"BTC)"; }
   std::string error;
-  auto sink = actors::snapshot_sink::open(f.path, error);
+  auto sink = runtime::snapshot_sink::open(f.path, error);
   ASSERT_TRUE(sink) << error;
   sink.reset();
   EXPECT_EQ(read_file(f.path), "");
@@ -99,7 +90,7 @@ TEST(SnapshotSink, CleanFileIsLeftAlone) {
   temp_jsonl f;
   { std::ofstream{f.path, std::ios::binary} << "{\"a\":1}\n"; }
   std::string error;
-  auto sink = actors::snapshot_sink::open(f.path, error);
+  auto sink = runtime::snapshot_sink::open(f.path, error);
   ASSERT_TRUE(sink) << error;
   EXPECT_EQ(sink->repaired_bytes(), 0u);
   sink.reset();
@@ -108,12 +99,12 @@ TEST(SnapshotSink, CleanFileIsLeftAlone) {
 
 TEST(SnapshotSink, UnwritablePathIsAnErrorNamingIt) {
   std::string error;
-  EXPECT_FALSE(actors::snapshot_sink::open("/nonexistent-dir/x.jsonl", error));
+  EXPECT_FALSE(runtime::snapshot_sink::open("/nonexistent-dir/x.jsonl", error));
   EXPECT_NE(error.find("/nonexistent-dir/x.jsonl"), std::string::npos) << error;
 }
 
 TEST(SnapshotSink, SnapshotIsOneJsonLineWithUnits) {
-  const auto line = actors::snapshot_json(sample_snapshot());
+  const auto line = runtime::snapshot_json(sample_snapshot());
   EXPECT_EQ(line.find('\n'), std::string::npos);
   boost::system::error_code ec;
   auto v = boost::json::parse(line, ec);
@@ -142,36 +133,6 @@ TEST(SnapshotSink, SnapshotIsOneJsonLineWithUnits) {
   EXPECT_TRUE(skew.at("age_ms").is_null());
 }
 
-struct PeriodicSnapshots : DeterministicCaf {};
-
-TEST_F(PeriodicSnapshots, CollectorAppendsOneLinePerSymbolEachInterval) {
-  temp_jsonl f;
-  std::string error;
-  std::shared_ptr<actors::snapshot_sink> sink = actors::snapshot_sink::open(f.path, error);
-  ASSERT_TRUE(sink) << error;
-  actors::feature_collector_deps deps;
-  deps.symbols = {"BTCUSDT", "ETHUSDT"};
-  deps.snapshot_interval = 10s;
-  deps.sink = sink;
-  auto collector = track(actors::make_feature_collector(sys, deps));
-  sched.run();
-  EXPECT_EQ(read_file(f.path), "");
-  sched.advance_time(10s);
-  sched.run();
-  sched.advance_time(10s);
-  sched.run();
-  const auto lines = lines_of(read_file(f.path));
-  ASSERT_EQ(lines.size(), 4u);
-  for (const auto& line : lines) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(line, ec);
-    ASSERT_FALSE(ec) << line;
-    EXPECT_EQ(v.as_object().at("inputs").as_object().at("trade").as_object().at("state").as_string(), "UNKNOWN");
-  }
-  EXPECT_EQ(boost::json::parse(lines[0]).as_object().at("symbol").as_string(), "BTCUSDT");
-  EXPECT_EQ(boost::json::parse(lines[1]).as_object().at("symbol").as_string(), "ETHUSDT");
-}
-
 TEST(SnapshotSink, WriterKilledMidStreamLeavesOnlyWholeLines) {
   // A real kill: a child process appends snapshots as fast as it can and is SIGKILLed while doing so.
   temp_jsonl f;
@@ -182,8 +143,8 @@ TEST(SnapshotSink, WriterKilledMidStreamLeavesOnlyWholeLines) {
   if (child == 0) {
     close(ready[0]);
     std::string error;
-    auto sink = actors::snapshot_sink::open(f.path, error);
-    const auto line = actors::snapshot_json(sample_snapshot());
+    auto sink = runtime::snapshot_sink::open(f.path, error);
+    const auto line = runtime::snapshot_json(sample_snapshot());
     for (int n = 1;; ++n) {
       if (!sink || !sink->append(line, error))
         _exit(1);
@@ -201,7 +162,7 @@ TEST(SnapshotSink, WriterKilledMidStreamLeavesOnlyWholeLines) {
   ASSERT_GT(std::filesystem::file_size(f.path), 0u);
 
   std::string error;
-  auto sink = actors::snapshot_sink::open(f.path, error);   // repairs a torn tail, if any
+  auto sink = runtime::snapshot_sink::open(f.path, error);   // repairs a torn tail, if any
   ASSERT_TRUE(sink) << error;
   std::ifstream in{f.path};
   std::string content{std::istreambuf_iterator<char>{in}, {}};

@@ -1,7 +1,7 @@
 // The JSONL snapshot writer.
-#include "actors/snapshot_sink.hpp"
+#include "runtime/snapshot_sink.hpp"
 
-#include "actors/log.hpp"
+#include "runtime/log.hpp"
 #include "codec/json_writer.hpp"
 
 #include <cerrno>
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace derivcache::actors {
+namespace derivcache::runtime {
 
 namespace {
 
@@ -186,4 +186,4 @@ bool snapshot_sink::append(const std::string& line, std::string& error) {
   return true;
 }
 
-} // namespace derivcache::actors
+} // namespace derivcache::runtime

@@ -12,11 +12,10 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
-#include <string>
 #include <utility>
 #include <vector>
 
-namespace derivcache::actors {
+namespace derivcache::quant {
 
 /// One aggregated trade as the window math needs it.
 struct trade_sample {
@@ -75,8 +74,4 @@ private:
   std::optional<double> last_price_;
 };
 
-/// The currency of a spot symbol: its base asset (BTCUSDT -> BTC; quote suffixes FDUSD, USDT, USDC,
-/// BUSD, USD are stripped). Upper case. A symbol that is only a quote suffix is returned unchanged.
-std::string base_currency(const std::string& symbol);
-
-} // namespace derivcache::actors
+} // namespace derivcache::quant

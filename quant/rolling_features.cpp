@@ -1,14 +1,11 @@
 // Rolling-window trade features.
-#include "actors/rolling_features.hpp"
+#include "quant/rolling_features.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
 #include <cmath>
 #include <iterator>
-#include <string_view>
 
-namespace derivcache::actors {
+namespace derivcache::quant {
 
 namespace {
 
@@ -125,14 +122,4 @@ window_stats rolling_features::stats(std::chrono::seconds window) const {
   return out;
 }
 
-std::string base_currency(const std::string& symbol) {
-  std::string s = symbol;
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  static constexpr std::array<std::string_view, 5> quotes{"FDUSD", "USDT", "USDC", "BUSD", "USD"};
-  for (auto q : quotes)
-    if (s.size() > q.size() && std::string_view{s}.substr(s.size() - q.size()) == q)
-      return s.substr(0, s.size() - q.size());
-  return s;
-}
-
-} // namespace derivcache::actors
+} // namespace derivcache::quant

@@ -1,5 +1,5 @@
 // The line logger.
-#include "actors/log.hpp"
+#include "runtime/log.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 #include <ctime>
 #include <iostream>
 
-namespace derivcache::actors {
+namespace derivcache::runtime {
 
 std::string to_string(log_level x) {
   switch (x) {
@@ -70,4 +70,4 @@ void logger::log(log_level level, const std::string& message) {
     std::cerr << line << '\n' << std::flush;
 }
 
-} // namespace derivcache::actors
+} // namespace derivcache::runtime

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-namespace derivcache::actors {
+namespace derivcache::runtime {
 
 /// One JSON object per snapshot, without the newline (fields and units: docs/snapshots.md).
 std::string snapshot_json(const messages::feature_snapshot& s);
@@ -43,4 +43,4 @@ private:
   uint64_t lines_written_ = 0;
 };
 
-} // namespace derivcache::actors
+} // namespace derivcache::runtime

@@ -1,0 +1,26 @@
+// From the cache's view to the metrics snapshot.
+#include "runtime/metrics_snapshot.hpp"
+
+namespace derivcache::runtime {
+
+currency_metrics to_currency_metrics(const messages::derivatives_view& view) {
+  currency_metrics out;
+  out.currency = view.currency;
+  if (view.basis) {
+    out.has_basis = true;
+    if (view.basis->apr_pct)
+      out.basis_apr_pct = *view.basis->apr_pct;
+    out.basis_age = view.basis_age;
+    out.basis_stale = view.basis_state == quant::basis_state::stale;
+  }
+  if (view.skew) {
+    out.has_skew = true;
+    if (view.skew->skew_pct)
+      out.skew_pct = *view.skew->skew_pct;
+    out.skew_age = view.skew_age;
+    out.skew_stale = view.skew_state == quant::skew_state::stale;
+  }
+  return out;
+}
+
+} // namespace derivcache::runtime

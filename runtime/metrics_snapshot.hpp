@@ -1,0 +1,53 @@
+// Everything /metrics and /healthz look at, gathered at one instant: plain values, no actors.
+#pragma once
+
+#include "messages/readings.hpp"
+#include "messages/status.hpp"
+#include "runtime/fetch_stats.hpp"
+#include "runtime/latency_histogram.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace derivcache::runtime {
+
+/// One currency's readings as the cache reported them. No value: no reading yet (or none with a value).
+struct currency_metrics {
+  std::string currency;
+  bool has_basis = false;                 ///< a basis reading arrived (with or without a value)
+  bool has_skew = false;
+  std::optional<double> basis_apr_pct;
+  std::optional<double> skew_pct;
+  std::chrono::nanoseconds basis_age{0};  ///< meaningful when has_basis
+  std::chrono::nanoseconds skew_age{0};
+  bool basis_stale = false;
+  bool skew_stale = false;
+};
+
+currency_metrics to_currency_metrics(const messages::derivatives_view& view);
+
+/// The Binance feed and the feature collector; all zero (and `enabled` false) until they exist.
+struct feed_metrics {
+  bool enabled = false;                   ///< a feed is configured: its health counts
+  bool connected = false;
+  uint64_t messages = 0;                  ///< data frames received
+  uint64_t reconnects = 0;
+  std::optional<std::chrono::nanoseconds> data_age;   ///< since the last data frame; none: no data yet
+  uint64_t snapshot_captures = 0;
+};
+
+struct metrics_snapshot {
+  fetch_counts fetches;
+  histogram_snapshot request_seconds;
+  std::optional<messages::fetcher_status> fetcher;   ///< none: the supervisor did not answer
+  std::string fetcher_error;                         ///< why not
+  bool cache_answered = false;
+  std::string cache_error;                           ///< why not
+  std::vector<currency_metrics> currencies;
+  feed_metrics feed;
+};
+
+} // namespace derivcache::runtime

@@ -1,0 +1,195 @@
+// Prometheus text format 0.0.4.
+#include "runtime/prometheus.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <utility>
+#include <vector>
+
+namespace derivcache::runtime {
+
+std::string escape_label_value(const std::string& value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string format_sample_value(double value) {
+  if (std::isnan(value))
+    return "NaN";
+  if (std::isinf(value))
+    return value > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  if (ec != std::errc{})
+    return "NaN";
+  return std::string{buf, end};
+}
+
+namespace {
+
+using labels = std::vector<std::pair<std::string, std::string>>;
+
+std::string escape_help(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
+class exposition {
+public:
+  void family(const std::string& name, const char* type, const std::string& help) {
+    out_ += "# HELP " + name + " " + escape_help(help) + "\n";
+    out_ += "# TYPE " + name + " " + type + "\n";
+  }
+
+  void sample(const std::string& name, const labels& ls, const std::string& value) {
+    out_ += name;
+    if (!ls.empty()) {
+      out_ += '{';
+      bool first = true;
+      for (const auto& [k, v] : ls) {
+        if (!first)
+          out_ += ',';
+        first = false;
+        out_ += k + "=\"" + escape_label_value(v) + "\"";
+      }
+      out_ += '}';
+    }
+    out_ += ' ' + value + '\n';
+  }
+
+  void sample(const std::string& name, const labels& ls, double value) { sample(name, ls, format_sample_value(value)); }
+  void sample(const std::string& name, const labels& ls, uint64_t value) { sample(name, ls, std::to_string(value)); }
+
+  /// A family with one unlabelled sample.
+  template <class T>
+  void single(const std::string& name, const char* type, const std::string& help, T value) {
+    family(name, type, help);
+    sample(name, {}, value);
+  }
+
+  void histogram(const std::string& name, const std::string& help, const histogram_snapshot& h) {
+    family(name, "histogram", help);
+    uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < h.upper_bounds.size(); ++i) {
+      cumulative += i < h.counts.size() ? h.counts[i] : 0;
+      sample(name + "_bucket", {{"le", format_sample_value(h.upper_bounds[i])}}, cumulative);
+    }
+    sample(name + "_bucket", {{"le", "+Inf"}}, h.count);
+    sample(name + "_sum", {}, h.sum);
+    sample(name + "_count", {}, h.count);
+  }
+
+  std::string take() { return std::move(out_); }
+
+private:
+  std::string out_;
+};
+
+double seconds_of(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+
+uint64_t flag(bool b) { return b ? 1 : 0; }
+
+void render_fetches(exposition& x, const metrics_snapshot& m) {
+  x.family("derivcache_deribit_fetches_total", "counter", "Deribit replies by outcome.");
+  for (const auto& o : messages::fetch_outcomes)
+    x.sample("derivcache_deribit_fetches_total", {{"outcome", o.label}}, m.fetches[o.outcome]);
+  x.single("derivcache_deribit_requests_total", "counter", "Requests issued to Deribit.", m.fetches.requests);
+  x.single("derivcache_deribit_cycles_total", "counter", "Complete fetch cycles (every currency, both kinds).",
+           m.fetches.cycles_complete);
+  x.histogram("derivcache_deribit_request_seconds", "Deribit request latency in seconds.", m.request_seconds);
+}
+
+// The fetcher families have no sample when the supervisor did not answer.
+void render_fetcher(exposition& x, const metrics_snapshot& m) {
+  const messages::fetcher_status* f = m.fetcher ? &*m.fetcher : nullptr;
+  struct family_row {
+    const char* name;
+    const char* type;
+    const char* help;
+    uint64_t value;
+  };
+  const family_row rows[] = {
+    {"derivcache_fetcher_restarts_total", "counter", "Fetcher respawns since start.", f ? f->restarts : 0},
+    {"derivcache_fetcher_degraded", "gauge", "1 while the fetcher is DEGRADED.", f ? flag(f->degraded) : 0},
+    {"derivcache_fetcher_up", "gauge", "1 while a fetcher is running.", f ? flag(f->alive) : 0},
+    {"derivcache_fetcher_consecutive_failures", "gauge", "Fetcher failures since the last complete cycle.",
+     f ? f->consecutive_failures : 0},
+  };
+  for (const auto& r : rows) {
+    x.family(r.name, r.type, r.help);
+    if (f)
+      x.sample(r.name, {}, r.value);
+  }
+}
+
+void render_readings(exposition& x, const metrics_snapshot& m) {
+  x.family("derivcache_basis_apr_pct", "gauge", "Annualized basis of the nearest quarterly, percent.");
+  for (const auto& c : m.currencies)
+    if (c.basis_apr_pct)
+      x.sample("derivcache_basis_apr_pct", {{"currency", c.currency}}, *c.basis_apr_pct);
+  x.family("derivcache_skew_pct", "gauge", "30-day 25-delta skew (put IV - call IV), vol points.");
+  for (const auto& c : m.currencies)
+    if (c.skew_pct)
+      x.sample("derivcache_skew_pct", {{"currency", c.currency}}, *c.skew_pct);
+  struct reading_kind {
+    const char* name;
+    bool currency_metrics::*has;
+    std::chrono::nanoseconds currency_metrics::*age;
+    bool currency_metrics::*stale;
+  };
+  static constexpr reading_kind kinds[] = {
+    {"basis", &currency_metrics::has_basis, &currency_metrics::basis_age, &currency_metrics::basis_stale},
+    {"skew", &currency_metrics::has_skew, &currency_metrics::skew_age, &currency_metrics::skew_stale},
+  };
+  x.family("derivcache_reading_age_seconds", "gauge", "Seconds since the reading arrived.");
+  for (const auto& c : m.currencies)
+    for (const auto& k : kinds)
+      if (c.*k.has)
+        x.sample("derivcache_reading_age_seconds", {{"currency", c.currency}, {"kind", k.name}}, seconds_of(c.*k.age));
+  x.family("derivcache_reading_stale", "gauge", "1 when the reading is older than the cache's max age.");
+  for (const auto& c : m.currencies)
+    for (const auto& k : kinds)
+      if (c.*k.has)
+        x.sample("derivcache_reading_stale", {{"currency", c.currency}, {"kind", k.name}}, flag(c.*k.stale));
+}
+
+void render_feed(exposition& x, const metrics_snapshot& m) {
+  x.single("derivcache_binance_messages_total", "counter", "Binance data frames received.", m.feed.messages);
+  x.single("derivcache_binance_reconnects_total", "counter", "Binance connections started after the first.",
+           m.feed.reconnects);
+  x.single("derivcache_binance_connected", "gauge", "1 while the Binance feed is connected.", flag(m.feed.connected));
+  x.single("derivcache_snapshot_captures_total", "counter", "Feature snapshots captured.", m.feed.snapshot_captures);
+}
+
+} // namespace
+
+std::string render_prometheus(const metrics_snapshot& m) {
+  exposition x;
+  render_fetches(x, m);
+  render_fetcher(x, m);
+  render_readings(x, m);
+  render_feed(x, m);
+  x.family("derivcache_metrics_source_up", "gauge", "1 when the source answered this scrape in time.");
+  x.sample("derivcache_metrics_source_up", {{"source", "cache"}}, flag(m.cache_answered));
+  x.sample("derivcache_metrics_source_up", {{"source", "supervisor"}}, flag(m.fetcher.has_value()));
+  return x.take();
+}
+
+} // namespace derivcache::runtime
