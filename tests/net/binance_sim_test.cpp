@@ -106,8 +106,9 @@ std::vector<std::string> subscribe_to_trades(unsigned short port, const std::str
   plain_ws_client client;
   client.run(port, target, {R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":)" + n + "}"}, expected);
   EXPECT_TRUE(client.error.empty()) << client.error;
-  if (!client.received.empty())
+  if (!client.received.empty()) {
     EXPECT_EQ(client.received[0], R"({"result":null,"id":)" + n + "}");
+  }
   return client.received;
 }
 
