@@ -42,7 +42,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace asio = boost::asio;
-namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 std::string to_string(binance_fault x) {
@@ -362,7 +361,7 @@ std::string trim(std::string s) {
 /// One server connection: TLS, upgrade, then a write pump (data frames, pings, replies, faults) and a read loop.
 class binance_session : public std::enable_shared_from_this<binance_session> {
 public:
-  binance_session(tcp::socket&& socket, ssl::context& ctx, binance_simulator::impl& sim)
+  binance_session(tcp::socket&& socket, asio::ssl::context& ctx, binance_simulator::impl& sim)
     : ws_(std::move(socket), ctx),
       sim_(sim),
       send_timer_(ws_.get_executor()),
@@ -393,7 +392,7 @@ private:
 
   void on_run() {
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds{10});
-    ws_.next_layer().async_handshake(ssl::stream_base::server,
+    ws_.next_layer().async_handshake(asio::ssl::stream_base::server,
                                      [self = shared_from_this()](beast::error_code ec) { self->on_tls(ec); });
   }
 
@@ -869,7 +868,7 @@ start_result binance_simulator::start() {
       s = upper(s);
     return d.options.replay ? d.load_replay() : std::string{};
   };
-  auto accept = [&d](tcp::socket socket, ssl::context& tls) {
+  auto accept = [&d](tcp::socket socket, asio::ssl::context& tls) {
     d.count(&binance_counters::connections);
     std::make_shared<binance_session>(std::move(socket), tls, d)->run();
   };
