@@ -43,14 +43,14 @@ struct reading_kind {
   const char* name;
   caf::optional<double> Reading::*value;
   slot<Reading> entry::*where;
-  std::atomic<uint64_t> cache_stats::*accepted;
-  std::atomic<uint64_t> cache_stats::*kept_last_good;
+  std::atomic<uint64_t> runtime::cache_stats::*accepted;
+  std::atomic<uint64_t> runtime::cache_stats::*kept_last_good;
 };
 
 const reading_kind<messages::basis_reading> basis_kind{"basis", &messages::basis_reading::apr_pct, &entry::basis,
-                                                       &cache_stats::basis_accepted, &cache_stats::basis_kept_last_good};
+                                                       &runtime::cache_stats::basis_accepted, &runtime::cache_stats::basis_kept_last_good};
 const reading_kind<messages::skew_reading> skew_kind{"skew", &messages::skew_reading::skew_pct, &entry::skew,
-                                                     &cache_stats::skew_accepted, &cache_stats::skew_kept_last_good};
+                                                     &runtime::cache_stats::skew_accepted, &runtime::cache_stats::skew_kept_last_good};
 
 struct cache_holder_state {
   cache_holder_deps deps;

@@ -3,6 +3,7 @@
 
 #include "apps/cli.hpp"
 #include "codec/deribit.hpp"
+#include "codec/file.hpp"
 #include "codec/json_writer.hpp"
 #include "quant/basis.hpp"
 #include "quant/currency.hpp"
@@ -10,11 +11,8 @@
 #include "quant/states.hpp"
 
 #include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <optional>
 #include <ostream>
-#include <sstream>
 
 namespace derivcache::apps {
 
@@ -42,22 +40,11 @@ struct input_error {
   std::string message;
 };
 
-std::optional<std::string> read_file(const std::string& path, std::string& error) {
-  std::ifstream in{path, std::ios::binary};
-  if (!in) {
-    error = path + ": cannot read: " + std::strerror(errno);
-    return std::nullopt;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Decodes one file into the currency's rows; warns about skipped rows; an error for unusable files.
 template <class Row, class Decode>
 std::optional<std::vector<Row>> load_rows(const std::string& path, Decode decode, const quant::currency_spec& currency,
                                           std::size_t& bad_rows, std::ostream& err, std::string& error) {
-  auto body = read_file(path, error);
+  auto body = codec::read_text_file(path, error);
   if (!body)
     return std::nullopt;
   auto decoded = decode(*body);

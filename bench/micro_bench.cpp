@@ -2,6 +2,7 @@
 #include "actors/feature_collector.hpp"
 #include "codec/binance.hpp"
 #include "codec/deribit.hpp"
+#include "codec/file.hpp"
 #include "messages/type_ids.hpp"
 #include "quant/basis.hpp"
 #include "quant/rolling_features.hpp"
@@ -18,9 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <future>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -29,22 +28,21 @@ namespace {
 
 using namespace derivcache;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  if (!in)
-    throw std::runtime_error("cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+std::string payload(const std::string& path) {
+  std::string error;
+  auto text = codec::read_text_file(path, error);
+  if (!text)
+    throw std::runtime_error(error);
+  return std::move(*text);
 }
 
 const std::string& option_chain() {
-  static const std::string text = read_file(DERIVCACHE_SOURCE_DIR "/tests/data/deribit_book_summary_option_btc_full_2026-03-13.json");
+  static const std::string text = payload(DERIVCACHE_SOURCE_DIR "/tests/data/deribit_book_summary_option_btc_full_2026-03-13.json");
   return text;
 }
 
 const std::string& future_curve() {
-  static const std::string text = read_file(DERIVCACHE_SOURCE_DIR "/sim/data/book_summary.BTC.future.json");
+  static const std::string text = payload(DERIVCACHE_SOURCE_DIR "/sim/data/book_summary.BTC.future.json");
   return text;
 }
 

@@ -10,6 +10,7 @@
 #include "actors/feature_collector.hpp"
 #include "codec/binance.hpp"
 #include "codec/deribit.hpp"
+#include "codec/json_writer.hpp"
 #include "messages/type_ids.hpp"
 #include "net/https_client.hpp"
 #include "net/ws_client.hpp"
@@ -33,8 +34,8 @@
 #include <functional>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -62,13 +63,11 @@ double since_us(clock_type::time_point t0) {
   return std::chrono::duration<double, std::micro>(clock_type::now() - t0).count();
 }
 
-std::string json_list(const std::vector<double>& xs) {
-  std::ostringstream out;
-  out << "[";
-  for (std::size_t i = 0; i < xs.size(); ++i)
-    out << (i ? "," : "") << xs[i];
-  out << "]";
-  return out.str();
+codec::json_writer& write_list(codec::json_writer& w, std::string_view key, const std::vector<double>& xs) {
+  w.key(key).begin_array();
+  for (double x : xs)
+    w.value(x);
+  return w.end_array();
 }
 
 [[noreturn]] void die(const std::string& why) {
@@ -122,8 +121,11 @@ int run_chain(const args& a) {
   });
   auto fetch_only = timed_gets(ioc, *http, target, a.runs, [](const std::string&) {});
   http->shutdown();
-  std::cout << R"({"mode":"chain","rows":)" << rows << R"(,"skew_pct":)" << skew << R"(,"fetch_decode_skew_us":)"
-            << json_list(full) << R"(,"fetch_only_us":)" << json_list(fetch_only) << "}\n";
+  codec::json_writer w;
+  w.begin_object().field("mode", "chain").field("rows", std::uint64_t{rows}).field("skew_pct", skew);
+  write_list(w, "fetch_decode_skew_us", full);
+  write_list(w, "fetch_only_us", fetch_only);
+  std::cout << w.end_object().str() << "\n";
   return 0;
 }
 
@@ -148,9 +150,11 @@ net::ws_options ws_opts(const args& a) {
 }
 
 void print_rate(const char* mode, uint64_t messages, double wall_s, double cpu_s) {
-  std::cout << R"({"mode":")" << mode << R"(","messages":)" << messages << R"(,"seconds":)" << wall_s
-            << R"(,"messages_per_s":)" << static_cast<double>(messages) / wall_s << R"(,"cpu_us_per_message":)"
-            << (messages ? cpu_s * 1e6 / static_cast<double>(messages) : 0) << "}\n";
+  codec::json_writer w;
+  w.begin_object().field("mode", mode).field("messages", messages).field("seconds", wall_s);
+  w.field("messages_per_s", static_cast<double>(messages) / wall_s);
+  w.field("cpu_us_per_message", messages ? cpu_s * 1e6 / static_cast<double>(messages) : 0.0);
+  std::cout << w.end_object().str() << "\n";
 }
 
 // The ceiling: the same TLS WebSocket connection, frames counted and dropped on the I/O thread.
@@ -307,8 +311,11 @@ int run_refresh(const args& a) {
       fetch_us.push_back(total);
   }
   http->shutdown();
-  std::cout << R"({"mode":"refresh","cycle_us":)" << json_list(us) << R"(,"six_fetches_us":)" << json_list(fetch_us)
-            << "}\n";
+  codec::json_writer w;
+  w.begin_object().field("mode", "refresh");
+  write_list(w, "cycle_us", us);
+  write_list(w, "six_fetches_us", fetch_us);
+  std::cout << w.end_object().str() << "\n";
   return 0;
 }
 

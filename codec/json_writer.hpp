@@ -71,6 +71,13 @@ public:
     return *this;
   }
 
+  /// Appends `json`, already serialized (a recorded frame, a client's request id), as the next value.
+  json_writer& raw(std::string_view json) {
+    separate();
+    out_ += json;
+    return *this;
+  }
+
   template <class T>
   json_writer& field(std::string_view k, const T& v) {
     key(k);

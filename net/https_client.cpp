@@ -3,7 +3,6 @@
 
 #include "net/tls.hpp"
 
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -14,34 +13,19 @@
 #include <boost/beast/ssl.hpp>
 
 #include <deque>
+#include <iterator>
 #include <utility>
 
 namespace derivcache::net {
 
 std::string to_string(failure x) {
-  switch (x) {
-    case failure::none:
-      return "none";
-    case failure::resolve:
-      return "resolve";
-    case failure::connect:
-      return "connect";
-    case failure::tls:
-      return "tls";
-    case failure::timeout:
-      return "timeout";
-    case failure::reset:
-      return "reset";
-    case failure::truncated:
-      return "truncated";
-    case failure::body_too_large:
-      return "body_too_large";
-    case failure::protocol:
-      return "protocol";
-    case failure::cancelled:
-      return "cancelled";
-  }
-  return "unknown";
+  static constexpr const char* names[] = {
+    "none", "resolve", "connect", "tls", "timeout", "reset", "truncated", "body_too_large", "protocol",
+    "cancelled",
+  };
+  static_assert(std::size(names) == static_cast<std::size_t>(failure::cancelled) + 1, "one name per value");
+  auto i = static_cast<std::size_t>(x);
+  return i < std::size(names) ? names[i] : "unknown";
 }
 
 namespace {
@@ -69,7 +53,7 @@ struct request {
 /// One TLS connection; completions hold it, so a dropped connection outlives its pending operations.
 struct connection {
   connection(const strand_type& ex, ssl::context& ctx) : stream(ex, ctx) {}
-  beast::ssl_stream<beast::tcp_stream> stream;
+  client_tls_stream stream;
   beast::flat_buffer buffer;
   http::request<http::empty_body> req;
   std::optional<http::response_parser<http::string_body>> parser;
@@ -109,10 +93,7 @@ public:
       strand_(asio::make_strand(ioc)),
       resolver_(strand_),
       timer_(strand_) {
-    boost::system::error_code ec;
-    asio::ip::make_address(options_.host, ec);
-    send_sni_ = static_cast<bool>(ec);
-    host_header_ = options_.port == "443" ? options_.host : options_.host + ":" + options_.port;
+    host_header_ = host_header(options_.host, options_.port);
   }
 
   void get(std::string target, handler h) override {
@@ -174,16 +155,8 @@ private:
   void connect(const request_ptr& req) {
     conn_ = std::make_shared<connection>(strand_, *ctx_);
     auto conn = conn_;
-    // SSL_set_tlsext_host_name() spelled out: the macro's C cast trips -Wold-style-cast.
-    if (send_sni_
-        && SSL_ctrl(conn->stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                    const_cast<char*>(options_.host.c_str()))
-             != 1) {
-      beast::error_code ec{static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()};
+    if (auto ec = prepare_client_stream(conn->stream, options_.host))
       return fail(req, failure::tls, "sni", ec);
-    }
-    conn->stream.set_verify_mode(ssl::verify_peer);
-    conn->stream.set_verify_callback(ssl::host_name_verification(options_.host));
     req->stage = "resolve";
     resolver_.async_resolve(options_.host, options_.port,
                             [self = shared_from_this(), req, conn](beast::error_code ec,
@@ -194,10 +167,8 @@ private:
 
   void on_resolve(const request_ptr& req, const connection_ptr& conn, beast::error_code ec,
                   const tcp::resolver::results_type& results) {
-    if (req->done)
+    if (ended(req, ec, failure::resolve, "resolve"))
       return;
-    if (ec)
-      return fail(req, failure::resolve, "resolve", ec);
     req->stage = "connect";
     beast::get_lowest_layer(conn->stream).expires_at(req->deadline);
     beast::get_lowest_layer(conn->stream)
@@ -208,10 +179,8 @@ private:
   }
 
   void on_connect(const request_ptr& req, const connection_ptr& conn, beast::error_code ec) {
-    if (req->done)
+    if (ended(req, ec, failure::connect, "connect"))
       return;
-    if (ec)
-      return fail(req, ec == beast::error::timeout ? failure::timeout : failure::connect, "connect", ec);
     req->stage = "handshake";
     beast::get_lowest_layer(conn->stream).expires_at(req->deadline);
     conn->stream.async_handshake(ssl::stream_base::client,
@@ -221,10 +190,8 @@ private:
   }
 
   void on_handshake(const request_ptr& req, const connection_ptr& conn, beast::error_code ec) {
-    if (req->done)
+    if (ended(req, ec, failure::tls, "handshake"))
       return;
-    if (ec)
-      return fail(req, ec == beast::error::timeout ? failure::timeout : failure::tls, "handshake", ec);
     write(req, conn, false);
   }
 
@@ -309,6 +276,16 @@ private:
                      + std::to_string(options_.timeout.count()) + " ms";
     drop_connection(false);
     finish(req, std::move(result));
+  }
+
+  /// True when `req` is over: finished before, or failing now with `ec` at `stage` (as `kind`, or as a timeout).
+  bool ended(const request_ptr& req, const beast::error_code& ec, failure kind, const char* stage) {
+    if (req->done)
+      return true;
+    if (!ec)
+      return false;
+    fail(req, ec == beast::error::timeout ? failure::timeout : kind, stage, ec);
+    return true;
   }
 
   void fail(const request_ptr& req, failure kind, const char* stage, const beast::error_code& ec) {
@@ -398,7 +375,6 @@ private:
   tcp::resolver resolver_;
   asio::steady_timer timer_;
   std::string host_header_;
-  bool send_sni_ = true;
   bool shut_down_ = false;
   std::deque<request_ptr> queue_;
   request_ptr current_;

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <memory>
 #include <string>
@@ -14,6 +16,16 @@ namespace derivcache::net {
 /// to a message naming the path) when the file cannot be read or holds no certificate.
 std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const std::string& ca_file,
                                                                    std::string& error);
+
+/// The TLS stream of the HTTPS and WebSocket clients.
+using client_tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+/// Readies `stream` to talk to `host`: SNI (not for an IP literal), `verify_peer` and
+/// `host_name_verification(host)`. Returns the OpenSSL error when SNI cannot be set.
+boost::system::error_code prepare_client_stream(client_tls_stream& stream, const std::string& host);
+
+/// The Host header for `host`:`port`: the bare host on 443, "host:port" otherwise.
+std::string host_header(const std::string& host, const std::string& port);
 
 /// Makes a server context (TLS 1.2 minimum) presenting the PEM chain `cert_file` with `key_file`.
 /// Fails (empty pointer, `error` naming the file) when either cannot be loaded.

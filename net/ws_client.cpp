@@ -3,7 +3,6 @@
 
 #include "net/tls.hpp"
 
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -57,10 +56,7 @@ public:
       resolver_(strand_),
       ws_(strand_, *ctx_),
       timer_(strand_) {
-    boost::system::error_code ec;
-    asio::ip::make_address(options_.host, ec);
-    send_sni_ = static_cast<bool>(ec);
-    host_header_ = options_.port == "443" ? options_.host : options_.host + ":" + options_.port;
+    host_header_ = host_header(options_.host, options_.port);
     options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
   }
 
@@ -77,16 +73,8 @@ private:
     if (started_ || closed_)
       return;
     started_ = true;
-    // SSL_set_tlsext_host_name() spelled out: the macro's C cast trips -Wold-style-cast.
-    if (send_sni_
-        && SSL_ctrl(ws_.next_layer().native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                    const_cast<char*>(options_.host.c_str()))
-             != 1) {
-      beast::error_code ec{static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()};
+    if (auto ec = prepare_client_stream(ws_.next_layer(), options_.host))
       return fail(failure::tls, "sni", ec);
-    }
-    ws_.next_layer().set_verify_mode(ssl::verify_peer);
-    ws_.next_layer().set_verify_callback(ssl::host_name_verification(options_.host));
 
     // One deadline for resolve, connect, TLS and the WebSocket upgrade together.
     timer_.expires_after(options_.handshake_timeout);
@@ -102,10 +90,8 @@ private:
   }
 
   void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
-    if (closed_)
+    if (ended(ec, failure::resolve, "resolve"))
       return;
-    if (ec)
-      return fail(failure::resolve, "resolve", ec);
     stage_ = "connect";
     beast::get_lowest_layer(ws_).expires_never();  // the handshake deadline is timer_
     beast::get_lowest_layer(ws_).async_connect(
@@ -113,20 +99,16 @@ private:
   }
 
   void on_connect(beast::error_code ec) {
-    if (closed_)
+    if (ended(ec, failure::connect, "connect"))
       return;
-    if (ec)
-      return fail(failure::connect, "connect", ec);
     stage_ = "tls handshake";
     ws_.next_layer().async_handshake(ssl::stream_base::client,
                                      [self = shared_from_this()](beast::error_code ec2) { self->on_handshake(ec2); });
   }
 
   void on_handshake(beast::error_code ec) {
-    if (closed_)
+    if (ended(ec, failure::tls, "tls handshake"))
       return;
-    if (ec)
-      return fail(failure::tls, "tls handshake", ec);
     stage_ = "ws handshake";
     // The WebSocket stream has its own timeouts: the TCP layer must not expire under it.
     beast::get_lowest_layer(ws_).expires_never();
@@ -270,6 +252,16 @@ private:
     });
   }
 
+  /// True when the connection is over: closed before, or failing now with `ec` at `stage`.
+  bool ended(const beast::error_code& ec, failure kind, const char* stage) {
+    if (closed_)
+      return true;
+    if (!ec)
+      return false;
+    fail(kind, stage, ec);
+    return true;
+  }
+
   void fail(failure kind, const char* stage, const beast::error_code& ec) {
     finish(kind, std::string{stage} + ": " + ec.message());
   }
@@ -307,7 +299,7 @@ private:
   std::shared_ptr<ssl::context> ctx_;
   strand_type strand_;
   tcp::resolver resolver_;
-  websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws_;
+  websocket::stream<client_tls_stream> ws_;
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::vector<std::string> batch_;
@@ -315,7 +307,6 @@ private:
   std::uint64_t generation_ = 0;
   std::string host_header_;
   const char* stage_ = "start";
-  bool send_sni_ = true;
   bool started_ = false;
   bool open_ = false;
   bool closed_ = false;

@@ -1,8 +1,10 @@
 // Beast WSS server behind binance_simulator: one io_context thread, one session per connection.
 #include "sim/binance_sim.hpp"
 
-#include "net/listener.hpp"
-#include "net/tls.hpp"
+#include "sim/server.hpp"
+
+#include "codec/file.hpp"
+#include "codec/json_writer.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -26,15 +28,13 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
-#include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <set>
 #include <mutex>
 #include <optional>
 #include <random>
-#include <sstream>
-#include <thread>
 
 namespace derivcache::sim {
 
@@ -42,27 +42,15 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace asio = boost::asio;
-namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 std::string to_string(binance_fault x) {
-  switch (x) {
-    case binance_fault::drop:
-      return "drop";
-    case binance_fault::stall:
-      return "stall";
-    case binance_fault::malformed:
-      return "malformed";
-    case binance_fault::oversized:
-      return "oversized";
-    case binance_fault::handshake_never:
-      return "handshake_never";
-    case binance_fault::server_shutdown:
-      return "server_shutdown";
-    case binance_fault::ping_flood:
-      return "ping_flood";
-  }
-  return "unknown";
+  static constexpr const char* names[] = {
+    "drop", "stall", "malformed", "oversized", "handshake_never", "server_shutdown", "ping_flood",
+  };
+  static_assert(std::size(names) == static_cast<std::size_t>(binance_fault::ping_flood) + 1, "one name per value");
+  auto i = static_cast<std::size_t>(x);
+  return i < std::size(names) ? names[i] : "unknown";
 }
 
 bool parse_binance_fault(const std::string& text, binance_fault& out) {
@@ -111,6 +99,18 @@ std::string format_quantity(std::int64_t lots) {
   return out;
 }
 
+/// A combined-stream frame: {"stream": name, "data": data}.
+std::string combined_frame(const std::string& stream, std::string_view data) {
+  codec::json_writer w;
+  return w.begin_object().field("stream", stream).key("data").raw(data).end_object().take();
+}
+
+/// Binance's answer to a bad request: {"code": code, "msg": text}.
+std::string error_body(int code, const std::string& text) {
+  codec::json_writer w;
+  return w.begin_object().field("code", code).field("msg", text).end_object().take();
+}
+
 std::int64_t start_price_ticks(const std::string& symbol) {
   static const std::map<std::string, std::int64_t> known = {
     {"BTCUSDT", 6500000}, {"ETHUSDT", 350000}, {"SOLUSDT", 15000}, {"BNBUSDT", 60000}, {"XRPUSDT", 60}};
@@ -120,47 +120,66 @@ std::int64_t start_price_ticks(const std::string& symbol) {
 
 } // namespace
 
+namespace {
+
+void write_strings(codec::json_writer& w, std::string_view key, std::initializer_list<const char*> items) {
+  w.key(key).begin_array();
+  for (const char* x : items)
+    w.value(x);
+  w.end_array();
+}
+
+void write_filters(codec::json_writer& w) {
+  w.key("filters").begin_array();
+  w.begin_object().field("filterType", "PRICE_FILTER").field("minPrice", "0.01000000");
+  w.field("maxPrice", "1000000.00000000").field("tickSize", "0.01000000").end_object();
+  w.begin_object().field("filterType", "LOT_SIZE").field("minQty", "0.00001000").field("maxQty", "9000.00000000");
+  w.field("stepSize", "0.00001000").end_object();
+  w.begin_object().field("filterType", "NOTIONAL").field("minNotional", "5.00000000").field("applyMinToMarket", true);
+  w.field("maxNotional", "9000000.00000000").field("applyMaxToMarket", false).field("avgPriceMins", 5).end_object();
+  w.end_array();
+}
+
+/// One `symbols` entry of exchangeInfo: a spot pair `symbol` quoted in `quote`.
+void write_symbol(codec::json_writer& w, const std::string& symbol, const std::string& quote) {
+  w.begin_object().field("symbol", symbol).field("status", "TRADING");
+  w.field("baseAsset", symbol.substr(0, symbol.size() - quote.size())).field("baseAssetPrecision", 8);
+  w.field("quoteAsset", quote);
+  for (const char* k : {"quotePrecision", "quoteAssetPrecision", "baseCommissionPrecision", "quoteCommissionPrecision"})
+    w.field(k, 8);
+  write_strings(w, "orderTypes", {"LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"});
+  for (const char* k : {"icebergAllowed", "ocoAllowed", "otoAllowed", "quoteOrderQtyMarketAllowed", "allowTrailingStop",
+                        "cancelReplaceAllowed", "isSpotTradingAllowed"})
+    w.field(k, true);
+  w.field("isMarginTradingAllowed", false);
+  write_filters(w);
+  w.key("permissions").begin_array().end_array();
+  w.key("permissionSets").begin_array().begin_array().value("SPOT").end_array().end_array();
+  w.field("defaultSelfTradePreventionMode", "EXPIRE_MAKER");
+  write_strings(w, "allowedSelfTradePreventionModes", {"EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"});
+  w.end_object();
+}
+
+} // namespace
+
 std::string exchange_info(const std::vector<std::string>& symbols) {
-  namespace json = boost::json;
-  json::array list;
+  codec::json_writer w;
+  w.begin_object().field("timezone", "UTC").field("serverTime", binance_stream_generator::epoch_ms);
+  w.key("rateLimits").begin_array().begin_object().field("rateLimitType", "REQUEST_WEIGHT").field("interval", "MINUTE");
+  w.field("intervalNum", 1).field("limit", 6000).end_object().end_array();
+  w.key("exchangeFilters").begin_array().end_array();
+  w.key("symbols").begin_array();
   for (const auto& raw : symbols) {
     auto symbol = upper(raw);
-    std::string quote;
     for (const char* q : {"FDUSD", "USDT", "USDC", "BUSD", "BTC"}) {
-      std::string suffix{q};
-      if (symbol.size() > suffix.size() && symbol.compare(symbol.size() - suffix.size(), suffix.size(), suffix) == 0) {
-        quote = suffix;
+      std::string quote{q};
+      if (symbol.size() > quote.size() && symbol.compare(symbol.size() - quote.size(), quote.size(), quote) == 0) {
+        write_symbol(w, symbol, quote);
         break;
       }
     }
-    if (quote.empty())
-      continue;
-    auto base = symbol.substr(0, symbol.size() - quote.size());
-    json::array filters{
-      json::object{{"filterType", "PRICE_FILTER"}, {"minPrice", "0.01000000"}, {"maxPrice", "1000000.00000000"},
-                   {"tickSize", "0.01000000"}},
-      json::object{{"filterType", "LOT_SIZE"}, {"minQty", "0.00001000"}, {"maxQty", "9000.00000000"},
-                   {"stepSize", "0.00001000"}},
-      json::object{{"filterType", "NOTIONAL"}, {"minNotional", "5.00000000"}, {"applyMinToMarket", true},
-                   {"maxNotional", "9000000.00000000"}, {"applyMaxToMarket", false}, {"avgPriceMins", 5}},
-    };
-    list.push_back(json::object{
-      {"symbol", symbol}, {"status", "TRADING"}, {"baseAsset", base}, {"baseAssetPrecision", 8},
-      {"quoteAsset", quote}, {"quotePrecision", 8}, {"quoteAssetPrecision", 8}, {"baseCommissionPrecision", 8},
-      {"quoteCommissionPrecision", 8},
-      {"orderTypes", json::array{"LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"}},
-      {"icebergAllowed", true}, {"ocoAllowed", true}, {"otoAllowed", true}, {"quoteOrderQtyMarketAllowed", true},
-      {"allowTrailingStop", true}, {"cancelReplaceAllowed", true}, {"isSpotTradingAllowed", true},
-      {"isMarginTradingAllowed", false}, {"filters", std::move(filters)}, {"permissions", json::array{}},
-      {"permissionSets", json::array{json::array{"SPOT"}}}, {"defaultSelfTradePreventionMode", "EXPIRE_MAKER"},
-      {"allowedSelfTradePreventionModes", json::array{"EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"}}});
   }
-  json::object out{
-    {"timezone", "UTC"}, {"serverTime", binance_stream_generator::epoch_ms},
-    {"rateLimits", json::array{json::object{{"rateLimitType", "REQUEST_WEIGHT"}, {"interval", "MINUTE"},
-                                            {"intervalNum", 1}, {"limit", 6000}}}},
-    {"exchangeFilters", json::array{}}, {"symbols", std::move(list)}};
-  return json::serialize(out);
+  return w.end_array().end_object().take();
 }
 
 bool is_supported_stream(const std::string& stream) {
@@ -247,31 +266,38 @@ struct binance_stream_generator::state {
     clock += uniform(21);
     if (s.moves_price)
       m.price_ticks = std::max<std::int64_t>(1, m.price_ticks + uniform(11) - 5);
-    std::string data;
-    auto event_time = std::to_string(clock + uniform(3));
+    auto event_time = clock + uniform(3);
+    codec::json_writer w;
+    w.begin_object();
+    // The draws below keep the order of earlier releases, so that a seed gives the frames it always gave.
     if (s.kind == "aggTrade") {
       auto first = m.trade_id + 1;
       m.trade_id = first + uniform(3);
-      data = R"({"e":"aggTrade","E":)" + event_time + R"(,"s":")" + m.symbol + R"(","a":)" + std::to_string(++m.agg_id)
-             + R"(,"p":")" + format_price(m.price_ticks) + R"(","q":")" + format_quantity(lots()) + R"(","f":)"
-             + std::to_string(first) + R"(,"l":)" + std::to_string(m.trade_id) + R"(,"T":)" + std::to_string(clock)
-             + R"(,"m":)" + (uniform(2) ? "true" : "false") + R"(,"M":true})";
+      bool maker = uniform(2) != 0;
+      auto qty = lots();
+      w.field("e", "aggTrade").field("E", event_time).field("s", m.symbol).field("a", ++m.agg_id);
+      w.field("p", format_price(m.price_ticks)).field("q", format_quantity(qty)).field("f", first);
+      w.field("l", m.trade_id).field("T", clock).field("m", maker).field("M", true);
     } else if (s.kind == "trade") {
-      data = R"({"e":"trade","E":)" + event_time + R"(,"s":")" + m.symbol + R"(","t":)" + std::to_string(++m.trade_id)
-             + R"(,"p":")" + format_price(m.price_ticks) + R"(","q":")" + format_quantity(lots()) + R"(","T":)"
-             + std::to_string(clock) + R"(,"m":)" + (uniform(2) ? "true" : "false") + R"(,"M":true})";
+      bool maker = uniform(2) != 0;
+      auto qty = lots();
+      w.field("e", "trade").field("E", event_time).field("s", m.symbol).field("t", ++m.trade_id);
+      w.field("p", format_price(m.price_ticks)).field("q", format_quantity(qty));
+      w.field("T", clock).field("m", maker).field("M", true);
     } else {
       m.update_id += 1 + uniform(5);
       auto bid = std::max<std::int64_t>(1, m.price_ticks - uniform(3));
       auto ask = m.price_ticks + 1 + uniform(3);
-      data = R"({"u":)" + std::to_string(m.update_id) + R"(,"s":")" + m.symbol + R"(","b":")" + format_price(bid)
-             + R"(","B":")" + format_quantity(lots()) + R"(","a":")" + format_price(ask) + R"(","A":")"
-             + format_quantity(lots()) + R"("})";
+      auto ask_qty = lots();
+      auto bid_qty = lots();
+      w.field("u", m.update_id).field("s", m.symbol).field("b", format_price(bid)).field("B", format_quantity(bid_qty));
+      w.field("a", format_price(ask)).field("A", format_quantity(ask_qty));
     }
+    auto data = w.end_object().take();
     last_stream = s.name;
     if (!combined)
       return data;
-    return R"({"stream":")" + s.name + R"(","data":)" + data + "}";
+    return combined_frame(s.name, data);
   }
 };
 
@@ -306,36 +332,23 @@ struct binance_simulator::impl {
   /// The market all connections stream from (used on the io_context thread only).
   std::shared_ptr<binance_stream_generator::market_state> market = binance_stream_generator::make_market();
 
-  struct atomic_counters {
-    std::atomic<std::uint64_t> connections{0}, handshakes{0}, agg_trades{0}, book_tickers{0}, trades{0},
-      replayed{0}, malformed{0}, oversized{0}, server_shutdowns{0}, replies{0}, pings{0}, pongs{0}, exchange_infos{0};
-  } counters;
+  binance_counters counters;  // guarded by mutex
 
-  std::unique_ptr<asio::io_context> ioc;
-  std::unique_ptr<ssl::context> tls;
-  std::unique_ptr<tcp::acceptor> acceptor;
-  std::thread thread;
-  unsigned short port = 0;
-  bool started = false;
-  bool stopped = false;
+  /// Adds one to a counter, from any thread.
+  void count(std::uint64_t binance_counters::*counter) {
+    std::lock_guard<std::mutex> guard{mutex};
+    ++(counters.*counter);
+  }
+
+  loopback_server server;
 
   std::string load_replay();
   bool take_handshake_never();
   std::optional<binance_fault_spec> take_stream_fault(std::uint64_t sent);
   void wake_sessions();
-  void do_accept();
 };
 
 namespace {
-
-std::optional<std::string> read_file(const std::filesystem::path& p) {
-  std::ifstream in{p, std::ios::binary};
-  if (!in)
-    return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string trim(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
@@ -348,7 +361,7 @@ std::string trim(std::string s) {
 /// One server connection: TLS, upgrade, then a write pump (data frames, pings, replies, faults) and a read loop.
 class binance_session : public std::enable_shared_from_this<binance_session> {
 public:
-  binance_session(tcp::socket&& socket, ssl::context& ctx, binance_simulator::impl& sim)
+  binance_session(tcp::socket&& socket, asio::ssl::context& ctx, binance_simulator::impl& sim)
     : ws_(std::move(socket), ctx),
       sim_(sim),
       send_timer_(ws_.get_executor()),
@@ -367,6 +380,10 @@ public:
 
 private:
   enum class out_kind : uint8_t { data, reply, malformed, oversized, shutdown, ping, close };
+  /// What each out_kind adds to once written; in out_kind order.
+  static constexpr std::uint64_t binance_counters::*sent_counter[] = {
+    nullptr, &binance_counters::replies, &binance_counters::malformed, &binance_counters::oversized,
+    &binance_counters::server_shutdowns, &binance_counters::pings, nullptr};
   struct out_item {
     out_kind kind;
     std::string text;
@@ -375,7 +392,7 @@ private:
 
   void on_run() {
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds{10});
-    ws_.next_layer().async_handshake(ssl::stream_base::server,
+    ws_.next_layer().async_handshake(asio::ssl::stream_base::server,
                                      [self = shared_from_this()](beast::error_code ec) { self->on_tls(ec); });
   }
 
@@ -417,15 +434,15 @@ private:
                       return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
                     }), streams.end());
     } else if (path == "/api/v3/exchangeInfo" && req_.method() == http::verb::get) {
-      ++sim_.counters.exchange_infos;
+      sim_.count(&binance_counters::exchange_infos);
       return respond(http::status::ok, exchange_info(sim_.options.symbols));
     } else {
-      return reject(http::status::not_found, R"({"code":2,"msg":"Invalid request: unknown path"})");
+      return reject(http::status::not_found, error_body(2, "Invalid request: unknown path"));
     }
     if (!websocket::is_upgrade(req_))
-      return reject(http::status::bad_request, R"({"code":2,"msg":"Invalid request: expected a WebSocket upgrade"})");
+      return reject(http::status::bad_request, error_body(2, "Invalid request: expected a WebSocket upgrade"));
     if (auto bad = invalid_stream(streams); !bad.empty())
-      return reject(http::status::bad_request, R"({"code":2,"msg":"Invalid request: unknown stream ')" + bad + R"('"})");
+      return reject(http::status::bad_request, error_body(2, "Invalid request: unknown stream '" + bad + "'"));
     streams_ = std::move(streams);
 
     beast::get_lowest_layer(ws_).expires_never();
@@ -438,7 +455,7 @@ private:
       [](websocket::response_type& res) { res.set(http::field::server, "derivcache-sim"); }));
     ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
       if (kind == websocket::frame_type::pong)
-        ++sim_.counters.pongs;
+        sim_.count(&binance_counters::pongs);
     });
     ws_.async_accept(req_, [self = shared_from_this()](beast::error_code ec2) { self->on_accept(ec2); });
   }
@@ -446,7 +463,7 @@ private:
   void on_accept(beast::error_code ec) {
     if (ec)
       return;
-    ++sim_.counters.handshakes;
+    sim_.count(&binance_counters::handshakes);
     open_ = true;
     generator_ = binance_stream_generator{sim_.options.seed, streams_, combined_, sim_.market};
     {
@@ -481,23 +498,27 @@ private:
     boost::system::error_code ec;
     auto doc = json::parse(text, ec);
     if (ec || !doc.is_object())
-      return reply(json::object{{"code", 3}, {"msg", "Invalid JSON: " + (ec ? ec.message() : std::string{"not an object"})}});
+      return reply(error_body(3, "Invalid JSON: " + (ec ? ec.message() : std::string{"not an object"})));
     const auto& req = doc.as_object();
-    json::value id = nullptr;
-    if (const auto* v = req.if_contains("id"))
-      id = *v;
+    const auto* given_id = req.if_contains("id");
+    const std::string id = given_id ? json::serialize(*given_id) : "null";
+    auto answer = [&id](codec::json_writer& w) { return w.key("id").raw(id).end_object().take(); };
     auto error = [&](const std::string& msg) {
-      return reply(json::object{{"code", 2}, {"msg", "Invalid request: " + msg}, {"id", id}});
+      codec::json_writer w;
+      w.begin_object().field("code", 2).field("msg", "Invalid request: " + msg);
+      return reply(answer(w));
     };
     const auto* method = req.if_contains("method");
     if (!method || !method->is_string())
       return error("method is missing");
     std::string name{method->as_string().c_str()};
+    codec::json_writer w;
+    w.begin_object().key("result");
     if (name == "LIST_SUBSCRIPTIONS") {
-      json::array list;
+      w.begin_array();
       for (const auto& s : streams_)
-        list.emplace_back(s);
-      return reply(json::object{{"result", std::move(list)}, {"id", id}});
+        w.value(s);
+      return reply(answer(w.end_array()));
     }
     if (name != "SUBSCRIBE" && name != "UNSUBSCRIBE")
       return error("unknown method '" + name + "'");
@@ -519,11 +540,11 @@ private:
         streams_.erase(it);
     }
     generator_.set_streams(streams_);
-    reply(json::object{{"result", nullptr}, {"id", id}});
+    reply(answer(w.null()));
   }
 
-  void reply(const boost::json::object& answer) {
-    out_.push_back({out_kind::reply, boost::json::serialize(answer)});
+  void reply(std::string answer) {
+    out_.push_back({out_kind::reply, std::move(answer)});
     pump();
   }
 
@@ -575,13 +596,14 @@ private:
     if (replaying) {
       auto i = static_cast<std::size_t>(sent_);
       out_.push_back({out_kind::data, combined_ ? sim_.replay_combined[i] : sim_.replay_raw[i]});
-      ++sim_.counters.replayed;
+      sim_.count(&binance_counters::replayed);
     } else {
       out_.push_back({out_kind::data, generator_.next()});
       const auto& stream = generator_.last_stream();
       auto kind = stream.substr(stream.find('@') + 1);
-      ++(kind == "aggTrade" ? sim_.counters.agg_trades
-                            : kind == "trade" ? sim_.counters.trades : sim_.counters.book_tickers);
+      sim_.count(kind == "aggTrade" ? &binance_counters::agg_trades
+                 : kind == "trade"  ? &binance_counters::trades
+                                    : &binance_counters::book_tickers);
     }
     ++sent_;
   }
@@ -603,19 +625,22 @@ private:
           out_.push_back({out_kind::malformed, R"({"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":)"});
         return;
       case binance_fault::oversized: {
-        std::string head = R"({"stream":")" + (streams_.empty() ? std::string{"btcusdt@depth"} : streams_.front())
-                           + R"(","data":{"pad":")";
-        std::string tail = R"("}})";
-        auto pad = f.bytes > head.size() + tail.size() ? f.bytes - head.size() - tail.size() : 0;
-        auto text = head + std::string(pad, 'x') + tail;
+        auto frame = [&](std::size_t pad) {
+          codec::json_writer data;
+          data.begin_object().field("pad", std::string(pad, 'x')).end_object();
+          return combined_frame(streams_.empty() ? std::string{"btcusdt@depth"} : streams_.front(), data.str());
+        };
+        auto bare = frame(0).size();
+        auto text = frame(f.bytes > bare ? f.bytes - bare : 0);
         for (int i = 0; i < f.count; ++i)
           out_.push_back({out_kind::oversized, text});
         return;
       }
       case binance_fault::server_shutdown: {
         shutting_down_ = true;
-        auto data = R"({"e":"serverShutdown","E":)" + std::to_string(generator_.clock_ms()) + "}";
-        out_.push_back({out_kind::shutdown, combined_ ? R"({"stream":"!serverShutdown","data":)" + data + "}" : data});
+        codec::json_writer w;
+        auto data = w.begin_object().field("e", "serverShutdown").field("E", generator_.clock_ms()).end_object().take();
+        out_.push_back({out_kind::shutdown, combined_ ? combined_frame("!serverShutdown", data) : data});
         return;
       }
       case binance_fault::ping_flood:
@@ -632,27 +657,12 @@ private:
     current_ = std::move(out_.front());
     out_.pop_front();
     auto done = [self = shared_from_this()](beast::error_code ec, std::size_t = 0) { self->on_write(ec); };
-    switch (current_.kind) {
-      case out_kind::ping:
-        ++sim_.counters.pings;
-        return ws_.async_ping({}, done);
-      case out_kind::close:
-        return ws_.async_close(current_.code, done);
-      case out_kind::reply:
-        ++sim_.counters.replies;
-        break;
-      case out_kind::malformed:
-        ++sim_.counters.malformed;
-        break;
-      case out_kind::oversized:
-        ++sim_.counters.oversized;
-        break;
-      case out_kind::shutdown:
-        ++sim_.counters.server_shutdowns;
-        break;
-      case out_kind::data:
-        break;
-    }
+    if (auto counter = sent_counter[static_cast<std::size_t>(current_.kind)])
+      sim_.count(counter);
+    if (current_.kind == out_kind::ping)
+      return ws_.async_ping({}, done);
+    if (current_.kind == out_kind::close)
+      return ws_.async_close(current_.code, done);
     ws_.text(true);
     ws_.async_write(asio::buffer(current_.text), done);
   }
@@ -708,16 +718,9 @@ private:
     });
   }
 
-  /// Closes the TCP connection without a TLS close_notify; with `rst`, SO_LINGER 0 sends a reset.
   void close_hard(bool rst) {
     end();
-    auto& socket = beast::get_lowest_layer(ws_).socket();
-    beast::error_code ignored;
-    if (rst)
-      socket.set_option(tcp::socket::linger(true, 0), ignored);
-    else
-      socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
+    sim::close_hard(beast::get_lowest_layer(ws_).socket(), rst);
   }
 
   std::string invalid_stream(const std::vector<std::string>& streams) const {
@@ -785,9 +788,10 @@ std::string binance_simulator::impl::load_replay() {
     return "data dir '" + options.data_dir + "': " + ec.message();
   std::sort(files.begin(), files.end());
   for (const auto& file : files) {
-    auto text = read_file(file);
+    std::string error;
+    auto text = codec::read_text_file(file.string(), error);
     if (!text)
-      return "data file '" + file.string() + "': cannot be read";
+      return "data file " + error;
     boost::system::error_code jec;
     auto doc = boost::json::parse(*text, jec);
     if (jec || !doc.is_object() || !doc.as_object().contains("data"))
@@ -847,22 +851,6 @@ void binance_simulator::impl::wake_sessions() {
   }
 }
 
-void binance_simulator::impl::do_accept() {
-  acceptor->async_accept(asio::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor->is_open())
-      return;
-    if (!ec) {
-      ++counters.connections;
-      // As exchange front ends do: without it a response's last TLS record can wait for the client's
-      // delayed ACK (Nagle), adding ~40 ms to some requests.
-      beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<binance_session>(std::move(socket), *tls, *this)->run();
-    }
-    do_accept();
-  });
-}
-
 binance_simulator::binance_simulator(binance_simulator_options options) : impl_(std::make_shared<impl>()) {
   impl_->options = std::move(options);
 }
@@ -873,69 +861,34 @@ binance_simulator::~binance_simulator() {
 
 start_result binance_simulator::start() {
   auto& d = *impl_;
-  start_result out;
-  if (d.started) {
-    out.error = "binance simulator: start() called twice";
-    return out;
-  }
-  d.started = true;
-  if (d.options.data_dir.empty())
-    d.options.data_dir = default_data_dir() + "/binance";
-  if (d.options.cert_file.empty())
-    d.options.cert_file = default_cert_dir() + "/server.pem";
-  if (d.options.key_file.empty())
-    d.options.key_file = default_cert_dir() + "/server.key";
-  for (auto& s : d.options.symbols)
-    s = upper(s);
-  if (d.options.replay) {
-    if (out.error = d.load_replay(); !out.error.empty())
-      return out;
-  }
-
-  d.tls = net::make_server_tls_context(d.options.cert_file, d.options.key_file, out.error);
-  if (!d.tls)
-    return out;
-  d.ioc = std::make_unique<asio::io_context>(1);
-  d.acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*d.ioc));
-  if (!net::listen_on(*d.acceptor, {asio::ip::make_address_v4(binance_simulator_options::bind_address), d.options.port}, out.error)) {
-    d.acceptor.reset();
-    return out;
-  }
-  d.port = d.acceptor->local_endpoint().port();
-  out.port = d.port;
-  d.do_accept();
-  d.thread = std::thread{[ioc = d.ioc.get()] { ioc->run(); }};
-  return out;
+  auto load = [&d] {
+    if (d.options.data_dir.empty())
+      d.options.data_dir = default_data_dir() + "/binance";
+    for (auto& s : d.options.symbols)
+      s = upper(s);
+    return d.options.replay ? d.load_replay() : std::string{};
+  };
+  auto accept = [&d](tcp::socket socket, asio::ssl::context& tls) {
+    d.count(&binance_counters::connections);
+    std::make_shared<binance_session>(std::move(socket), tls, d)->run();
+  };
+  return d.server.start({"binance simulator", d.options.cert_file, d.options.key_file, d.options.port, load, accept});
 }
 
 void binance_simulator::stop() {
   auto& d = *impl_;
-  if (d.stopped || !d.ioc)
-    return;
-  d.stopped = true;
-  d.ioc->stop();
-  if (d.thread.joinable())
-    d.thread.join();
-  beast::error_code ignored;
-  d.acceptor->close(ignored);
-  d.acceptor.reset();
-  {
+  d.server.stop([&d] {
     std::lock_guard<std::mutex> guard{d.mutex};
     d.sessions.clear();
-  }
-  // Destroying the io_context destroys the pending handlers, hence every session and its socket.
-  d.ioc.reset();
+  });
 }
 
 unsigned short binance_simulator::port() const {
-  return impl_->port;
+  return impl_->server.port();
 }
 
 void binance_simulator::inject(binance_fault f, int count) {
-  binance_fault_spec spec;
-  spec.kind = f;
-  spec.count = count;
-  inject(std::move(spec));
+  inject(fault_of<binance_fault_spec>(f, count));
 }
 
 void binance_simulator::inject(binance_fault_spec spec) {
@@ -956,22 +909,8 @@ void binance_simulator::clear_faults() {
 }
 
 binance_counters binance_simulator::counters() const {
-  const auto& c = impl_->counters;
-  binance_counters out;
-  out.connections = c.connections;
-  out.handshakes = c.handshakes;
-  out.agg_trades = c.agg_trades;
-  out.book_tickers = c.book_tickers;
-  out.trades = c.trades;
-  out.replayed = c.replayed;
-  out.malformed = c.malformed;
-  out.oversized = c.oversized;
-  out.server_shutdowns = c.server_shutdowns;
-  out.replies = c.replies;
-  out.pings = c.pings;
-  out.pongs = c.pongs;
-  out.exchange_infos = c.exchange_infos;
-  return out;
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  return impl_->counters;
 }
 
 } // namespace derivcache::sim

@@ -129,11 +129,9 @@ public:
   binance_simulator(const binance_simulator&) = delete;
   binance_simulator& operator=(const binance_simulator&) = delete;
 
-  /// Loads the recorded frames, binds 127.0.0.1:port and starts serving. Call once.
-  start_result start();
-  /// Stops serving and closes every connection; the port is free afterwards. Idempotent.
-  void stop();
-  unsigned short port() const;
+  start_result start();         ///< as deribit_simulator::start(), loading the recorded frames when replaying
+  void stop();                  ///< as deribit_simulator::stop()
+  unsigned short port() const;  ///< the bound port (0 before start())
 
   void inject(binance_fault f, int count = 1);
   void inject(binance_fault_spec spec);

@@ -1,8 +1,12 @@
 // Beast HTTPS server behind deribit_simulator: one io_context thread, one session per connection.
 #include "sim/deribit_sim.hpp"
 
-#include "net/listener.hpp"
-#include "net/tls.hpp"
+#include "sim/server.hpp"
+
+#include "codec/file.hpp"
+#include "codec/json_writer.hpp"
+
+#include "net/url.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,12 +25,11 @@
 #include <cmath>
 #include <deque>
 #include <filesystem>
-#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
-#include <thread>
 
 namespace derivcache::sim {
 
@@ -37,51 +40,15 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 std::string to_string(fault x) {
-  switch (x) {
-    case fault::rate_limit_429:
-      return "rate_limit_429";
-    case fault::rate_limit_429_retry_after:
-      return "rate_limit_429_retry_after";
-    case fault::rpc_10028:
-      return "rpc_10028";
-    case fault::maintenance_11051_503:
-      return "maintenance_11051_503";
-    case fault::server_error_500:
-      return "server_error_500";
-    case fault::stall:
-      return "stall";
-    case fault::reset:
-      return "reset";
-    case fault::truncated_body:
-      return "truncated_body";
-    case fault::malformed_json:
-      return "malformed_json";
-    case fault::rpc_10066:
-      return "rpc_10066";
-    case fault::reset_mid_body:
-      return "reset_mid_body";
-    case fault::oversized_body:
-      return "oversized_body";
-    case fault::wrong_types:
-      return "wrong_types";
-    case fault::result_not_array:
-      return "result_not_array";
-    case fault::nan_mark_iv:
-      return "nan_mark_iv";
-    case fault::null_mark_iv:
-      return "null_mark_iv";
-    case fault::negative_mark_iv:
-      return "negative_mark_iv";
-    case fault::negative_prices:
-      return "negative_prices";
-    case fault::empty_chain:
-      return "empty_chain";
-    case fault::one_expiry:
-      return "one_expiry";
-    case fault::expired_instruments:
-      return "expired_instruments";
-  }
-  return "unknown";
+  static constexpr const char* names[] = {
+    "rate_limit_429", "rate_limit_429_retry_after", "rpc_10028", "maintenance_11051_503", "server_error_500",
+    "stall", "reset", "truncated_body", "malformed_json", "rpc_10066", "reset_mid_body", "oversized_body",
+    "wrong_types", "result_not_array", "nan_mark_iv", "null_mark_iv", "negative_mark_iv", "negative_prices",
+    "empty_chain", "one_expiry", "expired_instruments",
+  };
+  static_assert(std::size(names) == static_cast<std::size_t>(fault::expired_instruments) + 1, "one name per value");
+  auto i = static_cast<std::size_t>(x);
+  return i < std::size(names) ? names[i] : "unknown";
 }
 
 bool parse_fault(const std::string& text, fault& out) {
@@ -121,30 +88,6 @@ namespace {
 using response = http::response<http::string_body>;
 using query_map = std::map<std::string, std::string>;
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0
-        && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i] == '+' ? ' ' : s[i];
-    }
-  }
-  return out;
-}
-
 query_map parse_query(std::string_view q) {
   query_map out;
   while (!q.empty()) {
@@ -152,7 +95,7 @@ query_map parse_query(std::string_view q) {
     auto pair = q.substr(0, amp);
     auto eq = pair.find('=');
     if (!pair.empty())
-      out[percent_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+      out[net::percent_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : net::percent_decode(pair.substr(eq + 1));
     if (amp == std::string_view::npos)
       break;
     q.remove_prefix(amp + 1);
@@ -160,39 +103,45 @@ query_map parse_query(std::string_view q) {
   return out;
 }
 
-std::string envelope_tail() {
+/// Ends a JSON-RPC answer with Deribit's timing fields and closes it.
+std::string end_envelope(codec::json_writer& w) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(
               std::chrono::system_clock::now().time_since_epoch())
               .count();
-  return ",\"usIn\":" + std::to_string(us) + ",\"usOut\":" + std::to_string(us + 120)
-         + ",\"usDiff\":120,\"testnet\":false}";
+  w.field("usIn", std::int64_t{us}).field("usOut", std::int64_t{us + 120}).field("usDiff", 120).field("testnet", false);
+  return w.end_object().take();
 }
 
-std::string rpc_error(int code, const std::string& message, const std::string& data_json = {}) {
-  std::string out = "{\"jsonrpc\":\"2.0\",\"error\":{\"message\":\"" + message + "\"";
-  if (!data_json.empty())
-    out += ",\"data\":" + data_json;
-  out += ",\"code\":" + std::to_string(code) + "}" + envelope_tail();
-  return out;
+std::string empty_result() {
+  codec::json_writer w;
+  w.begin_object().field("jsonrpc", "2.0").key("result").begin_array().end_array();
+  return end_envelope(w);
 }
 
-std::string invalid_params(const std::string& reason, const std::string& param) {
-  return rpc_error(-32602, "Invalid params", "{\"reason\":\"" + reason + "\",\"param\":\"" + param + "\"}");
+/// A JSON-RPC error; `reason` and `param` fill its `data` when given.
+std::string rpc_error(int code, const std::string& message, const char* reason = nullptr, const char* param = nullptr) {
+  codec::json_writer w;
+  w.begin_object().field("jsonrpc", "2.0").key("error").begin_object().field("message", message);
+  if (reason)
+    w.key("data").begin_object().field("reason", reason).field("param", param).end_object();
+  w.field("code", code).end_object();
+  return end_envelope(w);
+}
+
+std::string invalid_params(const char* reason, const char* param) {
+  return rpc_error(-32602, "Invalid params", reason, param);
+}
+
+/// The body of a `/_sim/` control answer that refuses: {"error": text}.
+std::string control_error(const char* text) {
+  codec::json_writer w;
+  return w.begin_object().field("error", text).end_object().take();
 }
 
 std::string html(unsigned status, const char* text) {
   auto code = std::to_string(status);
   return "<html>\r\n<head><title>" + code + " " + text + "</title></head>\r\n<body>\r\n<center><h1>" + code + " "
          + text + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
-}
-
-std::optional<std::string> read_file(const std::filesystem::path& p) {
-  std::ifstream in{p, std::ios::binary};
-  if (!in)
-    return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 
@@ -298,13 +247,7 @@ struct deribit_simulator::impl {
   std::uint64_t connections = 0;
   std::map<std::string, std::uint64_t> methods;
 
-  std::unique_ptr<asio::io_context> ioc;
-  std::unique_ptr<ssl::context> tls;
-  std::unique_ptr<tcp::acceptor> acceptor;
-  std::thread thread;
-  unsigned short port = 0;
-  bool started = false;
-  bool stopped = false;
+  loopback_server server;
 
   std::string load_data();
   std::optional<fault_spec> next_fault(const std::string& path);
@@ -312,7 +255,6 @@ struct deribit_simulator::impl {
   /// The normal answer to an API request: status and body.
   std::pair<http::status, std::string> route(const std::string& method, const query_map& query) const;
   std::pair<http::status, std::string> control(const std::string& path, const query_map& query);
-  void do_accept();
 };
 
 namespace {
@@ -455,7 +397,6 @@ private:
     });
   }
 
-  /// Closes the TCP connection without a TLS close_notify; with `rst`, SO_LINGER 0 sends a reset.
   /// The headers (with the full Content-Length) and half the body of the real answer, then FIN or RST.
   void send_half(const std::string& method, const query_map& query, bool rst) {
     auto [status, body] = sim_.route(method, query);
@@ -470,15 +411,7 @@ private:
     });
   }
 
-  void close_hard(bool rst) {
-    auto& socket = beast::get_lowest_layer(stream_).socket();
-    beast::error_code ignored;
-    if (rst)
-      socket.set_option(tcp::socket::linger(true, 0), ignored);
-    else
-      socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
-  }
+  void close_hard(bool rst) { sim::close_hard(beast::get_lowest_layer(stream_).socket(), rst); }
 
   beast::ssl_stream<beast::tcp_stream> stream_;
   deribit_simulator::impl& sim_;
@@ -500,9 +433,10 @@ std::string deribit_simulator::impl::load_data() {
     if (entry.path().extension() != ".json")
       continue;
     auto stem = entry.path().stem().string();
-    auto body = read_file(entry.path());
+    std::string error;
+    auto body = codec::read_text_file(entry.path().string(), error);
     if (!body)
-      return "data file '" + entry.path().string() + "': cannot be read";
+      return "data file " + error;
     auto first = stem.find('.');
     auto prefix = stem.substr(0, first);
     if (prefix == "book_summary" || prefix == "instruments") {
@@ -572,7 +506,7 @@ std::pair<http::status, std::string> deribit_simulator::impl::route(const std::s
   };
   auto ok = [](const std::string& body) { return std::make_pair(http::status::ok, body); };
   auto bad = [](std::string body) { return std::make_pair(http::status::bad_request, std::move(body)); };
-  auto empty = [] { return std::make_pair(http::status::ok, "{\"jsonrpc\":\"2.0\",\"result\":[]" + envelope_tail()); };
+  auto empty = [] { return std::make_pair(http::status::ok, empty_result()); };
 
   if (method == "public/get_book_summary_by_currency" || method == "public/get_instruments") {
     std::string endpoint = method == "public/get_instruments" ? "instruments" : "book_summary";
@@ -620,17 +554,17 @@ std::pair<http::status, std::string> deribit_simulator::impl::control(const std:
                                                                       const query_map& query) {
   if (path == "/_sim/stats") {
     std::lock_guard<std::mutex> guard{mutex};
-    boost::json::object counts;
+    codec::json_writer w;
+    w.begin_object().field("requests", requests).field("connections", connections).key("methods").begin_object();
     for (const auto& [name, n] : methods)
-      counts[name] = n;
-    boost::json::object out{{"requests", requests}, {"connections", connections}, {"methods", std::move(counts)}};
-    return {http::status::ok, boost::json::serialize(out)};
+      w.field(name, n);
+    return {http::status::ok, w.end_object().end_object().take()};
   }
   if (path == "/_sim/fault") {
     fault_spec spec;
     auto kind = query.find("kind");
     if (kind == query.end() || !parse_fault(kind->second, spec.kind))
-      return {http::status::bad_request, "{\"error\":\"unknown fault kind\"}"};
+      return {http::status::bad_request, control_error("unknown fault kind")};
     try {
       if (auto it = query.find("count"); it != query.end())
         spec.count = std::stoi(it->second);
@@ -642,38 +576,20 @@ std::pair<http::status, std::string> deribit_simulator::impl::control(const std:
           spec.kind = fault::rate_limit_429_retry_after;
       }
     } catch (const std::exception&) {
-      return {http::status::bad_request, "{\"error\":\"count, retry_after and bytes must be integers\"}"};
+      return {http::status::bad_request, control_error("count, retry_after and bytes must be integers")};
     }
     if (auto it = query.find("method"); it != query.end())
       spec.method = it->second;
     if (spec.count < 1)
-      return {http::status::bad_request, "{\"error\":\"count must be at least 1\"}"};
+      return {http::status::bad_request, control_error("count must be at least 1")};
     if (spec.bytes > (256u << 20))
-      return {http::status::bad_request, "{\"error\":\"bytes must be at most 268435456\"}"};
+      return {http::status::bad_request, control_error("bytes must be at most 268435456")};
     std::lock_guard<std::mutex> guard{mutex};
     faults.push_back(std::move(spec));
-    return {http::status::ok, "{\"queued\":true}"};
+    codec::json_writer w;
+    return {http::status::ok, w.begin_object().field("queued", true).end_object().take()};
   }
-  return {http::status::not_found, "{\"error\":\"unknown /_sim/ path\"}"};
-}
-
-void deribit_simulator::impl::do_accept() {
-  acceptor->async_accept(asio::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor->is_open())
-      return;
-    if (!ec) {
-      {
-        std::lock_guard<std::mutex> guard{mutex};
-        ++connections;
-      }
-      // As exchange front ends do: without it a response's last TLS record can wait for the client's
-      // delayed ACK (Nagle), adding ~40 ms to some requests.
-      beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<session>(std::move(socket), *tls, *this)->run();
-    }
-    do_accept();
-  });
+  return {http::status::not_found, control_error("unknown /_sim/ path")};
 }
 
 deribit_simulator::deribit_simulator(simulator_options options) : impl_(std::make_shared<impl>()) {
@@ -686,61 +602,31 @@ deribit_simulator::~deribit_simulator() {
 
 start_result deribit_simulator::start() {
   auto& d = *impl_;
-  start_result out;
-  if (d.started) {
-    out.error = "simulator: start() called twice";
-    return out;
-  }
-  d.started = true;
-  if (d.options.data_dir.empty())
-    d.options.data_dir = default_data_dir();
-  if (d.options.cert_file.empty())
-    d.options.cert_file = default_cert_dir() + "/server.pem";
-  if (d.options.key_file.empty())
-    d.options.key_file = default_cert_dir() + "/server.key";
-  if (out.error = d.load_data(); !out.error.empty())
-    return out;
-
-  d.tls = net::make_server_tls_context(d.options.cert_file, d.options.key_file, out.error);
-  if (!d.tls)
-    return out;
-  d.ioc = std::make_unique<asio::io_context>(1);
-  d.acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*d.ioc));
-  if (!net::listen_on(*d.acceptor, {asio::ip::make_address_v4(simulator_options::bind_address), d.options.port}, out.error)) {
-    d.acceptor.reset();
-    return out;
-  }
-  d.port = d.acceptor->local_endpoint().port();
-  out.port = d.port;
-  d.do_accept();
-  d.thread = std::thread{[ioc = d.ioc.get()] { ioc->run(); }};
-  return out;
+  auto load = [&d] {
+    if (d.options.data_dir.empty())
+      d.options.data_dir = default_data_dir();
+    return d.load_data();
+  };
+  auto accept = [&d](tcp::socket socket, ssl::context& tls) {
+    {
+      std::lock_guard<std::mutex> guard{d.mutex};
+      ++d.connections;
+    }
+    std::make_shared<session>(std::move(socket), tls, d)->run();
+  };
+  return d.server.start({"simulator", d.options.cert_file, d.options.key_file, d.options.port, load, accept});
 }
 
 void deribit_simulator::stop() {
-  auto& d = *impl_;
-  if (d.stopped || !d.ioc)
-    return;
-  d.stopped = true;
-  d.ioc->stop();
-  if (d.thread.joinable())
-    d.thread.join();
-  beast::error_code ignored;
-  d.acceptor->close(ignored);
-  d.acceptor.reset();
-  // Destroying the io_context destroys the pending handlers, hence every session and its socket.
-  d.ioc.reset();
+  impl_->server.stop();
 }
 
 unsigned short deribit_simulator::port() const {
-  return impl_->port;
+  return impl_->server.port();
 }
 
 void deribit_simulator::inject(fault f, int count) {
-  fault_spec spec;
-  spec.kind = f;
-  spec.count = count;
-  inject(std::move(spec));
+  inject(fault_of<fault_spec>(f, count));
 }
 
 void deribit_simulator::inject(fault_spec spec) {

@@ -163,6 +163,21 @@ std::string parse(int argc, char** argv, cli& out) {
   return {};
 }
 
+/// Queues `faults` and starts `sim`; prints "[name ]listening on 127.0.0.1:PORT", or the error.
+template <class Simulator, class Faults>
+bool start(Simulator& sim, const Faults& faults, const std::string& name) {
+  for (const auto& f : faults)
+    sim.inject(f);
+  auto started = sim.start();
+  if (!started) {
+    std::cerr << "derivcache-sim: " << (name.empty() ? "" : name + ": ") << started.error << "\n";
+    return false;
+  }
+  std::cout << (name.empty() ? "" : name + " ") << "listening on " << derivcache::sim::simulator_options::bind_address
+            << ":" << started.port << std::endl;
+  return true;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -186,28 +201,14 @@ int main(int argc, char** argv) {
   std::optional<derivcache::sim::deribit_simulator> deribit;
   if (args.deribit_port_given || !args.binance) {
     deribit.emplace(args.options);
-    for (auto& f : args.faults)
-      deribit->inject(f);
-    auto started = deribit->start();
-    if (!started) {
-      std::cerr << "derivcache-sim: " << started.error << "\n";
+    if (!start(*deribit, args.faults, ""))
       return EXIT_FAILURE;
-    }
-    std::cout << "listening on " << derivcache::sim::simulator_options::bind_address << ":" << started.port
-              << std::endl;
   }
   std::optional<derivcache::sim::binance_simulator> binance;
   if (args.binance) {
     binance.emplace(*args.binance);
-    for (auto& f : args.binance_faults)
-      binance->inject(f);
-    auto started = binance->start();
-    if (!started) {
-      std::cerr << "derivcache-sim: binance: " << started.error << "\n";
+    if (!start(*binance, args.binance_faults, "binance"))
       return EXIT_FAILURE;
-    }
-    std::cout << "binance listening on " << derivcache::sim::binance_simulator_options::bind_address << ":"
-              << started.port << std::endl;
   }
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -5,70 +5,62 @@
 
 using derivcache::configuration::parse_url;
 
-TEST(Url, ParsesHostPortAndPrefix) {
+namespace {
+
+struct accepted_case {
+  const char* text;
+  const char* scheme;
+  const char* host;
+  const char* port;
+  const char* prefix;
+  bool host_is_ip;
+};
+
+struct rejected_case {
+  const char* text;
+  const char* error_part;  ///< a part of the error text
+};
+
+} // namespace
+
+class UrlAccepts : public ::testing::TestWithParam<accepted_case> {};
+
+TEST_P(UrlAccepts, SchemeHostPortAndPrefix) {
+  const auto& c = GetParam();
   std::string error;
-  auto u = parse_url("https://127.0.0.1:8443/api/v2/", error);
+  auto u = parse_url(c.text, error);
   ASSERT_TRUE(u) << error;
-  EXPECT_EQ(u->scheme, "https");
-  EXPECT_EQ(u->host, "127.0.0.1");
-  EXPECT_EQ(u->port, "8443");
-  EXPECT_EQ(u->prefix, "/api/v2");
-  EXPECT_TRUE(u->host_is_ip);
+  EXPECT_EQ(u->scheme, c.scheme);
+  EXPECT_EQ(u->host, c.host);
+  EXPECT_EQ(u->port, c.port);
+  EXPECT_EQ(u->prefix, c.prefix);
+  EXPECT_EQ(u->host_is_ip, c.host_is_ip);
 }
 
-TEST(Url, DefaultsToPort443AndLowerCasesHost) {
+INSTANTIATE_TEST_SUITE_P(Url, UrlAccepts, ::testing::Values(
+  accepted_case{"https://127.0.0.1:8443/api/v2/", "https", "127.0.0.1", "8443", "/api/v2", true},
+  accepted_case{"https://WWW.Deribit.com", "https", "www.deribit.com", "443", "", false},
+  accepted_case{"wss://stream.binance.com:9443/ws", "wss", "stream.binance.com", "9443", "/ws", false}));
+
+class UrlRejects : public ::testing::TestWithParam<rejected_case> {};
+
+TEST_P(UrlRejects, WithAnErrorNamingTheProblem) {
+  const auto& c = GetParam();
   std::string error;
-  auto u = parse_url("https://WWW.Deribit.com", error);
-  ASSERT_TRUE(u) << error;
-  EXPECT_EQ(u->host, "www.deribit.com");
-  EXPECT_EQ(u->port, "443");
-  EXPECT_EQ(u->prefix, "");
-  EXPECT_FALSE(u->host_is_ip);
+  EXPECT_FALSE(parse_url(c.text, error));
+  EXPECT_NE(error.find(c.error_part), std::string::npos) << error;
 }
 
-TEST(Url, ParsesWss) {
-  std::string error;
-  auto u = parse_url("wss://stream.binance.com:9443/ws", error);
-  ASSERT_TRUE(u) << error;
-  EXPECT_EQ(u->scheme, "wss");
-  EXPECT_EQ(u->port, "9443");
-  EXPECT_EQ(u->prefix, "/ws");
-}
-
-TEST(Url, RejectsPlainHttp) {
-  std::string error;
-  EXPECT_FALSE(parse_url("http://www.deribit.com", error));
-  EXPECT_NE(error.find("scheme must be https or wss"), std::string::npos) << error;
-}
-
-TEST(Url, RejectsMissingScheme) {
-  std::string error;
-  EXPECT_FALSE(parse_url("www.deribit.com", error));
-  EXPECT_NE(error.find("www.deribit.com"), std::string::npos) << error;
-}
-
-TEST(Url, RejectsIpv6Literal) {
-  std::string error;
-  EXPECT_FALSE(parse_url("https://[::1]:443", error));
-  EXPECT_NE(error.find("IPv6"), std::string::npos) << error;
-}
-
-TEST(Url, RejectsBadPorts) {
-  std::string error;
-  EXPECT_FALSE(parse_url("https://localhost:0", error));
-  EXPECT_FALSE(parse_url("https://localhost:65536", error));
-  EXPECT_FALSE(parse_url("https://localhost:https", error));
-  EXPECT_FALSE(parse_url("https://localhost:", error));
-  EXPECT_NE(error.find("port"), std::string::npos) << error;
-}
-
-TEST(Url, RejectsBadHosts) {
-  std::string error;
-  EXPECT_FALSE(parse_url("https://:443", error));
-  EXPECT_NE(error.find("missing host"), std::string::npos) << error;
-  EXPECT_FALSE(parse_url("https://999.1.1.1", error));
-  EXPECT_NE(error.find("IPv4"), std::string::npos) << error;
-  EXPECT_FALSE(parse_url("https://bad_host.example", error));
-  EXPECT_FALSE(parse_url("https://user@host", error));
-  EXPECT_FALSE(parse_url("https://host/path?x=1", error));
-}
+INSTANTIATE_TEST_SUITE_P(Url, UrlRejects, ::testing::Values(
+  rejected_case{"http://www.deribit.com", "scheme must be https or wss"},
+  rejected_case{"www.deribit.com", "www.deribit.com"},
+  rejected_case{"https://[::1]:443", "IPv6"},
+  rejected_case{"https://localhost:0", "port"},
+  rejected_case{"https://localhost:65536", "port"},
+  rejected_case{"https://localhost:https", "port"},
+  rejected_case{"https://localhost:", "port"},
+  rejected_case{"https://:443", "missing host"},
+  rejected_case{"https://999.1.1.1", "IPv4"},
+  rejected_case{"https://bad_host.example", "not a valid host name"},
+  rejected_case{"https://user@host", "user information"},
+  rejected_case{"https://host/path?x=1", "query and fragment"}));

@@ -66,7 +66,7 @@ struct plain_ws_client {
     namespace asio = boost::asio;
     asio::io_context ioc;
     asio::ssl::context ctx{asio::ssl::context::tls_client};
-    ctx.load_verify_file(derivcache::test::ws_cert_path("ca.pem"));
+    ctx.load_verify_file(derivcache::test::cert_path("ca.pem"));
     ctx.set_verify_mode(asio::ssl::verify_peer);
     beast::websocket::stream<beast::ssl_stream<asio::ip::tcp::socket>> ws{ioc, ctx};
     ws.next_layer().set_verify_callback(asio::ssl::host_name_verification("127.0.0.1"));
@@ -90,13 +90,27 @@ struct plain_ws_client {
         error = e.what();
       }
     });
-    if (work.wait_for(derivcache::test::ws_bounded_wait) != std::future_status::ready) {
+    if (work.wait_for(derivcache::test::bounded_wait) != std::future_status::ready) {
       ::shutdown(fd->load(), SHUT_RDWR);
       work.wait();
       error = "timed out after " + std::to_string(received.size()) + " messages";
     }
   }
 };
+
+/// Sends SUBSCRIBE btcusdt@trade with `id` on `target` and reads `expected` messages, the first of
+/// which must be the reply {"result":null,"id":id}.
+std::vector<std::string> subscribe_to_trades(unsigned short port, const std::string& target, int id,
+                                             std::size_t expected) {
+  const auto n = std::to_string(id);
+  plain_ws_client client;
+  client.run(port, target, {R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":)" + n + "}"}, expected);
+  EXPECT_TRUE(client.error.empty()) << client.error;
+  if (!client.received.empty()) {
+    EXPECT_EQ(client.received[0], R"({"result":null,"id":)" + n + "}");
+  }
+  return client.received;
+}
 
 } // namespace
 
@@ -220,10 +234,7 @@ TEST_F(BinanceSimulator, SeededStreamAndALaterConnectionCarriesOnTheSameMarket) 
 }
 
 TEST_F(BinanceSimulator, CountsConnectionsHandshakesAndFramesPerKind) {
-  binance_simulator_options o;
-  o.total = 9;
-  o.close_when_done = true;
-  start_sim(o);
+  start_sim(bounded(9, true));
   connect("/stream?streams=btcusdt@aggTrade/ethusdt@bookTicker/ethusdt@trade");
   ASSERT_TRUE(rec_->wait_closed());
   conn_.reset();
@@ -238,9 +249,7 @@ TEST_F(BinanceSimulator, CountsConnectionsHandshakesAndFramesPerKind) {
 }
 
 TEST_F(BinanceSimulator, RawPathSendsUnwrappedFrames) {
-  binance_simulator_options o;
-  o.total = 4;
-  start_sim(o);
+  start_sim(bounded(4));
   connect("/ws/btcusdt@bookTicker");
   ASSERT_TRUE(rec_->wait_frames(4));
   rec_->locked([&] {
@@ -254,14 +263,11 @@ TEST_F(BinanceSimulator, RawPathSendsUnwrappedFrames) {
 
 TEST_F(BinanceSimulator, SubscribeOnWsRepliesThenStreamsRawTrades) {
   start_sim();
-  plain_ws_client client;
-  client.run(port_, "/ws", {R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1})"}, 6);
-  ASSERT_TRUE(client.error.empty()) << client.error;
-  ASSERT_EQ(client.received.size(), 6u);
-  EXPECT_EQ(client.received[0], R"({"result":null,"id":1})");
+  auto received = subscribe_to_trades(port_, "/ws", 1, 6);
+  ASSERT_EQ(received.size(), 6u);
   std::int64_t last_id = 0;
-  for (std::size_t i = 1; i < client.received.size(); ++i) {
-    auto t = parse_object(client.received[i]);
+  for (std::size_t i = 1; i < received.size(); ++i) {
+    auto t = parse_object(received[i]);
     EXPECT_EQ(t.at("e").as_string(), "trade");
     EXPECT_EQ(t.at("s").as_string(), "BTCUSDT");
     EXPECT_GT(t.at("t").as_int64(), last_id);
@@ -274,13 +280,10 @@ TEST_F(BinanceSimulator, SubscribeOnWsRepliesThenStreamsRawTrades) {
 
 TEST_F(BinanceSimulator, NumberedWsPathAsCcxtConnectsThenSubscribe) {
   start_sim();
-  plain_ws_client client;
-  client.run(port_, "/ws/0", {R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":7})"}, 3);
-  ASSERT_TRUE(client.error.empty()) << client.error;
-  ASSERT_EQ(client.received.size(), 3u);
-  EXPECT_EQ(client.received[0], R"({"result":null,"id":7})");
-  EXPECT_EQ(parse_object(client.received[1]).at("e").as_string(), "trade");
-  EXPECT_EQ(parse_object(client.received[2]).at("s").as_string(), "BTCUSDT");
+  auto received = subscribe_to_trades(port_, "/ws/0", 7, 3);
+  ASSERT_EQ(received.size(), 3u);
+  EXPECT_EQ(parse_object(received[1]).at("e").as_string(), "trade");
+  EXPECT_EQ(parse_object(received[2]).at("s").as_string(), "BTCUSDT");
 }
 
 TEST_F(BinanceSimulator, ExchangeInfoListsTheConfiguredSymbolsOverHttps) {
@@ -291,7 +294,7 @@ TEST_F(BinanceSimulator, ExchangeInfoListsTheConfiguredSymbolsOverHttps) {
   derivcache::net::https_options ho;
   ho.host = "127.0.0.1";
   ho.port = std::to_string(port_);
-  ho.ca_file = derivcache::test::ws_cert_path("ca.pem");
+  ho.ca_file = derivcache::test::cert_path("ca.pem");
   ho.timeout = 5s;
   std::string error;
   auto http = derivcache::net::make_https_client(ioc, ho, error);
@@ -302,7 +305,7 @@ TEST_F(BinanceSimulator, ExchangeInfoListsTheConfiguredSymbolsOverHttps) {
     result = std::move(r);
     done = true;
   });
-  auto deadline = std::chrono::steady_clock::now() + derivcache::test::ws_bounded_wait;
+  auto deadline = std::chrono::steady_clock::now() + derivcache::test::bounded_wait;
   while (!done && std::chrono::steady_clock::now() < deadline)
     ioc.run_one_for(100ms);
   ASSERT_TRUE(done) << "no answer to GET /api/v3/exchangeInfo";
@@ -390,9 +393,7 @@ TEST_F(BinanceSimulator, RateSpacesTheFrames) {
 }
 
 TEST_F(BinanceSimulator, PingFloodIsAnsweredAndCounted) {
-  binance_simulator_options o;
-  o.total = 1;
-  start_sim(o);
+  start_sim(bounded(1));
   binance_fault_spec flood;
   flood.kind = binance_fault::ping_flood;
   flood.count = 50;
@@ -409,10 +410,7 @@ TEST_F(BinanceSimulator, StallStopsDataButPingsGoOn) {
   binance_simulator_options o;
   o.ping_interval = 20ms;
   start_sim(o);
-  binance_fault_spec stall;
-  stall.kind = binance_fault::stall;
-  stall.after = 5;
-  sim_->inject(stall);
+  sim_->inject(fault_after(binance_fault::stall, 5));
   connect("/stream?streams=btcusdt@aggTrade/btcusdt@bookTicker");
   ASSERT_TRUE(rec_->wait_frames(5));
   ASSERT_TRUE(rec_->wait([&] { return rec_->pings >= 3; }));
@@ -424,9 +422,7 @@ TEST_F(BinanceSimulator, StallStopsDataButPingsGoOn) {
 }
 
 TEST_F(BinanceSimulator, FaultInjectedIntoAnIdleStreamFiresAtOnce) {
-  binance_simulator_options o;
-  o.total = 3;
-  start_sim(o);
+  start_sim(bounded(3));
   connect("/stream?streams=btcusdt@aggTrade");
   ASSERT_TRUE(rec_->wait_frames(3));
   sim_->inject(binance_fault::server_shutdown);

@@ -1,39 +1,37 @@
 // HTTPS client against the loopback Deribit simulator: bodies, keep-alive, faults, TLS failures, cancellation.
 #include "net_fixture.hpp"
 
-#include <fstream>
-#include <sstream>
+#include "support/read_file.hpp"
 
 using namespace std::chrono_literals;
 using derivcache::net::failure;
 using derivcache::sim::fault;
-using derivcache::sim::fault_spec;
 using derivcache::test::book_summary_btc_option;
-using derivcache::test::cert_path;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 const std::string summary_method = "public/get_book_summary_by_currency";
 
 } // namespace
 
-class HttpsClient : public derivcache::test::NetFixture {};
+class HttpsClient : public derivcache::test::NetFixture {
+protected:
+  /// Opens a keep-alive connection with one request, then GETs again while `resets` requests are reset.
+  derivcache::net::http_result get_after_resets(int resets) {
+    start_sim_and_client();
+    EXPECT_EQ(get(book_summary_btc_option).response.status, 200u);
+    sim_->inject(fault::reset, resets);
+    return get(book_summary_btc_option);
+  }
+};
 
 TEST_F(HttpsClient, ServesTheRealChainByteForByte) {
-  start_sim();
-  make_client(options());
+  start_sim_and_client();
   auto r = get(book_summary_btc_option);
   ASSERT_EQ(r.error, failure::none) << r.message;
   EXPECT_EQ(r.response.status, 200u);
   EXPECT_EQ(r.response.body,
-            read_file(std::string{DERIVCACHE_TEST_DATA_DIR} + "/deribit_book_summary_option_btc_full_2026-03-13.json"));
+            derivcache::test::read_file(std::string{DERIVCACHE_TEST_DATA_DIR} + "/deribit_book_summary_option_btc_full_2026-03-13.json"));
   EXPECT_FALSE(r.response.retry_after);
   EXPECT_GT(r.latency.count(), 0);
 }
@@ -50,8 +48,7 @@ TEST_F(HttpsClient, HostNameGetsSniAndVerifiesDnsName) {
 }
 
 TEST_F(HttpsClient, KeepAliveReusesOneConnection) {
-  start_sim();
-  make_client(options());
+  start_sim_and_client();
   auto a = get_async(book_summary_btc_option);
   auto b = get_async("/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=future");
   ASSERT_EQ(a.wait_for(derivcache::test::bounded_wait), std::future_status::ready);
@@ -63,19 +60,13 @@ TEST_F(HttpsClient, KeepAliveReusesOneConnection) {
 }
 
 TEST_F(HttpsClient, RateLimit429WithoutRetryAfter) {
-  start_sim();
-  make_client(options());
-  sim_->inject(fault::rate_limit_429);
-  auto r = get(book_summary_btc_option);
-  ASSERT_EQ(r.error, failure::none) << r.message;
-  EXPECT_EQ(r.response.status, 429u);
-  EXPECT_FALSE(r.response.retry_after);
+  auto res = answer_after(fault::rate_limit_429, 429);
+  EXPECT_FALSE(res.retry_after);
 }
 
 TEST_F(HttpsClient, RateLimit429WithRetryAfterAndAFreshConnectionAfterwards) {
-  start_sim();
-  make_client(options());
-  fault_spec spec;
+  start_sim_and_client();
+  derivcache::sim::fault_spec spec;
   spec.kind = fault::rate_limit_429_retry_after;
   spec.retry_after = 2s;
   sim_->inject(spec);
@@ -90,32 +81,21 @@ TEST_F(HttpsClient, RateLimit429WithRetryAfterAndAFreshConnectionAfterwards) {
 }
 
 TEST_F(HttpsClient, Rpc10028BodyAndConnectionClose) {
-  start_sim();
-  make_client(options());
-  sim_->inject(fault::rpc_10028);
-  auto r = get(book_summary_btc_option);
-  ASSERT_EQ(r.error, failure::none) << r.message;
-  EXPECT_EQ(r.response.status, 400u);
-  EXPECT_NE(r.response.body.find("\"code\":10028"), std::string::npos) << r.response.body;
-  EXPECT_NE(r.response.body.find("too_many_requests"), std::string::npos) << r.response.body;
+  auto res = answer_after(fault::rpc_10028, 400);
+  EXPECT_NE(res.body.find("\"code\":10028"), std::string::npos) << res.body;
+  EXPECT_NE(res.body.find("too_many_requests"), std::string::npos) << res.body;
   EXPECT_EQ(get(book_summary_btc_option).response.status, 200u);
   EXPECT_EQ(sim_->connections_accepted(), 2u);  // the server said Connection: close
 }
 
 TEST_F(HttpsClient, Maintenance11051With503) {
-  start_sim();
-  make_client(options());
-  sim_->inject(fault::maintenance_11051_503);
-  auto r = get("/api/v2/public/get_index_price?index_name=btc_usd");
-  ASSERT_EQ(r.error, failure::none) << r.message;
-  EXPECT_EQ(r.response.status, 503u);
-  EXPECT_NE(r.response.body.find("\"code\":11051"), std::string::npos) << r.response.body;
-  EXPECT_NE(r.response.body.find("system_maintenance"), std::string::npos);
+  auto res = answer_after(fault::maintenance_11051_503, 503, "/api/v2/public/get_index_price?index_name=btc_usd");
+  EXPECT_NE(res.body.find("\"code\":11051"), std::string::npos) << res.body;
+  EXPECT_NE(res.body.find("system_maintenance"), std::string::npos);
 }
 
 TEST_F(HttpsClient, ServerError500) {
-  start_sim();
-  make_client(options());
+  start_sim_and_client();
   sim_->inject(fault::server_error_500);
   EXPECT_EQ(get(book_summary_btc_option).response.status, 500u);
   EXPECT_EQ(get(book_summary_btc_option).response.status, 200u);
@@ -163,53 +143,37 @@ TEST_F(HttpsClient, RequestsQueuedBehindAStallTimeOutWithTheirOwnDeadline) {
 }
 
 TEST_F(HttpsClient, ResetOnAFreshConnectionIsReset) {
-  start_sim();
-  make_client(options());
-  sim_->inject(fault::reset);
-  auto r = get(book_summary_btc_option);
+  start_sim_and_client();
+  auto r = get_after(fault::reset);
   EXPECT_EQ(r.error, failure::reset) << r.message;
   EXPECT_EQ(sim_->method_count(summary_method), 1u);  // no retry: the connection was new
 }
 
 TEST_F(HttpsClient, ResetOnAReusedConnectionIsRetriedOnce) {
-  start_sim();
-  make_client(options());
-  ASSERT_EQ(get(book_summary_btc_option).response.status, 200u);
-  sim_->inject(fault::reset, 2);
-  auto r = get(book_summary_btc_option);
+  auto r = get_after_resets(2);
   EXPECT_EQ(r.error, failure::reset) << r.message;
   EXPECT_EQ(sim_->method_count(summary_method), 3u);  // 1 + 2 attempts
   EXPECT_EQ(sim_->connections_accepted(), 2u);
 }
 
 TEST_F(HttpsClient, ResetOnAReusedConnectionRecoversOnTheRetry) {
-  start_sim();
-  make_client(options());
-  ASSERT_EQ(get(book_summary_btc_option).response.status, 200u);
-  sim_->inject(fault::reset, 1);
-  auto r = get(book_summary_btc_option);
+  auto r = get_after_resets(1);
   ASSERT_EQ(r.error, failure::none) << r.message;
   EXPECT_EQ(r.response.status, 200u);
   EXPECT_EQ(sim_->connections_accepted(), 2u);
 }
 
 TEST_F(HttpsClient, TruncatedBodyIsTruncated) {
-  start_sim();
-  make_client(options());
-  sim_->inject(fault::truncated_body);
-  auto r = get(book_summary_btc_option);
+  start_sim_and_client();
+  auto r = get_after(fault::truncated_body);
   EXPECT_EQ(r.error, failure::truncated) << r.message;
 }
 
 TEST_F(HttpsClient, MalformedJsonArrivesAsA200Body) {
-  start_sim();
-  make_client(options());
-  sim_->inject(fault::malformed_json);
-  auto r = get("/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=future");
-  ASSERT_EQ(r.error, failure::none) << r.message;
-  EXPECT_EQ(r.response.status, 200u);
-  EXPECT_NE(r.response.body.substr(0, 20).find("jsonrpc"), std::string::npos);
-  EXPECT_NE(r.response.body.back(), '}');
+  auto res = answer_after(fault::malformed_json, 200, "/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=future");
+  ASSERT_FALSE(res.body.empty());
+  EXPECT_NE(res.body.substr(0, 20).find("jsonrpc"), std::string::npos);
+  EXPECT_NE(res.body.back(), '}');
 }
 
 TEST_F(HttpsClient, BodyOverMaxBodyIsRejected) {
@@ -251,7 +215,7 @@ TEST_F(HttpsClient, WithoutTheTestCaTheSimulatorIsNotTrusted) {
 TEST_F(HttpsClient, UnreadableCaFileIsAnErrorNamingThePath) {
   boost::asio::io_context ioc;
   derivcache::net::https_options o;
-  o.ca_file = cert_path("does-not-exist.pem");
+  o.ca_file = derivcache::test::cert_path("does-not-exist.pem");
   std::string error;
   auto client = derivcache::net::make_https_client(ioc, o, error);
   EXPECT_FALSE(client);

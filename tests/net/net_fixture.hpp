@@ -3,39 +3,22 @@
 
 #include "net/https_client.hpp"
 #include "sim/deribit_sim.hpp"
-
-#include <gtest/gtest.h>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
+#include "sim_fixture.hpp"
 
 #include <atomic>
 #include <future>
-#include <optional>
 #include <string>
-#include <thread>
 
 namespace derivcache::test {
 
-inline std::string cert_path(const std::string& name) {
-  return std::string{DERIVCACHE_BINARY_DIR} + "/certs/" + name;
-}
-
 inline const char* const book_summary_btc_option = "/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=option";
 
-/// The longest any single test waits for one handler; requests themselves have shorter deadlines.
-constexpr std::chrono::seconds bounded_wait{10};
-
-class NetFixture : public ::testing::Test {
+class NetFixture : public SimFixture<sim::deribit_simulator> {
 protected:
   void TearDown() override {
     if (client_)
       client_->shutdown();
-    work_.reset();
-    if (io_thread_.joinable())
-      io_thread_.join();
-    if (sim_)
-      sim_->stop();
+    stop_io_and_sim();
   }
 
   /// Starts a simulator serving `cert`/`key` (default: the CA-signed 127.0.0.1 certificate).
@@ -43,10 +26,7 @@ protected:
     sim::simulator_options opts;
     opts.cert_file = cert_path(cert);
     opts.key_file = cert_path(key);
-    sim_.emplace(opts);
-    auto started = sim_->start();
-    ASSERT_TRUE(started) << started.error;
-    port_ = started.port;
+    launch_sim(opts);
   }
 
   net::https_options options(std::chrono::milliseconds timeout = std::chrono::seconds{5}) const {
@@ -63,7 +43,7 @@ protected:
     std::string error;
     client_ = net::make_https_client(ioc_, std::move(o), error);
     ASSERT_TRUE(client_) << error;
-    io_thread_ = std::thread{[this] { ioc_.run(); }};
+    run_io();
   }
 
   /// Issues a GET; the future becomes ready when the handler runs (counted in `handler_calls_`).
@@ -77,6 +57,27 @@ protected:
     return fut;
   }
 
+  /// Starts a simulator and a client with options().
+  void start_sim_and_client() {
+    start_sim();
+    make_client(options());
+  }
+
+  /// Queues fault `f` for the next request, then GETs `target` and waits (bounded) for its result.
+  net::http_result get_after(sim::fault f, const std::string& target = book_summary_btc_option) {
+    sim_->inject(f);
+    return get(target);
+  }
+
+  /// Starts a simulator and a client, queues `f` and GETs `target`: expects an answer with `status`.
+  net::http_response answer_after(sim::fault f, unsigned status, const std::string& target = book_summary_btc_option) {
+    start_sim_and_client();
+    auto r = get_after(f, target);
+    EXPECT_EQ(r.error, net::failure::none) << r.message;
+    EXPECT_EQ(r.response.status, status);
+    return r.response;
+  }
+
   /// Issues a GET and waits (bounded) for its result.
   net::http_result get(const std::string& target) {
     auto fut = get_async(target);
@@ -87,12 +88,6 @@ protected:
     return fut.get();
   }
 
-  boost::asio::io_context ioc_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
-    boost::asio::make_work_guard(ioc_)};
-  std::thread io_thread_;
-  std::optional<sim::deribit_simulator> sim_;
-  unsigned short port_ = 0;
   std::shared_ptr<net::http_client> client_;
   std::atomic<int> handler_calls_{0};
 };

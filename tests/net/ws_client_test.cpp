@@ -8,7 +8,6 @@ using namespace std::chrono_literals;
 using derivcache::net::failure;
 using derivcache::sim::binance_fault;
 using derivcache::sim::binance_fault_spec;
-using derivcache::sim::binance_simulator_options;
 
 namespace {
 
@@ -23,18 +22,43 @@ boost::json::object payload_of(const std::string& frame) {
   return v.at("data").as_object();
 }
 
-binance_simulator_options bounded(std::uint64_t total, bool close_when_done = false) {
-  binance_simulator_options o;
-  o.total = total;
-  o.close_when_done = close_when_done;
-  return o;
-}
-
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 } // namespace
 
-class WssClient : public derivcache::test::WsFixture {};
+class WssClient : public derivcache::test::WsFixture {
+protected:
+  /// Serves certificate `<name>.pem`, connects, expects a TLS failure and returns its message.
+  std::string tls_failure_with(const std::string& name) {
+    derivcache::sim::binance_simulator_options o;
+    o.cert_file = derivcache::test::cert_path(name + ".pem");
+    o.key_file = derivcache::test::cert_path(name + ".key");
+    start_sim(o);
+    connect(btc_streams);
+    return closed_with(failure::tls, "tls handshake: ");
+  }
+
+  /// Waits for on_close and anything queued after it; expects exactly one, with `why`.
+  void expect_one_close(failure why) {
+    EXPECT_TRUE(rec_->wait_closed());
+    drain();
+    rec_->locked([&] {
+      EXPECT_EQ(rec_->closes, 1);
+      EXPECT_EQ(rec_->why, why);
+    });
+  }
+
+  /// Waits for on_close, expects `why` and a message starting with `prefix`, returns the message.
+  std::string closed_with(failure why, const std::string& prefix) {
+    EXPECT_TRUE(rec_->wait_closed());
+    conn_.reset();
+    return rec_->locked([&] {
+      EXPECT_EQ(rec_->why, why);
+      EXPECT_TRUE(starts_with(rec_->message, prefix)) << rec_->message;
+      return rec_->message;
+    });
+  }
+};
 
 TEST_F(WssClient, ReceivesABoundedSyntheticStreamInOrderAndComplete) {
   start_sim(bounded(300, true));
@@ -100,10 +124,7 @@ TEST_F(WssClient, ServerPingsReachOnPingAndTheConnectionSurvives) {
 
 TEST_F(WssClient, DropIsAResetReportedOnce) {
   start_sim();
-  binance_fault_spec drop;
-  drop.kind = binance_fault::drop;
-  drop.after = 10;
-  sim_->inject(drop);
+  sim_->inject(fault_after(binance_fault::drop, 10));
   connect(btc_streams);
   ASSERT_TRUE(rec_->wait_closed());
   conn_->close();
@@ -141,33 +162,13 @@ TEST_F(WssClient, UpgradeNeverAnsweredTimesOutWithinTheHandshakeDeadline) {
 }
 
 TEST_F(WssClient, WrongHostCertificateIsATlsFailure) {
-  binance_simulator_options o;
-  o.cert_file = derivcache::test::ws_cert_path("wrong_host.pem");
-  o.key_file = derivcache::test::ws_cert_path("wrong_host.key");
-  start_sim(o);
-  connect(btc_streams);
-  ASSERT_TRUE(rec_->wait_closed());
-  rec_->locked([&] {
-    EXPECT_EQ(rec_->why, failure::tls);
-    EXPECT_TRUE(starts_with(rec_->message, "tls handshake: ")) << rec_->message;
-  });
+  tls_failure_with("wrong_host");
   EXPECT_EQ(sim_->counters().handshakes, 0u);
-  conn_.reset();
 }
 
 TEST_F(WssClient, UntrustedCertificateIsATlsFailure) {
-  binance_simulator_options o;
-  o.cert_file = derivcache::test::ws_cert_path("untrusted.pem");
-  o.key_file = derivcache::test::ws_cert_path("untrusted.key");
-  start_sim(o);
-  connect(btc_streams);
-  ASSERT_TRUE(rec_->wait_closed());
-  rec_->locked([&] {
-    EXPECT_EQ(rec_->why, failure::tls);
-    EXPECT_TRUE(starts_with(rec_->message, "tls handshake: ")) << rec_->message;
-    EXPECT_NE(rec_->message.find("certificate verify failed"), std::string::npos) << rec_->message;
-  });
-  conn_.reset();
+  auto message = tls_failure_with("untrusted");
+  EXPECT_NE(message.find("certificate verify failed"), std::string::npos) << message;
 }
 
 TEST_F(WssClient, OversizedFrameIsSkippedReportedInOrderAndTheStreamGoesOn) {
@@ -213,10 +214,7 @@ TEST_F(WssClient, FrameBeyondTheSkipLimitClosesWithBodyTooLarge) {
 
 TEST_F(WssClient, MalformedFrameIsDeliveredAsAFrame) {
   start_sim(bounded(6));
-  binance_fault_spec bad;
-  bad.kind = binance_fault::malformed;
-  bad.after = 3;
-  sim_->inject(bad);
+  sim_->inject(fault_after(binance_fault::malformed, 3));
   connect(btc_streams);
   ASSERT_TRUE(rec_->wait_frames(7));
   rec_->locked([&] {
@@ -231,10 +229,7 @@ TEST_F(WssClient, MalformedFrameIsDeliveredAsAFrame) {
 
 TEST_F(WssClient, ServerShutdownEventArrivesBeforeTheClose) {
   start_sim();
-  binance_fault_spec bye;
-  bye.kind = binance_fault::server_shutdown;
-  bye.after = 5;
-  sim_->inject(bye);
+  sim_->inject(fault_after(binance_fault::server_shutdown, 5));
   connect(btc_streams);
   ASSERT_TRUE(rec_->wait_closed());
   rec_->locked([&] {
@@ -256,11 +251,8 @@ TEST_F(WssClient, CloseReportsCancelledExactlyOnce) {
   ASSERT_TRUE(rec_->wait_frames(10));
   conn_->close();
   conn_->close();
-  ASSERT_TRUE(rec_->wait_closed());
-  drain();
+  expect_one_close(failure::cancelled);
   rec_->locked([&] {
-    EXPECT_EQ(rec_->closes, 1);
-    EXPECT_EQ(rec_->why, failure::cancelled);
     EXPECT_EQ(rec_->events.back(), "close");
   });
   conn_.reset();
@@ -272,11 +264,8 @@ TEST_F(WssClient, CloseBeforeTheHandshakeEndsIsCancelled) {
   connect(btc_streams);
   ASSERT_TRUE(rec_->eventually([&] { return sim_->counters().connections >= 1; }));
   conn_->close();
-  ASSERT_TRUE(rec_->wait_closed());
-  drain();
+  expect_one_close(failure::cancelled);
   rec_->locked([&] {
-    EXPECT_EQ(rec_->closes, 1);
-    EXPECT_EQ(rec_->why, failure::cancelled);
     EXPECT_EQ(rec_->opens, 0);
   });
   conn_.reset();
@@ -285,12 +274,7 @@ TEST_F(WssClient, CloseBeforeTheHandshakeEndsIsCancelled) {
 TEST_F(WssClient, RefusedUpgradeIsAProtocolFailure) {
   start_sim();
   connect("/stream?streams=dogeusdt@aggTrade");
-  ASSERT_TRUE(rec_->wait_closed());
-  rec_->locked([&] {
-    EXPECT_EQ(rec_->why, failure::protocol);
-    EXPECT_TRUE(starts_with(rec_->message, "ws handshake: ")) << rec_->message;
-  });
-  conn_.reset();
+  closed_with(failure::protocol, "ws handshake: ");
 }
 
 TEST_F(WssClient, NothingListeningIsAConnectFailure) {
@@ -298,12 +282,7 @@ TEST_F(WssClient, NothingListeningIsAConnectFailure) {
   auto o = options(btc_streams);
   sim_->stop();  // the port is free now
   connect(o);
-  ASSERT_TRUE(rec_->wait_closed());
-  rec_->locked([&] {
-    EXPECT_EQ(rec_->why, failure::connect);
-    EXPECT_TRUE(starts_with(rec_->message, "connect: ")) << rec_->message;
-  });
-  conn_.reset();
+  closed_with(failure::connect, "connect: ");
 }
 
 TEST_F(WssClient, UnreadableCaFileIsAnErrorNamingThePath) {

@@ -4,11 +4,8 @@
 
 #include "net/ws_client.hpp"
 #include "sim/binance_sim.hpp"
+#include "sim_fixture.hpp"
 
-#include <gtest/gtest.h>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 #include <chrono>
@@ -21,13 +18,6 @@
 #include <vector>
 
 namespace derivcache::test {
-
-inline std::string ws_cert_path(const std::string& name) {
-  return std::string{DERIVCACHE_BINARY_DIR} + "/certs/" + name;
-}
-
-/// The longest any test waits for one condition.
-constexpr std::chrono::seconds ws_bounded_wait{10};
 
 /// Everything a connection reported, in order.
 struct ws_recorder {
@@ -46,7 +36,7 @@ struct ws_recorder {
   std::chrono::steady_clock::time_point closed_at;
 
   template <class Pred>
-  bool wait(Pred pred, std::chrono::milliseconds limit = ws_bounded_wait) {
+  bool wait(Pred pred, std::chrono::milliseconds limit = bounded_wait) {
     std::unique_lock<std::mutex> lock{mutex};
     return changed.wait_for(lock, limit, [&] { return pred(); });
   }
@@ -54,7 +44,7 @@ struct ws_recorder {
   /// For conditions outside the recorder (simulator counters): re-checked every few milliseconds,
   /// still bounded.
   template <class Pred>
-  bool eventually(Pred pred, std::chrono::milliseconds limit = ws_bounded_wait) {
+  bool eventually(Pred pred, std::chrono::milliseconds limit = bounded_wait) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     std::unique_lock<std::mutex> lock{mutex};
     while (!pred()) {
@@ -117,30 +107,39 @@ private:
   }
 };
 
-class WsFixture : public ::testing::Test {
+class WsFixture : public SimFixture<sim::binance_simulator> {
 protected:
   void TearDown() override {
     if (conn_) {
       conn_->close();
       EXPECT_TRUE(rec_->wait_closed()) << "no on_close after close()";
     }
-    work_.reset();
-    if (io_thread_.joinable())
-      io_thread_.join();
-    if (sim_)
-      sim_->stop();
+    stop_io_and_sim();
+  }
+
+  /// Simulator options for a stream of `total` data frames, closed (1000) after them when `close_when_done`.
+  static sim::binance_simulator_options bounded(std::uint64_t total, bool close_when_done = false) {
+    sim::binance_simulator_options o;
+    o.total = total;
+    o.close_when_done = close_when_done;
+    return o;
+  }
+
+  /// A fault that fires once `after` data frames were sent.
+  static sim::binance_fault_spec fault_after(sim::binance_fault kind, std::uint64_t after) {
+    sim::binance_fault_spec f;
+    f.kind = kind;
+    f.after = after;
+    return f;
   }
 
   /// Starts a Binance simulator; `opts` defaults to the CA-signed 127.0.0.1 certificate.
   void start_sim(sim::binance_simulator_options opts = {}) {
     if (opts.cert_file.empty()) {
-      opts.cert_file = ws_cert_path("server.pem");
-      opts.key_file = ws_cert_path("server.key");
+      opts.cert_file = cert_path("server.pem");
+      opts.key_file = cert_path("server.key");
     }
-    sim_.emplace(opts);
-    auto started = sim_->start();
-    ASSERT_TRUE(started) << started.error;
-    port_ = started.port;
+    launch_sim(opts);
   }
 
   net::ws_options options(const std::string& target) const {
@@ -148,7 +147,7 @@ protected:
     o.host = "127.0.0.1";
     o.port = std::to_string(port_);
     o.target = target;
-    o.ca_file = ws_cert_path("ca.pem");
+    o.ca_file = cert_path("ca.pem");
     o.handshake_timeout = std::chrono::seconds{5};
     return o;
   }
@@ -159,8 +158,7 @@ protected:
     rec_ = std::make_shared<ws_recorder>();
     conn_ = net::make_wss_connection(ioc_, std::move(o), rec_->callbacks(rec_), error);
     ASSERT_TRUE(conn_) << error;
-    if (!io_thread_.joinable())
-      io_thread_ = std::thread{[this] { ioc_.run(); }};
+    run_io();
     conn_->start();
   }
 
@@ -172,16 +170,10 @@ protected:
       std::promise<void> done;
       auto fut = done.get_future();
       boost::asio::post(ioc_, [&done] { done.set_value(); });
-      ASSERT_EQ(fut.wait_for(ws_bounded_wait), std::future_status::ready);
+      ASSERT_EQ(fut.wait_for(bounded_wait), std::future_status::ready);
     }
   }
 
-  boost::asio::io_context ioc_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
-    boost::asio::make_work_guard(ioc_)};
-  std::thread io_thread_;
-  std::optional<sim::binance_simulator> sim_;
-  unsigned short port_ = 0;
   std::shared_ptr<net::ws_connection> conn_;
   std::shared_ptr<ws_recorder> rec_ = std::make_shared<ws_recorder>();
 };

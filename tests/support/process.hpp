@@ -19,25 +19,35 @@ struct process_result {
   std::string err;
 };
 
+inline pid_t fork_or_throw() {
+  pid_t pid = fork();
+  if (pid < 0)
+    throw std::runtime_error("fork failed");
+  return pid;
+}
+
+/// In a forked child: becomes `argv[0]` run with `argv`; exits 127 when it cannot.
+[[noreturn]] inline void exec_or_exit(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  _exit(127);
+}
+
 inline process_result run_process(const std::vector<std::string>& argv,
                                   std::chrono::milliseconds deadline = std::chrono::seconds{30}) {
   int out_pipe[2], err_pipe[2];
   if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0)
     throw std::runtime_error("pipe failed");
-  pid_t pid = fork();
-  if (pid < 0)
-    throw std::runtime_error("fork failed");
+  pid_t pid = fork_or_throw();
   if (pid == 0) {
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
     close(out_pipe[0]);
     close(err_pipe[0]);
-    std::vector<char*> args;
-    for (const auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
+    exec_or_exit(argv);
   }
   close(out_pipe[1]);
   close(err_pipe[1]);
@@ -91,20 +101,13 @@ public:
     int err_pipe[2];
     if (pipe(err_pipe) != 0)
       throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ < 0)
-      throw std::runtime_error("fork failed");
+    pid_ = fork_or_throw();
     if (pid_ == 0) {
       dup2(err_pipe[1], STDERR_FILENO);
       if (merge_stdout)
         dup2(err_pipe[1], STDOUT_FILENO);
       close(err_pipe[0]);
-      std::vector<char*> args;
-      for (const auto& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
+      exec_or_exit(argv);
     }
     close(err_pipe[1]);
     err_fd_ = err_pipe[0];
