@@ -1,2 +1,3 @@
 // Fixture for layers_selftest.
+#include <caf/io/middleman.hpp>
 #include <caf/settings.hpp>
