@@ -1,14 +1,12 @@
 // The metrics endpoint actor.
 #include "actors/metrics.hpp"
 
+#include "codec/json_writer.hpp"
 #include "messages/errors.hpp"
 #include "net/http_server.hpp"
 #include "runtime/prometheus.hpp"
 
 #include <caf/all.hpp>
-
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <utility>
 
@@ -38,9 +36,9 @@ struct gathering {
 using gathering_ptr = std::shared_ptr<gathering>;
 
 std::string error_json(const std::string& text) {
-  boost::json::object o;
-  o["error"] = text;
-  return boost::json::serialize(o);
+  codec::json_writer w;
+  w.begin_object().key("error").value(text).end_object();
+  return w.take();
 }
 
 void reply_json(const reply_fn& reply, unsigned status, std::string body) {

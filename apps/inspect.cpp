@@ -5,6 +5,7 @@
 #include "codec/json_writer.hpp"
 #include "messages/errors.hpp"
 #include "messages/interfaces.hpp"
+#include "runtime/duration_text.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -75,9 +76,7 @@ int failed(session& s, const std::string& message) {
 }
 
 std::string age_text(caf::timespan d) {
-  std::ostringstream os;
-  os << std::fixed << std::setprecision(1) << std::chrono::duration<double>(d).count() << "s";
-  return os.str();
+  return runtime::seconds_text(std::chrono::round<std::chrono::duration<int64_t, std::deci>>(d));   // to 0.1 s
 }
 
 std::string time_text(const caf::optional<caf::timestamp>& t) { return t ? caf::deep_to_string(*t) : "-"; }

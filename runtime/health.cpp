@@ -3,9 +3,7 @@
 
 #include "runtime/duration_text.hpp"
 
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
+#include "codec/json_writer.hpp"
 
 #include <algorithm>
 
@@ -62,13 +60,12 @@ void check_feed(const feed_metrics& feed, const health_options& options, reasons
 } // namespace
 
 std::string health_report::to_json() const {
-  boost::json::object o;
-  o["status"] = status == 200 ? "ok" : "unhealthy";
-  boost::json::array a;
+  codec::json_writer w;
+  w.begin_object().key("status").value(status == 200 ? "ok" : "unhealthy").key("reasons").begin_array();
   for (const auto& r : reasons)
-    a.emplace_back(r);
-  o["reasons"] = std::move(a);
-  return boost::json::serialize(o);
+    w.value(r);
+  w.end_array().end_object();
+  return w.take();
 }
 
 health_report evaluate_health(const metrics_snapshot& m, const health_options& options) {
