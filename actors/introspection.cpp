@@ -17,6 +17,7 @@ using runtime::log_level;
 namespace {
 
 constexpr auto query_timeout = std::chrono::seconds{5};
+constexpr auto record_timeout = std::chrono::seconds{30};   ///< a record waits for the store's COMMIT
 
 struct introspection_state {
   introspection_deps deps;
@@ -85,18 +86,27 @@ caf::result<messages::actors_report> on_actors(self_ptr self) {
   return rp;
 }
 
-caf::result<messages::cache_contents> on_get_cache(self_ptr self) {
-  auto rp = self->make_response_promise<messages::cache_contents>();
-  self->request(self->state.deps.cache, query_timeout, caf::get_atom::value)
-    .then([rp](messages::cache_contents& c) mutable { rp.deliver(std::move(c)); },
+/// Asks `whom` and answers the client itself instead of delegating: CAF 0.17 registers every actor that sends
+/// to a remote node and lets that node message it (and a registered detached actor, the store keeper, is never
+/// released, so the process hung on exit). Only this actor talks to remote nodes.
+template <class Reply, class Handle, class... Ts>
+caf::result<Reply> relay(self_ptr self, const Handle& whom, caf::timespan timeout, Ts&&... xs) {
+  auto rp = self->make_response_promise<Reply>();
+  self->request(whom, timeout, std::forward<Ts>(xs)...)
+    .then([rp](Reply& reply) mutable { rp.deliver(std::move(reply)); },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
   return rp;
+}
+
+caf::result<messages::cache_contents> on_get_cache(self_ptr self) {
+  return relay<messages::cache_contents>(self, self->state.deps.cache, query_timeout, caf::get_atom::value);
 }
 
 caf::result<messages::feed_status> on_feed(self_ptr self) {
   if (!self->state.deps.feed)
     return caf::make_error(messages::errc::request_error, std::string{"the Binance feed is off"});
-  return self->delegate(self->state.deps.feed, caf::get_atom::value, messages::status_atom::value);
+  return relay<messages::feed_status>(self, self->state.deps.feed, query_timeout, caf::get_atom::value,
+                                      messages::status_atom::value);
 }
 
 caf::result<caf::ok_atom> on_subscribe(self_ptr self, const caf::actor& subscriber) {
@@ -131,13 +141,14 @@ caf::result<messages::record_reply> on_record(self_ptr self, messages::record_re
     return caf::make_error(messages::errc::request_error, std::string{"the store is off (store.path is empty)"});
   if (!d.collector)
     return caf::make_error(messages::errc::request_error, std::string{"the Binance feed is off"});
-  return self->delegate(d.collector, std::move(req));
+  return relay<messages::record_reply>(self, d.collector, record_timeout, std::move(req));
 }
 
 caf::result<messages::store_counts> on_store(self_ptr self) {
   if (!self->state.deps.store)
     return caf::make_error(messages::errc::request_error, std::string{"the store is off (store.path is empty)"});
-  return self->delegate(self->state.deps.store, caf::get_atom::value, messages::status_atom::value);
+  return relay<messages::store_counts>(self, self->state.deps.store, query_timeout, caf::get_atom::value,
+                                       messages::status_atom::value);
 }
 
 } // namespace
