@@ -150,6 +150,46 @@ int fail(std::ostream& err, const std::string& message) {
   return 2;
 }
 
+// --now (Unix ms) and --min-dte (days) when given; an error text naming the option, or empty.
+std::string parse_numbers(std::map<std::string, std::string>& v, std::optional<quant::timestamp>& now,
+                          double& min_dte) {
+  if (v.count("now")) {
+    char* end = nullptr;
+    errno = 0;
+    long long ms = std::strtoll(v["now"].c_str(), &end, 10);
+    if (v["now"].empty() || *end != '\0' || errno != 0 || ms <= 0)
+      return "--now '" + v["now"] + "' is not a positive integer of Unix milliseconds";
+    now = quant::from_unix_ms(ms);
+  }
+  if (v.count("min-dte")) {
+    char* end = nullptr;
+    min_dte = std::strtod(v["min-dte"].c_str(), &end);
+    if (v["min-dte"].empty() || *end != '\0' || !(min_dte >= 0))
+      return "--min-dte '" + v["min-dte"] + "' is not a non-negative number of days";
+  }
+  return {};
+}
+
+// The output object: currency, as-of time, basis, skew and the skipped-row counts.
+std::string report(const std::string& currency, const std::optional<quant::basis_result>& basis,
+                   const std::optional<quant::skew_result>& skew, std::size_t bad_options, std::size_t bad_futures) {
+  quant::timestamp as_of{};
+  if (basis)
+    as_of = std::max(as_of, basis->as_of);
+  if (skew)
+    as_of = std::max(as_of, skew->as_of);
+  codec::json_writer w;
+  w.begin_object().field("currency", currency).field("as_of_ms", quant::to_unix_ms(as_of));
+  write_basis(w, basis, "no futures file given");
+  write_skew(w, skew, "no options file given");
+  w.key("skipped_rows").begin_object()
+    .field("options", static_cast<uint64_t>(bad_options + (skew ? skew->skipped_rows : 0)))
+    .field("futures", static_cast<uint64_t>(bad_futures + (basis ? basis->skipped_rows : 0)))
+    .end_object();
+  w.end_object();
+  return w.take();
+}
+
 } // namespace
 
 int run_analyze(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -170,21 +210,9 @@ int run_analyze(const std::vector<std::string>& args, std::ostream& out, std::os
     return fail(err, "give --futures FILE, --options FILE or both");
 
   std::optional<quant::timestamp> now;
-  if (v.count("now")) {
-    char* end = nullptr;
-    errno = 0;
-    long long ms = std::strtoll(v["now"].c_str(), &end, 10);
-    if (v["now"].empty() || *end != '\0' || errno != 0 || ms <= 0)
-      return fail(err, "--now '" + v["now"] + "' is not a positive integer of Unix milliseconds");
-    now = quant::from_unix_ms(ms);
-  }
   double min_dte = 7;
-  if (v.count("min-dte")) {
-    char* end = nullptr;
-    min_dte = std::strtod(v["min-dte"].c_str(), &end);
-    if (v["min-dte"].empty() || *end != '\0' || !(min_dte >= 0))
-      return fail(err, "--min-dte '" + v["min-dte"] + "' is not a non-negative number of days");
-  }
+  if (auto e = parse_numbers(v, now, min_dte); !e.empty())
+    return fail(err, e);
 
   std::string error;
   std::size_t bad_options = 0, bad_futures = 0;
@@ -220,22 +248,7 @@ int run_analyze(const std::vector<std::string>& args, std::ostream& out, std::os
     skew = quant::compute_skew(options, params);
   }
 
-  quant::timestamp as_of{};
-  if (basis)
-    as_of = std::max(as_of, basis->as_of);
-  if (skew)
-    as_of = std::max(as_of, skew->as_of);
-
-  codec::json_writer w;
-  w.begin_object().field("currency", currency->name).field("as_of_ms", quant::to_unix_ms(as_of));
-  write_basis(w, basis, "no futures file given");
-  write_skew(w, skew, "no options file given");
-  w.key("skipped_rows").begin_object()
-    .field("options", static_cast<uint64_t>(bad_options + (skew ? skew->skipped_rows : 0)))
-    .field("futures", static_cast<uint64_t>(bad_futures + (basis ? basis->skipped_rows : 0)))
-    .end_object();
-  w.end_object();
-  out << w.str() << '\n';
+  out << report(currency->name, basis, skew, bad_options, bad_futures) << '\n';
   return 0;
 }
 

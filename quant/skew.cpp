@@ -84,17 +84,9 @@ std::optional<double> atm_iv(const expiry_rows& rows, double forward) {
   return std::nullopt;
 }
 
-} // namespace
-
-skew_result compute_skew(const std::vector<option_summary>& options, const skew_params& params) {
-  skew_result out;
-  if (options.empty())
-    return out;
-  timestamp newest{};
-  for (const auto& row : options)
-    newest = std::max(newest, row.creation_time);
-  out.as_of = params.as_of.value_or(newest);
-
+// The usable rows of each expiry with DTE >= the minimum; counts skipped rows and expiry disagreements in `out`.
+std::map<timestamp, expiry_rows> group_by_expiry(const std::vector<option_summary>& options, const skew_params& params,
+                                                 skew_result& out) {
   std::map<timestamp, expiry_rows> expiries;
   for (const auto& row : options) {
     auto parsed = parse_instrument(row.instrument_name);
@@ -120,52 +112,55 @@ skew_result compute_skew(const std::vector<option_summary>& options, const skew_
     if (delta)
       (x.type == option_type::call ? e.calls : e.puts).push_back({x.strike, std::abs(*delta), iv});
   }
-  if (out.skipped_rows == options.size()) {
-    out.reason = skew_reason::no_usable_rows;
-    return out;
-  }
+  return expiries;
+}
 
+// One smile point per expiry: forward, put and call IV at the delta, ATM IV.
+std::vector<smile_point> smile_of(std::map<timestamp, expiry_rows>& expiries, timestamp as_of, double delta) {
+  std::vector<smile_point> smile;
   for (auto& [expiry, e] : expiries) {
     std::sort(e.calls.begin(), e.calls.end(), [](auto& a, auto& b) { return a.strike < b.strike; });
     std::sort(e.puts.begin(), e.puts.end(), [](auto& a, auto& b) { return a.strike > b.strike; });
     smile_point p;
     p.expiry = e.label;
     p.expiry_time = expiry;
-    p.dte_days = days_between(out.as_of, expiry);
+    p.dte_days = days_between(as_of, expiry);
     p.forward = *median(e.forwards);
-    p.put_iv = wing_iv(e.puts, params.delta);
-    p.call_iv = wing_iv(e.calls, params.delta);
+    p.put_iv = wing_iv(e.puts, delta);
+    p.call_iv = wing_iv(e.calls, delta);
     p.atm_iv = atm_iv(e, p.forward);
     p.rows = e.forwards.size();
-    out.smile.push_back(std::move(p));
+    smile.push_back(std::move(p));
   }
+  return smile;
+}
 
+// The skew at `tenor_days`: the expiries that bracket it, in total variance, or else the closest one.
+std::optional<skew_value> at_tenor(const std::vector<smile_point>& smile, double tenor_days) {
   const smile_point* near = nullptr;   // latest valid expiry with DTE <= tenor
   const smile_point* far = nullptr;    // earliest valid expiry with DTE > tenor
   const smile_point* closest = nullptr;
-  for (const auto& p : out.smile) {
+  for (const auto& p : smile) {
     if (!p.put_iv || !p.call_iv || !p.atm_iv)
       continue;
-    if (p.dte_days <= params.tenor_days)
+    if (p.dte_days <= tenor_days)
       near = &p;
     else if (!far)
       far = &p;
-    if (!closest || std::abs(p.dte_days - params.tenor_days) < std::abs(closest->dte_days - params.tenor_days))
+    if (!closest || std::abs(p.dte_days - tenor_days) < std::abs(closest->dte_days - tenor_days))
       closest = &p;
   }
-  if (!closest) {
-    out.reason = skew_reason::no_valid_expiry;
-    return out;
-  }
+  if (!closest)
+    return std::nullopt;
   skew_value v;
-  v.tenor_days = params.tenor_days;
+  v.tenor_days = tenor_days;
   if (near && far) {
-    auto at_tenor = [&](double iv1, double iv2) {
-      return interpolate_total_variance(near->dte_days, iv1, far->dte_days, iv2, params.tenor_days);
+    auto interpolate = [&](double iv1, double iv2) {
+      return interpolate_total_variance(near->dte_days, iv1, far->dte_days, iv2, tenor_days);
     };
-    v.put_iv = at_tenor(*near->put_iv, *far->put_iv);
-    v.call_iv = at_tenor(*near->call_iv, *far->call_iv);
-    v.atm_iv = at_tenor(*near->atm_iv, *far->atm_iv);
+    v.put_iv = interpolate(*near->put_iv, *far->put_iv);
+    v.call_iv = interpolate(*near->call_iv, *far->call_iv);
+    v.atm_iv = interpolate(*near->atm_iv, *far->atm_iv);
     v.bracketed = true;
     v.expiries = {near->expiry, far->expiry};
   } else {
@@ -176,8 +171,27 @@ skew_result compute_skew(const std::vector<option_summary>& options, const skew_
   }
   v.skew_pct = v.put_iv - v.call_iv;
   v.butterfly = (v.put_iv + v.call_iv) / 2 - v.atm_iv;
-  out.value = std::move(v);
-  out.reason = skew_reason::none;
+  return v;
+}
+
+} // namespace
+
+skew_result compute_skew(const std::vector<option_summary>& options, const skew_params& params) {
+  skew_result out;
+  if (options.empty())
+    return out;
+  timestamp newest{};
+  for (const auto& row : options)
+    newest = std::max(newest, row.creation_time);
+  out.as_of = params.as_of.value_or(newest);
+  auto expiries = group_by_expiry(options, params, out);
+  if (out.skipped_rows == options.size()) {
+    out.reason = skew_reason::no_usable_rows;
+    return out;
+  }
+  out.smile = smile_of(expiries, out.as_of, params.delta);
+  out.value = at_tenor(out.smile, params.tenor_days);
+  out.reason = out.value ? skew_reason::none : skew_reason::no_valid_expiry;
   return out;
 }
 

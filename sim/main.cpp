@@ -62,6 +62,70 @@ std::string parse_binance_fault_arg(const std::string& v, derivcache::sim::binan
   return {};
 }
 
+// --port, --cert, --key, --data, --fault: the Deribit simulator's options; an error text or empty.
+std::string parse_deribit_option(const std::string& a, const std::string& v, cli& out) {
+  if (a == "--port") {
+    unsigned long long n = 0;
+    if (!parse_number(v, 65535, n))
+      return "--port: '" + v + "' is not a port number";
+    out.options.port = static_cast<unsigned short>(n);
+    out.deribit_port_given = true;
+  } else if (a == "--cert") {
+    out.options.cert_file = v;
+  } else if (a == "--key") {
+    out.options.key_file = v;
+  } else if (a == "--data") {
+    out.options.data_dir = v;
+  } else if (a == "--fault") {
+    derivcache::sim::fault_spec spec;
+    auto colon = v.find(':');
+    if (!derivcache::sim::parse_fault(v.substr(0, colon), spec.kind))
+      return "--fault: unknown kind '" + v.substr(0, colon) + "'";
+    if (colon != std::string::npos) {
+      spec.count = std::atoi(v.c_str() + colon + 1);
+      if (spec.count < 1)
+        return "--fault: count must be at least 1 in '" + v + "'";
+    }
+    out.faults.push_back(spec);
+  }
+  return {};
+}
+
+// --binance-*: the Binance simulator's options (all but --binance-port and --binance-replay).
+std::string parse_binance_option(const std::string& a, const std::string& v,
+                                 derivcache::sim::binance_simulator_options& binance, cli& out) {
+  unsigned long long n = 0;
+  if (a == "--binance-rate") {
+    char* end = nullptr;
+    binance.rate = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || !(binance.rate >= 0) || binance.rate > 1e7)
+      return "--binance-rate: '" + v + "' is not a rate in messages per second (0 = unthrottled)";
+  } else if (a == "--binance-seed" || a == "--binance-total") {
+    if (!parse_number(v, ~0ull, n))
+      return a + ": '" + v + "' is not a number";
+    (a == "--binance-seed" ? binance.seed : binance.total) = n;
+  } else if (a == "--binance-ping-ms") {
+    if (!parse_number(v, 86400000, n) || n < 1)
+      return "--binance-ping-ms: '" + v + "' is not a positive number of milliseconds";
+    binance.ping_interval = std::chrono::milliseconds{n};
+  } else if (a == "--binance-symbols") {
+    binance.symbols.clear();
+    std::stringstream list{v};
+    std::string symbol;
+    while (std::getline(list, symbol, ','))
+      if (!symbol.empty())
+        binance.symbols.push_back(symbol);
+    if (binance.symbols.empty())
+      return "--binance-symbols: no symbol in '" + v + "'";
+  } else if (a == "--binance-fault") {
+    derivcache::sim::binance_fault_spec spec;
+    if (auto err = parse_binance_fault_arg(v, spec); !err.empty())
+      return err;
+    out.binance_faults.push_back(spec);
+  }
+  return {};
+}
+
 /// Parses argv; returns an error text or empty.
 std::string parse(int argc, char** argv, cli& out) {
   std::vector<std::string> args{argv + 1, argv + argc};
@@ -77,79 +141,29 @@ std::string parse(int argc, char** argv, cli& out) {
       binance_other_given = true;
       continue;
     }
-    bool binance_option = a == "--binance-port" || a == "--binance-rate" || a == "--binance-seed"
-                          || a == "--binance-symbols" || a == "--binance-total" || a == "--binance-ping-ms"
-                          || a == "--binance-fault";
+    const bool binance_option = a == "--binance-port" || a == "--binance-rate" || a == "--binance-seed"
+                                || a == "--binance-symbols" || a == "--binance-total" || a == "--binance-ping-ms"
+                                || a == "--binance-fault";
     if (a != "--port" && a != "--cert" && a != "--key" && a != "--data" && a != "--fault" && !binance_option)
       return "unknown option " + a;
     if (i + 1 >= args.size())
       return "missing value after " + a;
     const auto& v = args[++i];
-    unsigned long long n = 0;
-    if (a == "--port") {
-      char* end = nullptr;
-      auto p = std::strtoul(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || p > 65535)
-        return "--port: '" + v + "' is not a port number";
-      out.options.port = static_cast<unsigned short>(p);
-      out.deribit_port_given = true;
-    } else if (a == "--cert") {
-      out.options.cert_file = v;
-    } else if (a == "--key") {
-      out.options.key_file = v;
-    } else if (a == "--data") {
-      out.options.data_dir = v;
-    } else if (a == "--fault") {
-      derivcache::sim::fault_spec spec;
-      auto colon = v.find(':');
-      if (!derivcache::sim::parse_fault(v.substr(0, colon), spec.kind))
-        return "--fault: unknown kind '" + v.substr(0, colon) + "'";
-      if (colon != std::string::npos) {
-        spec.count = std::atoi(v.c_str() + colon + 1);
-        if (spec.count < 1)
-          return "--fault: count must be at least 1 in '" + v + "'";
-      }
-      out.faults.push_back(spec);
-    } else if (a == "--binance-port") {
+    std::string error;
+    if (a == "--binance-port") {
+      unsigned long long n = 0;
       if (!parse_number(v, 65535, n))
         return "--binance-port: '" + v + "' is not a port number";
       binance.port = static_cast<unsigned short>(n);
       binance_port_given = true;
-    } else {
+    } else if (binance_option) {
       binance_other_given = true;
-      if (a == "--binance-rate") {
-        char* end = nullptr;
-        binance.rate = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end != '\0' || !(binance.rate >= 0) || binance.rate > 1e7)
-          return "--binance-rate: '" + v + "' is not a rate in messages per second (0 = unthrottled)";
-      } else if (a == "--binance-seed") {
-        if (!parse_number(v, ~0ull, n))
-          return "--binance-seed: '" + v + "' is not a number";
-        binance.seed = n;
-      } else if (a == "--binance-total") {
-        if (!parse_number(v, ~0ull, n))
-          return "--binance-total: '" + v + "' is not a number";
-        binance.total = n;
-      } else if (a == "--binance-ping-ms") {
-        if (!parse_number(v, 86400000, n) || n < 1)
-          return "--binance-ping-ms: '" + v + "' is not a positive number of milliseconds";
-        binance.ping_interval = std::chrono::milliseconds{n};
-      } else if (a == "--binance-symbols") {
-        binance.symbols.clear();
-        std::stringstream list{v};
-        std::string symbol;
-        while (std::getline(list, symbol, ','))
-          if (!symbol.empty())
-            binance.symbols.push_back(symbol);
-        if (binance.symbols.empty())
-          return "--binance-symbols: no symbol in '" + v + "'";
-      } else if (a == "--binance-fault") {
-        derivcache::sim::binance_fault_spec spec;
-        if (auto err = parse_binance_fault_arg(v, spec); !err.empty())
-          return err;
-        out.binance_faults.push_back(spec);
-      }
+      error = parse_binance_option(a, v, binance, out);
+    } else {
+      error = parse_deribit_option(a, v, out);
     }
+    if (!error.empty())
+      return error;
   }
   if (out.options.cert_file.empty() != out.options.key_file.empty())
     return "--cert and --key go together";
