@@ -269,7 +269,7 @@ TEST(Introspection, PeersThatDoNotSpeakCafDoNotHarmTheEngine) {
   ASSERT_TRUE(after.is_array() && after.as_array().size() == 1u) << after;
   EXPECT_EQ(after.as_array()[0].at("skew").at("value_pct"), before.as_array()[0].at("skew").at("value_pct"));
   EXPECT_EQ(after.as_array()[0].at("basis").at("apr_pct"), before.as_array()[0].at("basis").at("apr_pct"));
-  EXPECT_LT(rss_kb(engine->pid()), rss_before + 256 * 1024) << "RSS grew by more than 256 MiB";
+  EXPECT_LT(rss_kb(engine->pid()), rss_before + 64 * 1024) << "RSS grew by more than 64 MiB";
   EXPECT_EQ(engine->signal_and_wait(SIGTERM, 3s), 0) << engine->stderr_text();
 }
 
