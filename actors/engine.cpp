@@ -237,6 +237,11 @@ bool start_metrics(caf::actor_system& sys, const configuration::engine_config& c
               });
     };
   }
+  if (e.introspection_guard)
+    deps.introspection = [stats = e.introspection_guard->stats()] {
+      return runtime::introspection_metrics{stats->accepted, stats->refused_over_cap, stats->closed_oversized,
+                                            stats->closed_handshake_timeout};
+    };
   e.metrics_endpoint = make_metrics_endpoint(sys, std::move(deps));
   net::http_server_options options;
   options.host = cfg.metrics.host;
