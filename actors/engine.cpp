@@ -56,6 +56,8 @@ void engine::stop() {
   // I/O first: cancelled requests complete on the I/O thread, and the thread must be gone before the actors.
   if (metrics_server)
     metrics_server->stop();
+  if (introspection_guard)
+    introspection_guard->stop();
   if (http)
     http->shutdown();
   if (io)
@@ -124,7 +126,36 @@ void start_spot(caf::actor_system& sys, const engine_config& cfg, const engine_h
   e.binance_feed = make_binance_feed(sys, std::move(feed));
 }
 
-void start_introspection(caf::actor_system& sys, const engine_config& cfg, engine& e) {
+// Plain BASP goes through a guard on the I/O thread (CAF 0.17 caps neither connections nor payloads): CAF
+// publishes on an ephemeral loopback port and the guard listens where the configuration says.
+bool guard_introspection(const configuration::introspection_settings& in, boost::asio::io_context& ioc, engine& e,
+                         introspection_deps& deps) {
+  net::basp_guard_options options;
+  options.host = in.host;
+  options.port = static_cast<unsigned short>(in.port);
+  options.max_connections = static_cast<std::size_t>(in.max_connections);
+  options.max_payload = static_cast<uint64_t>(in.max_payload);
+  options.handshake_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(in.handshake_timeout);
+  std::string error;
+  auto guard = net::make_basp_guard(ioc, std::move(options), error);
+  if (!guard) {
+    e.log->error("introspection: cannot listen: " + error);
+    return false;
+  }
+  e.introspection_guard = guard;
+  deps.host = "127.0.0.1";
+  deps.port = 0;
+  // Weak: the actor may outlive the engine, and the guard must not outlive the io_context.
+  deps.front = [weak = std::weak_ptr<net::basp_guard>{guard}, where = in.host + ":" + std::to_string(guard->port())](
+                 uint16_t bound) {
+    if (auto g = weak.lock())
+      g->forward_to(bound);
+    return where;
+  };
+  return true;
+}
+
+void start_introspection(caf::actor_system& sys, const engine_config& cfg, engine& e, boost::asio::io_context* ioc) {
   introspection_deps deps;
   deps.cache = e.cache;
   deps.supervisor = e.supervisor;
@@ -156,6 +187,8 @@ void start_introspection(caf::actor_system& sys, const engine_config& cfg, engin
   deps.port = static_cast<int>(in.port);
   deps.host = in.host;
   deps.tls = in.tls();
+  if (in.port >= 0 && !deps.tls && ioc && !guard_introspection(in, *ioc, e, deps))
+    deps.port = -1;
   e.introspection = make_introspection(sys, std::move(deps));
 }
 
@@ -204,6 +237,11 @@ bool start_metrics(caf::actor_system& sys, const configuration::engine_config& c
               });
     };
   }
+  if (e.introspection_guard)
+    deps.introspection = [stats = e.introspection_guard->stats()] {
+      return runtime::introspection_metrics{stats->accepted, stats->refused_over_cap, stats->closed_oversized,
+                                            stats->closed_handshake_timeout};
+    };
   e.metrics_endpoint = make_metrics_endpoint(sys, std::move(deps));
   net::http_server_options options;
   options.host = cfg.metrics.host;
@@ -301,8 +339,9 @@ void start_fetching(caf::actor_system& sys, const engine_config& cfg, const engi
 }
 
 // Every actor, talking to Deribit through `hooks.http`.
+// With `ioc` (the engine's own I/O thread) the introspection port is guarded.
 std::unique_ptr<engine> start_actors(caf::actor_system& sys, const engine_config& cfg, const engine_hooks& hooks,
-                                     std::string& error) {
+                                     std::string& error, boost::asio::io_context* ioc = nullptr) {
   auto e = std::make_unique<engine>();
   std::shared_ptr<store::feature_store> feature_store;
   if (!open_outputs(cfg, *e, feature_store, error))
@@ -315,7 +354,7 @@ std::unique_ptr<engine> start_actors(caf::actor_system& sys, const engine_config
   start_core(sys, cfg, *e, std::move(feature_store));
   start_fetching(sys, cfg, hooks, *e);
   start_spot(sys, cfg, hooks, *e);
-  start_introspection(sys, cfg, *e);
+  start_introspection(sys, cfg, *e, ioc);
   return e;
 }
 
@@ -349,7 +388,7 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
     hooks.binance_connect = [io](net::ws_options o, net::ws_callbacks cb, std::string& err) {
       return net::make_wss_connection(io->ioc, std::move(o), std::move(cb), err);
     };
-  auto e = start_actors(sys, cfg, hooks, error);
+  auto e = start_actors(sys, cfg, hooks, error, &io->ioc);
   if (e && cfg.metrics.port >= 0 && !start_metrics(sys, cfg, *e, io->ioc, error))
     e.reset();   // its destructor stops the actors; the I/O thread is ours to stop below
   if (!e) {

@@ -6,6 +6,7 @@
 #include "actors/cache_holder.hpp"
 #include "configuration/engine_config.hpp"
 #include "messages/interfaces.hpp"
+#include "net/basp_guard.hpp"
 #include "net/http_server.hpp"
 #include "net/https_client.hpp"
 #include "runtime/cache_stats.hpp"
@@ -35,7 +36,8 @@ struct engine_hooks {
   /// Makes Binance connections; default: the WSS client on the engine's I/O thread. With an injected
   /// `http` and no factory the feed stays off.
   ws_connect_fn binance_connect;
-  /// An already made Deribit client (tests inject a fake): then no I/O thread is started and metrics stay off.
+  /// An already made Deribit client (tests inject a fake): then no I/O thread is started, metrics stay off
+  /// and the introspection actor is published without the BASP guard.
   std::shared_ptr<net::http_client> http;
 };
 
@@ -66,11 +68,15 @@ public:
   std::shared_ptr<runtime::fetch_stats> fetch_counters;
   std::shared_ptr<runtime::cache_stats> cache_counters;
   messages::introspection_actor introspection;           ///< local always; published when configured
+  /// In front of the published introspection port (plain BASP on the I/O thread); null with TLS, with an
+  /// injected client, or when introspection is not published.
+  std::shared_ptr<net::basp_guard> introspection_guard;
   std::shared_ptr<runtime::latency_histogram> request_latency;
   messages::metrics_endpoint_actor metrics_endpoint;     ///< null when metrics are off
   messages::store_actor store;                           ///< null when store.path is empty
 
-  /// Stops the metrics server and the HTTP client (pending requests are cancelled), joins the I/O thread,
+  /// Stops the metrics server, the introspection guard and the HTTP client (pending requests are cancelled),
+  /// joins the I/O thread,
   /// then sends user_shutdown to the introspection and metrics actors, the feed (which closes its connections), the collector, the supervisor (which
   /// forwards it to the fetcher), the calculators and the cache.
   /// Idempotent.

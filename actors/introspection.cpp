@@ -42,8 +42,8 @@ void publish(self_ptr self) {
     .then(
       [self](uint16_t bound) {
         auto& d = self->state.deps;
-        log_at(self, log_level::info,
-               "introspection listening on " + d.host + ":" + std::to_string(bound) + (d.tls ? " (TLS)" : ""));
+        const auto where = d.front ? d.front(bound) : d.host + ":" + std::to_string(bound);
+        log_at(self, log_level::info, "introspection listening on " + where + (d.tls ? " (TLS)" : ""));
         if (d.on_published)
           d.on_published(bound);
       },

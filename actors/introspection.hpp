@@ -29,10 +29,14 @@ struct introspection_deps {
   std::string host = "127.0.0.1";
   bool tls = false;                           ///< publish through caf::openssl (module must be loaded)
   std::function<void(uint16_t)> on_published; ///< called with the bound port
+  /// With a guard in front (net::basp_guard): starts it towards the bound port and returns the "HOST:PORT"
+  /// clients connect to, which the log line shows. Empty: clients connect to host:bound.
+  std::function<std::string(uint16_t)> front;
 };
 
 /// Spawns the introspection actor and, with a port, publishes it asynchronously through the
-/// middleman actor (never the blocking publish()). Logs "introspection listening on HOST:PORT".
+/// middleman actor (never the blocking publish()). Logs "introspection listening on HOST:PORT" (the
+/// guard's address when deps.front is set).
 messages::introspection_actor make_introspection(caf::actor_system& sys, introspection_deps deps);
 
 } // namespace derivcache::actors

@@ -91,6 +91,8 @@ void gather(self_ptr self, std::function<void(runtime::metrics_snapshot&)> finis
     g->snapshot.fetches = runtime::read_fetch_stats(*deps.fetch_counters);
   g->snapshot.request_seconds =
     deps.request_latency ? deps.request_latency->snapshot() : runtime::latency_histogram{}.snapshot();
+  if (deps.introspection)
+    g->snapshot.introspection = deps.introspection();
   g->remaining = deps.feed ? 3 : 2;
   ask_cache(self, g);
   ask_supervisor(self, g);

@@ -37,6 +37,7 @@ struct metrics_endpoint_deps {
   caf::timespan query_timeout = std::chrono::seconds{2};  ///< per cache/supervisor request
   feed_source feed;                                      ///< unset: no feed (section stays zero)
   snapshot_source snapshots;                             ///< unset: 404 {"error":"no feature collector"}
+  std::function<runtime::introspection_metrics()> introspection;   ///< the guard's counters; unset: zeros
   std::shared_ptr<runtime::logger> log;                  ///< may be null
 };
 

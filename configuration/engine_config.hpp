@@ -91,6 +91,9 @@ struct introspection_settings {
   bool allow_control = false;
   bool allow_record = false;
   std::string tls_cert, tls_key, tls_ca;                            ///< all three or none
+  int64_t max_connections = 64;                                     ///< open plain connections at once
+  int64_t max_payload = 4 * 1024 * 1024;                            ///< bytes one BASP frame may announce
+  caf::timespan handshake_timeout = std::chrono::seconds{10};       ///< until a connection's first whole frame
 
   bool tls() const { return !tls_cert.empty() && !tls_key.empty() && !tls_ca.empty(); }
 };

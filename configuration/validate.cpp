@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -212,6 +213,11 @@ void check_introspection(checker& in, const introspection_settings& i) {
   in.ip_address("introspection.host", i.host);
   if (i.max_subscribers < 0 || i.max_subscribers > 100000)
     in.add("introspection.max-subscribers", "must be between 0 and 100000");
+  if (i.max_connections < 1 || i.max_connections > 100000)
+    in.add("introspection.max-connections", "must be between 1 and 100000");
+  if (i.max_payload < 64 * 1024 || i.max_payload > std::numeric_limits<uint32_t>::max())
+    in.add("introspection.max-payload", "must be between 65536 (64 KiB) and 4294967295 bytes");
+  in.duration("introspection.handshake-timeout", i.handshake_timeout, zero::refused, unit::milliseconds);
   in.readable("introspection.tls-cert", i.tls_cert);
   in.readable("introspection.tls-key", i.tls_key);
   in.readable("introspection.tls-ca", i.tls_ca);

@@ -39,6 +39,14 @@ struct feed_metrics {
   uint64_t snapshot_captures = 0;
 };
 
+/// The guard in front of the introspection port (net::basp_guard); zero when there is none.
+struct introspection_metrics {
+  uint64_t accepted = 0;                  ///< connections forwarded to CAF
+  uint64_t refused_over_cap = 0;          ///< closed on accept: introspection.max-connections were open
+  uint64_t closed_oversized = 0;          ///< announced a payload over introspection.max-payload
+  uint64_t closed_handshake_timeout = 0;  ///< no whole frame within introspection.handshake-timeout
+};
+
 struct metrics_snapshot {
   fetch_counts fetches;
   histogram_snapshot request_seconds;
@@ -48,6 +56,7 @@ struct metrics_snapshot {
   std::string cache_error;                           ///< why not
   std::vector<currency_metrics> currencies;
   feed_metrics feed;
+  introspection_metrics introspection;
 };
 
 } // namespace derivcache::runtime

@@ -178,6 +178,18 @@ void render_feed(exposition& x, const metrics_snapshot& m) {
   x.single("derivcache_snapshot_captures_total", "counter", "Feature snapshots captured.", m.feed.snapshot_captures);
 }
 
+void render_introspection(exposition& x, const metrics_snapshot& m) {
+  const auto& in = m.introspection;
+  x.single("derivcache_introspection_connections_total", "counter",
+           "Introspection connections the guard forwarded to CAF.", in.accepted);
+  x.family("derivcache_introspection_connections_refused_total", "counter",
+           "Introspection connections the guard closed, by reason.");
+  x.sample("derivcache_introspection_connections_refused_total", {{"reason", "over_cap"}}, in.refused_over_cap);
+  x.sample("derivcache_introspection_connections_refused_total", {{"reason", "oversized"}}, in.closed_oversized);
+  x.sample("derivcache_introspection_connections_refused_total", {{"reason", "handshake_timeout"}},
+           in.closed_handshake_timeout);
+}
+
 } // namespace
 
 std::string render_prometheus(const metrics_snapshot& m) {
@@ -186,6 +198,7 @@ std::string render_prometheus(const metrics_snapshot& m) {
   render_fetcher(x, m);
   render_readings(x, m);
   render_feed(x, m);
+  render_introspection(x, m);
   x.family("derivcache_metrics_source_up", "gauge", "1 when the source answered this scrape in time.");
   x.sample("derivcache_metrics_source_up", {{"source", "cache"}}, flag(m.cache_answered));
   x.sample("derivcache_metrics_source_up", {{"source", "supervisor"}}, flag(m.fetcher.has_value()));

@@ -95,6 +95,8 @@ TEST(Prometheus, ExpositionParsesStrictlyWithEveryFamily) {
   m.feed.messages = 1000;
   m.feed.reconnects = 2;
   m.feed.snapshot_captures = 9;
+  m.introspection.accepted = 12;
+  m.introspection.closed_oversized = 1;
 
   const auto text = runtime::render_prometheus(m);
   auto p = parse_prometheus(text);
@@ -124,6 +126,9 @@ TEST(Prometheus, ExpositionParsesStrictlyWithEveryFamily) {
   EXPECT_EQ(p.value("derivcache_binance_messages_total"), 1000);
   EXPECT_EQ(p.value("derivcache_binance_reconnects_total"), 2);
   EXPECT_EQ(p.value("derivcache_snapshot_captures_total"), 9);
+  EXPECT_EQ(p.value("derivcache_introspection_connections_total"), 12);
+  EXPECT_EQ(p.value("derivcache_introspection_connections_refused_total", {{"reason", "oversized"}}), 1);
+  EXPECT_EQ(p.value("derivcache_introspection_connections_refused_total", {{"reason", "over_cap"}}), 0);
   EXPECT_EQ(p.value("derivcache_metrics_source_up", {{"source", "supervisor"}}), 1);
 }
 
