@@ -70,9 +70,10 @@ public:
 
 private:
   void on_deadline(error_code ec) {
-    if (ec || closed_ || handshaken_)
+    if (ec || closed_ || (handshaken_ && !draining_))
       return;
-    ++core_->stats->closed_handshake_timeout;
+    if (!handshaken_)
+      ++core_->stats->closed_handshake_timeout;
     close();
   }
 
@@ -92,6 +93,8 @@ private:
   }
 
   void on_header(error_code ec) {
+    if (ec == asio::error::eof && !closed_)
+      return drain();
     if (ec || closed_)
       return close();
     remaining_ = basp_payload_length(header_.data());
@@ -126,6 +129,16 @@ private:
                       [self = shared_from_this()](error_code sent, std::size_t) { self->on_forwarded(sent); });
   }
 
+  // The client is done: pass its FIN on and let CAF close (closing now, with CAF's last bytes unread, would
+  // reset the connection); CAF gets the handshake timeout to do so.
+  void drain() {
+    draining_ = true;
+    error_code ignored;
+    upstream_.shutdown(tcp::socket::shutdown_send, ignored);
+    deadline_.expires_after(core_->options.handshake_timeout);
+    deadline_.async_wait([self = shared_from_this()](error_code ec) { self->on_deadline(ec); });
+  }
+
   void read_upstream() {
     upstream_.async_read_some(asio::buffer(downstream_), [self = shared_from_this()](error_code ec, std::size_t got) {
       self->on_upstream(ec, got);
@@ -151,6 +164,7 @@ private:
   std::array<unsigned char, 16 * 1024> downstream_{};
   uint64_t remaining_ = 0;
   bool handshaken_ = false;
+  bool draining_ = false;
   bool closed_ = false;
 };
 

@@ -197,6 +197,25 @@ TEST_F(BaspGuard, ASilentConnectionIsClosedAfterTheHandshakeTimeoutButNotOneThat
   EXPECT_EQ(read_within(talking, 1, more, 50ms), read_end::timeout);
 }
 
+TEST_F(BaspGuard, AClientsCloseReachesUpstreamAsAHalfCloseAndUpstreamsLastBytesStillArrive) {
+  start({});
+  auto client = connect();
+  auto server = accept_upstream();
+  ASSERT_TRUE(server);
+  const auto last = frame(5);
+  asio::write(client, asio::buffer(last));
+  client.shutdown(tcp::socket::shutdown_send);
+  std::string forwarded;
+  EXPECT_EQ(read_within(*server, last.size() + 1, forwarded), read_end::closed);
+  EXPECT_EQ(forwarded, last);
+  const auto reply = frame(7);
+  asio::write(*server, asio::buffer(reply));
+  server->close();
+  std::string got;
+  EXPECT_EQ(read_within(client, reply.size() + 1, got), read_end::closed);
+  EXPECT_EQ(got, reply);
+}
+
 TEST_F(BaspGuard, StopClosesTheListenerAndEveryConnection) {
   start({});
   auto client = connect();
