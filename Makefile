@@ -52,10 +52,14 @@ TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(
 # not instrumented, so TSan could not see CAF's hand-offs. TSAN_SKIP: see sanitizers/tsan.supp.
 CAF_TSAN := $(CURDIR)/build-caf-tsan/install
 TSAN_SKIP := Introspection.PeersThatDoNotSpeakCafDoNotHarmTheEngine
+# Sanitizer builds compile at -O1 with line tables only (-g1): reports keep file:line, and the two builds
+# take about 40% less compile time than -O2 -g. The benchmarks are not built there.
+SAN_CMAKE := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+  -DDERIVCACHE_BUILD_BENCH=OFF
 test-sanitize: test-asan test-tsan
 
 test-asan: setup
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DDERIVCACHE_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B build-asan $(SAN_CMAKE) -DDERIVCACHE_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	@cd build-asan && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS) -E FaultMatrix
 	@# The fault matrix times real cycles and backoffs: under ASan it runs alone, not beside another e2e suite.
@@ -63,7 +67,7 @@ test-asan: setup
 
 test-tsan: setup
 	@JOBS=$(JOBS) bash scripts/caf-tsan.sh $(CURDIR)/build-caf-tsan
-	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DDERIVCACHE_SANITIZE=thread \
+	@cmake -S . -B build-tsan $(SAN_CMAKE) -DDERIVCACHE_SANITIZE=thread \
 	  -DCAF_INCLUDE_DIR=$(CAF_TSAN)/include $(foreach c,core io openssl,-DCAF_$(c)_LIBRARY=$(CAF_TSAN)/lib/libcaf_$(c).so) \
 	  $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-tsan -j $(JOBS) --target test_net test_actors test_e2e

@@ -262,15 +262,22 @@ int main(int argc, char** argv) {
                      << "/ca.pem\"\nsymbols=[\"BTCUSDT\"]\ntimeout=1s\nmin-backoff=100ms\nmax-backoff=2s\n"
                      << "stale-after=3s\n[metrics]\nport=0\n[introspection]\nport=0\n";
 
+  // Everything the child needs is made before fork: the simulators' threads are running, and a child that
+  // allocates before exec can deadlock on a lock one of them held.
+  const std::string config_arg = "--config-file=" + ini;
+  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    std::fprintf(stderr, "cannot open %s: %s\n", log.c_str(), std::strerror(errno));
+    return 2;
+  }
   const pid_t pid = fork();
   if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, STDERR_FILENO);
-    dup2(fd, STDOUT_FILENO);
-    execl(opt.engine.c_str(), opt.engine.c_str(), "run", ("--config-file=" + ini).c_str(), nullptr);
-    std::fprintf(stderr, "cannot execute %s: %s\n", opt.engine.c_str(), std::strerror(errno));
+    dup2(log_fd, STDERR_FILENO);
+    dup2(log_fd, STDOUT_FILENO);
+    execl(opt.engine.c_str(), opt.engine.c_str(), "run", config_arg.c_str(), nullptr);
     _exit(127);
   }
+  ::close(log_fd);
   auto alive = [&] {
     int status = 0;
     return waitpid(pid, &status, WNOHANG) == 0;

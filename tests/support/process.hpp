@@ -4,7 +4,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <stdexcept>
 #include <string>
 #include <sys/wait.h>
@@ -19,36 +21,35 @@ struct process_result {
   std::string err;
 };
 
-inline pid_t fork_or_throw() {
-  pid_t pid = fork();
-  if (pid < 0)
-    throw std::runtime_error("fork failed");
-  return pid;
-}
-
-/// In a forked child: becomes `argv[0]` run with `argv`; exits 127 when it cannot.
-[[noreturn]] inline void exec_or_exit(const std::vector<std::string>& argv) {
+/// Starts `argv[0]` with `argv`, its stdout/stderr sent to `out_fd`/`err_fd` (-1: inherited); the pipes
+/// are made with O_CLOEXEC, so a child holds no other end open. posix_spawn, not fork+exec: the test process has simulator and CAF
+/// threads, and a forked child that allocates before exec can deadlock on a lock another thread held at
+/// fork time (seen under ASan, whose allocator has no fork handler in GCC 12: the engine never started).
+inline pid_t spawn_or_throw(const std::vector<std::string>& argv, int out_fd, int err_fd) {
   std::vector<char*> args;
   for (const auto& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  execv(args[0], args.data());
-  _exit(127);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (out_fd >= 0)
+    posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+  if (err_fd >= 0)
+    posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0)
+    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+  return pid;
 }
 
 inline process_result run_process(const std::vector<std::string>& argv,
                                   std::chrono::milliseconds deadline = std::chrono::seconds{30}) {
   int out_pipe[2], err_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0)
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe failed");
-  pid_t pid = fork_or_throw();
-  if (pid == 0) {
-    dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err_pipe[1], STDERR_FILENO);
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    exec_or_exit(argv);
-  }
+  pid_t pid = spawn_or_throw(argv, out_pipe[1], err_pipe[1]);
   close(out_pipe[1]);
   close(err_pipe[1]);
   process_result result;
@@ -99,16 +100,9 @@ class child_process {
 public:
   explicit child_process(const std::vector<std::string>& argv, bool merge_stdout = false) {
     int err_pipe[2];
-    if (pipe(err_pipe) != 0)
+    if (pipe2(err_pipe, O_CLOEXEC) != 0)
       throw std::runtime_error("pipe failed");
-    pid_ = fork_or_throw();
-    if (pid_ == 0) {
-      dup2(err_pipe[1], STDERR_FILENO);
-      if (merge_stdout)
-        dup2(err_pipe[1], STDOUT_FILENO);
-      close(err_pipe[0]);
-      exec_or_exit(argv);
-    }
+    pid_ = spawn_or_throw(argv, merge_stdout ? err_pipe[1] : -1, err_pipe[1]);
     close(err_pipe[1]);
     err_fd_ = err_pipe[0];
   }
