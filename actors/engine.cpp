@@ -63,7 +63,8 @@ void engine::stop() {
   if (io)
     stop_io(*io);
   metrics_server.reset();
-  for (const auto& hdl : {caf::actor_cast<caf::actor>(introspection), caf::actor_cast<caf::actor>(metrics_endpoint),
+  introspection.stop();
+  for (const auto& hdl : {caf::actor_cast<caf::actor>(metrics_endpoint),
                           caf::actor_cast<caf::actor>(binance_feed), caf::actor_cast<caf::actor>(feature_collector),
                           caf::actor_cast<caf::actor>(store),
                           caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(basis_calculator),
@@ -189,6 +190,12 @@ void start_introspection(caf::actor_system& sys, const engine_config& cfg, engin
   deps.tls = in.tls();
   if (in.port >= 0 && !deps.tls && ioc && !guard_introspection(in, *ioc, e, deps))
     deps.port = -1;
+  // CAF 0.17 lets any connected node message the registry's named actors: ConfigServ reads and writes
+  // configuration values, SpawnServ spawns registered actor types. A published engine needs neither.
+  if (deps.port >= 0) {
+    sys.registry().erase(caf::atom("ConfigServ"));
+    sys.registry().erase(caf::atom("SpawnServ"));
+  }
   e.introspection = make_introspection(sys, std::move(deps));
 }
 
@@ -242,6 +249,8 @@ bool start_metrics(caf::actor_system& sys, const configuration::engine_config& c
       return runtime::introspection_metrics{stats->accepted, stats->refused_over_cap, stats->closed_oversized,
                                             stats->closed_handshake_timeout};
     };
+  if (cfg.introspection.port >= 0)
+    deps.gateway = e.introspection.stats();
   e.metrics_endpoint = make_metrics_endpoint(sys, std::move(deps));
   net::http_server_options options;
   options.host = cfg.metrics.host;

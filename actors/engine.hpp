@@ -4,6 +4,7 @@
 
 #include "actors/binance_feed.hpp"
 #include "actors/cache_holder.hpp"
+#include "actors/introspection.hpp"
 #include "configuration/engine_config.hpp"
 #include "messages/interfaces.hpp"
 #include "net/basp_guard.hpp"
@@ -67,7 +68,7 @@ public:
   std::shared_ptr<runtime::logger> log;
   std::shared_ptr<runtime::fetch_stats> fetch_counters;
   std::shared_ptr<runtime::cache_stats> cache_counters;
-  messages::introspection_actor introspection;           ///< local always; published when configured
+  introspection_gateway introspection;                   ///< local always; published when configured
   /// In front of the published introspection port (plain BASP on the I/O thread); null with TLS, with an
   /// injected client, or when introspection is not published.
   std::shared_ptr<net::basp_guard> introspection_guard;
@@ -77,7 +78,7 @@ public:
 
   /// Stops the metrics server, the introspection guard and the HTTP client (pending requests are cancelled),
   /// joins the I/O thread,
-  /// then sends user_shutdown to the introspection and metrics actors, the feed (which closes its connections), the collector, the supervisor (which
+  /// then stops the introspection gateway and sends user_shutdown to the metrics actor, the feed (which closes its connections), the collector, the supervisor (which
   /// forwards it to the fetcher), the calculators and the cache.
   /// Idempotent.
   void stop();

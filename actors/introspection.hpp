@@ -1,7 +1,9 @@
-// The introspection actor: engine status, actor health and cache contents for local or remote clients.
+// The introspection gateway: engine status, actor health and cache contents for local or remote clients.
+// It is the one actor of the engine a remote node can reach (docs/operations.md, "What a remote peer can do").
 #pragma once
 
 #include "messages/interfaces.hpp"
+#include "runtime/gateway_stats.hpp"
 #include "runtime/log.hpp"
 
 #include <caf/actor_system.hpp>
@@ -34,9 +36,34 @@ struct introspection_deps {
   std::function<std::string(uint16_t)> front;
 };
 
-/// Spawns the introspection actor and, with a port, publishes it asynchronously through the
-/// middleman actor (never the blocking publish()). Logs "introspection listening on HOST:PORT" (the
-/// guard's address when deps.front is set).
-messages::introspection_actor make_introspection(caf::actor_system& sys, introspection_deps deps);
+/// The gateway and what keeps it running. Every message that crosses the process boundary is sent by the
+/// gateway: it answers remote requests itself (never delegating), re-sends cache updates to its subscribers,
+/// hands out no internal handle, and so is the only actor CAF's BASP broker ever registers. It refuses
+/// (logs at WARN with the peer's node, counts in runtime::gateway_stats) control and record requests the
+/// settings do not allow, updates that do not come from the cache holder, exit and error messages while the
+/// engine runs, and anything outside its interface. CAF 0.17 cannot trap an exit message with reason
+/// `kill`: the incarnation it reaches ends, and a new one is spawned at once, published on the same port.
+class introspection_gateway {
+public:
+  struct shared;   ///< the settings, the counters and the running incarnation, shared with each incarnation
+
+  introspection_gateway() = default;
+  explicit introspection_gateway(std::shared_ptr<shared> s) : s_(std::move(s)) {}
+
+  explicit operator bool() const { return s_ != nullptr; }
+  /// The running incarnation; null between a death and its replacement, and after stop().
+  messages::introspection_actor current() const;
+  std::shared_ptr<runtime::gateway_stats> stats() const;
+  /// No more replacements; the running incarnation stops (user_shutdown). Idempotent.
+  void stop();
+
+private:
+  std::shared_ptr<shared> s_;
+};
+
+/// Spawns the gateway and, with a port, publishes it asynchronously through the middleman actor (never the
+/// blocking publish()). Logs "introspection listening on HOST:PORT" (the guard's address when deps.front is
+/// set).
+introspection_gateway make_introspection(caf::actor_system& sys, introspection_deps deps);
 
 } // namespace derivcache::actors

@@ -93,6 +93,8 @@ void gather(self_ptr self, std::function<void(runtime::metrics_snapshot&)> finis
     deps.request_latency ? deps.request_latency->snapshot() : runtime::latency_histogram{}.snapshot();
   if (deps.introspection)
     g->snapshot.introspection = deps.introspection();
+  if (deps.gateway)
+    g->snapshot.gateway = runtime::to_gateway_metrics(*deps.gateway);
   g->remaining = deps.feed ? 3 : 2;
   ask_cache(self, g);
   ask_supervisor(self, g);

@@ -38,6 +38,7 @@ struct metrics_endpoint_deps {
   feed_source feed;                                      ///< unset: no feed (section stays zero)
   snapshot_source snapshots;                             ///< unset: 404 {"error":"no feature collector"}
   std::function<runtime::introspection_metrics()> introspection;   ///< the guard's counters; unset: zeros
+  std::shared_ptr<runtime::gateway_stats> gateway;                 ///< the published gateway; null: none
   std::shared_ptr<runtime::logger> log;                  ///< may be null
 };
 

@@ -91,9 +91,10 @@ using control_atom = caf::atom_constant<caf::atom("control")>;
 using record_atom = caf::atom_constant<caf::atom("record")>;
 using store_atom = caf::atom_constant<caf::atom("store")>;
 
-/// Published through the middleman (127.0.0.1 unless configured). Read-only unless allow-control.
-/// Subscribers are actors (local or remote) that accept `derivatives_update`; they are monitored
-/// and capped by introspection.max-subscribers.
+/// The gateway (actors/introspection.hpp): published through the middleman (127.0.0.1 unless configured),
+/// the only actor a remote node reaches. Read-only unless allow-control / allow-record. Subscribers are
+/// actors (local or remote) that accept `derivatives_update`: the gateway re-sends the cache holder's updates
+/// to them; they are monitored and capped by introspection.max-subscribers.
 using introspection_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<engine_status>,
   caf::replies_to<actors_atom>::with<actors_report>,
@@ -102,7 +103,8 @@ using introspection_actor = caf::typed_actor<
   caf::replies_to<subscribe_atom, caf::actor>::with<caf::ok_atom>,       ///< error when at the cap
   caf::replies_to<control_atom, refresh_atom>::with<caf::ok_atom>,       ///< error unless allow-control
   caf::replies_to<record_atom, record_request>::with<record_reply>,      ///< error unless allow-record
-  caf::replies_to<store_atom>::with<store_counts>>;                      ///< error when the store is off
+  caf::replies_to<store_atom>::with<store_counts>,                       ///< error when the store is off
+  caf::reacts_to<derivatives_update>>;   ///< from the cache holder only: re-sent to the subscribers
 
 /// Answers GET /metrics (Prometheus text), /healthz (200 or 503 JSON) and /snapshot?symbol=X (JSON)
 /// through each call's reply callback; anything else 404. Local only.

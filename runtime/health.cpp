@@ -73,6 +73,8 @@ health_report evaluate_health(const metrics_snapshot& m, const health_options& o
   check_readings(m, options, r.reasons);
   check_fetcher(m, r.reasons);
   check_feed(m.feed, options, r.reasons);
+  if (m.gateway.enabled && !m.gateway.up)
+    r.reasons.push_back("introspection gateway down (restarting)");
   r.status = r.reasons.empty() ? 200 : 503;
   return r;
 }

@@ -26,7 +26,8 @@ struct health_report {
 /// DEGRADED ("fetcher DEGRADED"), its last cycle failed ("fetcher last cycle failed: <error>"), not
 /// running ("fetcher not running"), the supervisor or cache not answering, an enabled Binance feed with no
 /// data yet ("warming up: no Binance data yet") or none for longer than feed_stale_after
-/// ("Binance feed down: no data for 75s (stale after 60s)"). Otherwise 200.
+/// ("Binance feed down: no data for 75s (stale after 60s)"), the introspection gateway down between its
+/// death and its replacement ("introspection gateway down (restarting)"). Otherwise 200.
 health_report evaluate_health(const metrics_snapshot& m, const health_options& options);
 
 } // namespace derivcache::runtime

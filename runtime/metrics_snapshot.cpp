@@ -23,4 +23,14 @@ currency_metrics to_currency_metrics(const messages::derivatives_view& view) {
   return out;
 }
 
+gateway_metrics to_gateway_metrics(const gateway_stats& stats) {
+  gateway_metrics out;
+  out.enabled = true;
+  out.up = stats.up.load();
+  out.restarts = stats.restarts.load();
+  for (std::size_t i = 0; i < out.refused.size(); ++i)
+    out.refused[i] = stats.refused[i].load();
+  return out;
+}
+
 } // namespace derivcache::runtime

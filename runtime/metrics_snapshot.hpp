@@ -4,8 +4,10 @@
 #include "messages/readings.hpp"
 #include "messages/status.hpp"
 #include "runtime/fetch_stats.hpp"
+#include "runtime/gateway_stats.hpp"
 #include "runtime/latency_histogram.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -47,6 +49,16 @@ struct introspection_metrics {
   uint64_t closed_handshake_timeout = 0;  ///< no whole frame within introspection.handshake-timeout
 };
 
+/// The introspection gateway (runtime::gateway_stats); `enabled` false when the engine has none.
+struct gateway_metrics {
+  bool enabled = false;
+  bool up = false;
+  uint64_t restarts = 0;
+  std::array<uint64_t, refusal_names.size()> refused{};   ///< by runtime::refusal
+};
+
+gateway_metrics to_gateway_metrics(const gateway_stats& stats);
+
 struct metrics_snapshot {
   fetch_counts fetches;
   histogram_snapshot request_seconds;
@@ -57,6 +69,7 @@ struct metrics_snapshot {
   std::vector<currency_metrics> currencies;
   feed_metrics feed;
   introspection_metrics introspection;
+  gateway_metrics gateway;
 };
 
 } // namespace derivcache::runtime

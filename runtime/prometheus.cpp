@@ -188,6 +188,17 @@ void render_introspection(exposition& x, const metrics_snapshot& m) {
   x.sample("derivcache_introspection_connections_refused_total", {{"reason", "oversized"}}, in.closed_oversized);
   x.sample("derivcache_introspection_connections_refused_total", {{"reason", "handshake_timeout"}},
            in.closed_handshake_timeout);
+  const auto& gw = m.gateway;
+  if (!gw.enabled)
+    return;
+  x.single("derivcache_gateway_up", "gauge", "1 while the introspection gateway runs (it is restarted when it dies).",
+           flag(gw.up));
+  x.single("derivcache_gateway_restarts_total", "counter", "Introspection gateways started after the first.",
+           gw.restarts);
+  x.family("derivcache_gateway_refused_messages_total", "counter",
+           "Messages the introspection gateway refused, by kind (each also logged at WARN).");
+  for (std::size_t i = 0; i < gw.refused.size(); ++i)
+    x.sample("derivcache_gateway_refused_messages_total", {{"kind", std::string{refusal_names[i]}}}, gw.refused[i]);
 }
 
 } // namespace

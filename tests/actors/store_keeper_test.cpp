@@ -282,12 +282,20 @@ TEST_F(StoreKeeper, PeriodicSnapshotsAreRecordedWhenAsked) {
 }
 
 struct IntrospectionRecord : StoreKeeper {
+  std::vector<actors::introspection_gateway> gateways;
+
   messages::introspection_actor start_introspection(bool allow_record) {
     actors::introspection_deps deps;
     deps.collector = collector;
     deps.store = keeper;
     deps.status.allow_record = allow_record;
-    return track(actors::make_introspection(sys, std::move(deps)));
+    gateways.push_back(actors::make_introspection(sys, std::move(deps)));
+    return gateways.back().current();
+  }
+  void TearDown() override {
+    for (auto& g : gateways)
+      g.stop();
+    StoreKeeper::TearDown();
   }
 };
 

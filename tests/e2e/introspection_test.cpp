@@ -370,6 +370,60 @@ TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
   EXPECT_NE(off.err.find("the store is off (store.path is empty)"), std::string::npos) << off.err;
 }
 
+/// The value of the Prometheus sample `name{labels}`, or -1 when it is missing.
+long sample_of(const std::string& metrics, const std::string& series) {
+  const auto at = metrics.find("\n" + series + " ");
+  return at == std::string::npos ? -1 : std::stol(metrics.substr(at + series.size() + 2));
+}
+
+TEST(Introspection, AHostilePeerCanNeitherWriteNorKill) {
+  simulators sims;
+  ASSERT_TRUE(sims.start());
+  test::temp_db store;
+  auto engine = sims.engine(store_at(store.path) + "[metrics]\nport=0\n");
+  ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
+  const auto port = listening_port(engine, "introspection");
+  const auto metrics_port = listening_port(engine, "metrics");
+  ASSERT_FALSE(port.empty() || metrics_port.empty()) << engine->stderr_text();
+  const auto before = inspect_json(port, "cache");
+  ASSERT_TRUE(before.is_array() && before.as_array().size() == 1u) << before;
+
+  auto attack = test::run_process({ATTACK_CLIENT, "127.0.0.1", port}, 60s);
+  ASSERT_EQ(attack.exit_code, 0) << attack.out << attack.err;
+  // One handle only: every update and every reply came from the gateway.
+  EXPECT_NE(attack.out.find("learned 1\n"), std::string::npos) << attack.out;
+  EXPECT_NE(attack.out.find("ConfigServ: unreachable"), std::string::npos) << attack.out;
+  EXPECT_NE(attack.out.find("SpawnServ: unreachable"), std::string::npos) << attack.out;
+
+  // The kill ended one incarnation; a new one answers on the same port with the simulator's values.
+  ASSERT_TRUE(eventually([&] { return http_get(metrics_port, "/healthz").first == 200; }))
+    << http_get(metrics_port, "/healthz").second;
+  const auto after = inspect_json(port, "cache");
+  ASSERT_TRUE(after.is_array() && after.as_array().size() == 1u) << after;
+  EXPECT_EQ(after.as_array()[0].at("basis").at("apr_pct"), before.as_array()[0].at("basis").at("apr_pct"));
+  EXPECT_EQ(after.as_array()[0].at("skew").at("value_pct"), before.as_array()[0].at("skew").at("value_pct"));
+  EXPECT_EQ(inspect(port, {"status"}).exit_code, 0);
+  EXPECT_EQ(inspect_json(port, "store").at("recorded").to_number<int64_t>(), 0);
+
+  // Each attempt is counted (and logged at WARN with the peer's node).
+  const auto metrics = http_get(metrics_port, "/metrics").second;
+  auto refused = [&](const std::string& kind) {
+    return sample_of(metrics, "derivcache_gateway_refused_messages_total{kind=\"" + kind + "\"}");
+  };
+  EXPECT_EQ(refused("unexpected"), 6) << metrics;   // basis, skew, frames, spot batch, bar batch, store record
+  EXPECT_EQ(refused("record"), 1) << metrics;
+  EXPECT_EQ(refused("update"), 1) << metrics;
+  EXPECT_EQ(refused("error"), 1) << metrics;
+  EXPECT_EQ(refused("exit"), 2) << metrics;         // user_shutdown refused; kill: the incarnation was replaced
+  EXPECT_EQ(sample_of(metrics, "derivcache_gateway_restarts_total"), 1) << metrics;
+  EXPECT_EQ(sample_of(metrics, "derivcache_gateway_up"), 1) << metrics;
+  EXPECT_TRUE(engine->wait_for_stderr("WARN introspection: refused a derivatives_update not sent by the cache holder "
+                                      "from node ",
+                                      5s))
+    << engine->stderr_text();
+  EXPECT_EQ(engine->signal_and_wait(SIGTERM, 20s), 0) << engine->stderr_text();
+}
+
 TEST(Introspection, RemoteRecordIsRefusedUnlessAllowedAndThenCommittedOnce) {
   simulators sims;
   ASSERT_TRUE(sims.start());
