@@ -12,6 +12,7 @@
 #include "configuration/url.hpp"
 #include "configuration/validate.hpp"
 #include "messages/errors.hpp"
+#include "net/tls.hpp"
 #include "quant/currency.hpp"
 #include "runtime/instrument_cache.hpp"
 #include "runtime/metrics_http.hpp"
@@ -347,6 +348,22 @@ void start_fetching(caf::actor_system& sys, const engine_config& cfg, const engi
   e.supervisor = make_fetch_supervisor(sys, std::move(sup));
 }
 
+// CAF's openssl module loads the identity on the first connection (and aborts there when it is wrong, or
+// prompts on the terminal for an encrypted key): load it once now, refusing to start with the reason.
+bool check_introspection_identity(const configuration::introspection_settings& in, std::string& error) {
+  if (in.port < 0 || !in.tls())
+    return true;
+  using file = net::tls_identity_problem::file;
+  const auto problem = net::check_tls_identity(in.tls_cert, in.tls_key, in.tls_ca);
+  if (problem.which == file::none)
+    return true;
+  error = (problem.which == file::certificate ? "introspection.tls-cert: "
+           : problem.which == file::key       ? "introspection.tls-key: "
+                                              : "introspection.tls-ca: ") +
+          problem.message;
+  return false;
+}
+
 // Every actor, talking to Deribit through `hooks.http`.
 // With `ioc` (the engine's own I/O thread) the introspection port is guarded.
 std::unique_ptr<engine> start_actors(caf::actor_system& sys, const engine_config& cfg, const engine_hooks& hooks,
@@ -375,6 +392,8 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
     error = configuration::to_string(problems);
     return nullptr;
   }
+  if (!check_introspection_identity(cfg.introspection, error))
+    return nullptr;
   if (hooks.http)
     return start_actors(sys, cfg, hooks, error);
   auto io = std::make_shared<engine::io_runner>();

@@ -3,7 +3,8 @@
 find_program(DERIVCACHE_OPENSSL_EXECUTABLE openssl REQUIRED)
 set(DERIVCACHE_CERT_DIR ${PROJECT_BINARY_DIR}/certs)
 set(_derivcache_cert_outputs)
-foreach(_f ca.pem server.pem server.key wrong_host.pem wrong_host.key node.pem node.key untrusted.pem untrusted.key)
+foreach(_f ca.pem server.pem server.key wrong_host.pem wrong_host.key node.pem node.key node_encrypted.key untrusted.pem
+  untrusted.key)
   list(APPEND _derivcache_cert_outputs ${DERIVCACHE_CERT_DIR}/${_f})
 endforeach()
 add_custom_command(

@@ -90,6 +90,7 @@ struct introspection_settings {
   int64_t max_subscribers = 16;
   bool allow_control = false;
   bool allow_record = false;
+  bool plaintext_remote_control = false;   ///< allow-control/allow-record on a non-loopback host without TLS
   std::string tls_cert, tls_key, tls_ca;                            ///< all three or none
   int64_t max_connections = 64;                                     ///< open plain connections at once
   int64_t max_payload = 4 * 1024 * 1024;                            ///< bytes one BASP frame may announce

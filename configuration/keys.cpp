@@ -224,6 +224,7 @@ std::vector<key_spec> make_keys() {
     bind("introspection.max-subscribers", "remote subscribers accepted at once", [](auto& c) -> auto& { return c.introspection.max_subscribers; }),
     bind("introspection.allow-control", "accept remote control (force a refresh)", [](auto& c) -> auto& { return c.introspection.allow_control; }),
     bind("introspection.allow-record", "accept remote record_snapshot requests", [](auto& c) -> auto& { return c.introspection.allow_record; }),
+    bind("introspection.plaintext-remote-control", "accept allow-control/allow-record on a non-loopback host without TLS", [](auto& c) -> auto& { return c.introspection.plaintext_remote_control; }),
     bind("introspection.tls-cert", "PEM certificate for mutual TLS (with tls-key and tls-ca)", [](auto& c) -> auto& { return c.introspection.tls_cert; }),
     bind("introspection.tls-key", "PEM private key for mutual TLS", [](auto& c) -> auto& { return c.introspection.tls_key; }),
     bind("introspection.tls-ca", "PEM CA that peers' certificates must chain to", [](auto& c) -> auto& { return c.introspection.tls_ca; }),

@@ -208,6 +208,17 @@ void check_outcomes(checker& in, const outcomes_settings& o) {
     in.add("outcomes.max-gap", "must be at least 1s");
 }
 
+/// An IP address outside 127.0.0.0/8 and ::1 (false for text that is no IP address: reported elsewhere).
+bool is_remote_ip(const std::string& text) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) != 127;
+  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1)
+    return !IN6_IS_ADDR_LOOPBACK(&v6);
+  return false;
+}
+
 void check_introspection(checker& in, const introspection_settings& i) {
   in.port("introspection.port", i.port);
   in.ip_address("introspection.host", i.host);
@@ -224,6 +235,11 @@ void check_introspection(checker& in, const introspection_settings& i) {
   const int given = !i.tls_cert.empty() + !i.tls_key.empty() + !i.tls_ca.empty();
   if (given != 0 && given != 3)
     in.add("introspection.tls-*", "tls-cert, tls-key and tls-ca go together (all three or none)");
+  if (i.port >= 0 && given == 0 && (i.allow_control || i.allow_record) && !i.plaintext_remote_control &&
+      is_remote_ip(i.host))
+    in.add("introspection.host", "'" + i.host + "' is not a loopback address and the link is plain TCP, so anyone "
+                                 "who reaches it could use allow-control/allow-record: set introspection.tls-cert, "
+                                 "tls-key and tls-ca, or introspection.plaintext-remote-control=true to accept that");
 }
 
 bool is_log_level(std::string text) {

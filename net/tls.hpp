@@ -32,4 +32,16 @@ std::string host_header(const std::string& host, const std::string& port);
 std::unique_ptr<boost::asio::ssl::context> make_server_tls_context(const std::string& cert_file,
                                                                    const std::string& key_file, std::string& error);
 
+/// A problem with the files of a mutual-TLS identity, found as OpenSSL will load them.
+struct tls_identity_problem {
+  enum class file { none, certificate, key, ca } which = file::none;   ///< none: the identity is usable
+  std::string message;                                                  ///< names the file
+};
+
+/// Loads `cert_file` (PEM chain), `key_file` (PEM private key) and `ca_file` (PEM certificates) as CAF's
+/// openssl module will on the first connection, and says what is wrong: not PEM, a key that does not match
+/// the certificate, or an encrypted key (never prompts for a passphrase: a passphrase callback refuses).
+tls_identity_problem check_tls_identity(const std::string& cert_file, const std::string& key_file,
+                                        const std::string& ca_file);
+
 } // namespace derivcache::net

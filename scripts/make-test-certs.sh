@@ -37,4 +37,7 @@ key untrusted.key
 openssl req -x509 -new -key untrusted.key -sha256 -days 825 -subj "/CN=127.0.0.1" \
   -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -out untrusted.pem 2>/dev/null
 
+# The node's key under a passphrase: the engine must refuse it at start-up, never prompt for it.
+openssl pkey -in node.key -aes256 -passout pass:not-asked -out node_encrypted.key 2>/dev/null
+
 rm -f ca.key

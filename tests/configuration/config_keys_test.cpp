@@ -84,6 +84,8 @@ const std::vector<invalid_case>& invalid_cases() {
      {"introspection.allow-control: expected true or false, got \"yes\""}},
     {"introspection.allow-record", "[introspection]\nallow-record=1\n",
      {"introspection.allow-record: expected true or false, got 1"}},
+    {"introspection.plaintext-remote-control", "[introspection]\nplaintext-remote-control=\"on\"\n",
+     {"introspection.plaintext-remote-control: expected true or false, got \"on\""}},
     {"introspection.tls-cert", "[introspection]\ntls-cert=\"/nonexistent/node.pem\"\n",
      {"introspection.tls-cert: cannot read '/nonexistent/node.pem'",
       "introspection.tls-*: tls-cert, tls-key and tls-ca go together (all three or none)"}},

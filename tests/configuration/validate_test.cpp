@@ -93,3 +93,26 @@ TEST(CommandLine, ABooleanWithAnotherValueNamesTheArgumentAndItsForms) {
                                                "(--introspection.allow-control or "
                                                "--introspection.allow-control=true|false)"});
 }
+
+TEST(Validate, PlaintextRemoteControlOnANonLoopbackHostNeedsTlsOrAnExplicitKey) {
+  engine_config cfg;
+  cfg.introspection.port = 0;
+  cfg.introspection.host = "0.0.0.0";
+  EXPECT_EQ(validate(cfg), std::vector<problem>{});   // read-only: allowed
+  cfg.introspection.allow_record = true;
+  const auto problems = validate(cfg);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].key, "introspection.host");
+  EXPECT_NE(problems[0].message.find("'0.0.0.0' is not a loopback address and the link is plain TCP"),
+            std::string::npos)
+    << problems[0].message;
+  cfg.introspection.plaintext_remote_control = true;   // said explicitly
+  EXPECT_EQ(validate(cfg), std::vector<problem>{});
+  cfg.introspection.plaintext_remote_control = false;
+  for (const char* loopback : {"127.0.0.1", "127.3.2.1", "::1"}) {
+    cfg.introspection.host = loopback;
+    EXPECT_EQ(validate(cfg), std::vector<problem>{}) << loopback;
+  }
+  cfg.introspection.host = "::";
+  EXPECT_EQ(validate(cfg).size(), 1u);
+}

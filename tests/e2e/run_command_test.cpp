@@ -71,6 +71,29 @@ TEST(RunCommand, StoreAndOutcomeKeysAreCheckedAtStartUp) {
   }
 }
 
+TEST(RunCommand, UnusableTlsFilesStopStartUpNamingTheKeyWithoutAPrompt) {
+  const std::string certs = std::string{DERIVCACHE_BINARY_DIR} + "/certs/";
+  test::temp_file text{".key", "not a key\n"};
+  auto tls = [&](const std::string& key) {
+    return "[introspection]\nport=0\ntls-cert=\"" + certs + "node.pem\"\ntls-key=\"" + key + "\"\ntls-ca=\"" + certs +
+           "ca.pem\"\n";
+  };
+  const std::pair<std::string, std::string> cases[] = {
+    {text.path, "derivcache: introspection.tls-key: '" + text.path + "' is not a PEM private key"},
+    {certs + "server.key", "derivcache: introspection.tls-key: '" + certs + "server.key' does not match the certificate"},
+    {certs + "node_encrypted.key",
+     "derivcache: introspection.tls-key: '" + certs + "node_encrypted.key' is encrypted: derivcache never asks for a "
+     "passphrase"},
+  };
+  for (const auto& [key, message] : cases) {
+    // stdin is the test's (not a terminal): a prompt would wait until run_with's deadline and fail it.
+    auto r = run_with(tls(key));
+    EXPECT_EQ(r.exit_code, 2) << key << "\n" << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("listening"), std::string::npos) << r.err;
+  }
+}
+
 TEST(RunCommand, CommandLineValuesAreCheckedToo) {
   auto r = run_with("", {"--deribit.currencies=[\"XRP\"]"});
   EXPECT_EQ(r.exit_code, 2);
