@@ -241,15 +241,11 @@ private:
   void on_accept(error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || core_->stopped)
       return;
-    if (ec) {
-      // EMFILE and the like: retrying at once would spin while descriptors are short.
-      backoff_.expires_after(core_->options.accept_backoff);
-      backoff_.async_wait([self = shared_from_this()](error_code timer_ec) {
-        if (!timer_ec && !self->core_->stopped)
+    if (ec)
+      return accept_after(backoff_, core_->options.accept_backoff, [self = shared_from_this()] {
+        if (!self->core_->stopped)
           self->do_accept();
       });
-      return;
-    }
     if (core_->sessions.size() >= core_->options.max_connections) {
       ++core_->stats->refused_over_cap;
       socket.close(ec);

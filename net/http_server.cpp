@@ -77,7 +77,10 @@ public:
     asio::post(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
   }
 
-  /// Called by the server on stop (from any thread).
+  /// Since when (steady clock, ns) it waits for a request; 0 while one is in progress. Any thread.
+  int64_t waiting_since() const { return waiting_since_.load(); }
+
+  /// Called by the server on stop and to make room (from any thread).
   void close() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
       self->closed_ = true;
@@ -106,12 +109,15 @@ private:
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(core_->options.max_request_bytes));
     parser_->body_limit(core_->options.max_request_bytes);
-    stream_.expires_after(core_->options.read_timeout);
+    // A connection that has not sent a request yet gets less time than an idle keep-alive one.
+    stream_.expires_after(generation_ == 0 ? core_->options.first_request_timeout : core_->options.read_timeout);
+    waiting_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
+    waiting_since_ = 0;
     if (closed_)
       return;
     // end_of_stream: the client closed an idle keep-alive connection; timeout: it stayed silent too long.
@@ -236,12 +242,13 @@ private:
   bool keep_alive_ = true;
   bool allow_get_ = false;
   bool closed_ = false;
+  std::atomic<int64_t> waiting_since_{0};
 };
 
 class http_server_impl final : public http_server, public std::enable_shared_from_this<http_server_impl> {
 public:
   http_server_impl(asio::io_context& ioc, core_ptr core)
-    : ioc_(ioc), core_(std::move(core)), acceptor_(asio::make_strand(ioc)) {}
+    : ioc_(ioc), core_(std::move(core)), acceptor_(asio::make_strand(ioc)), backoff_(acceptor_.get_executor()) {}
 
   bool listen(std::string& error) {
     const auto& o = core_->options;
@@ -280,6 +287,7 @@ public:
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ignored;
       self->acceptor_.close(ignored);
+      self->backoff_.cancel();
     });
     for (auto& weak : sessions)
       if (auto s = weak.lock())
@@ -297,27 +305,55 @@ private:
   void on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open())
       return;
-    if (!ec) {
-      auto s = std::make_shared<session>(std::move(socket), core_);
-      bool accepted = false;
-      {
-        std::lock_guard<std::mutex> guard{core_->mtx};
-        if (!core_->stopped && core_->sessions.size() < core_->options.max_connections) {
+    if (ec)   // EMFILE, ECONNABORTED: the server keeps accepting, after a pause
+      return accept_after(backoff_, core_->options.accept_backoff, [self = shared_from_this()] { self->do_accept(); });
+    auto s = std::make_shared<session>(std::move(socket), core_);
+    std::shared_ptr<session> evicted;
+    std::vector<std::shared_ptr<session>> held;   // released after the lock: ~session takes it
+    bool accepted = false;
+    {
+      std::lock_guard<std::mutex> guard{core_->mtx};
+      if (!core_->stopped) {
+        if (core_->sessions.size() >= core_->options.max_connections)
+          evicted = longest_waiting(held);
+        if (core_->sessions.size() < core_->options.max_connections || evicted) {
           core_->sessions.emplace(s.get(), s);
           accepted = true;
         }
       }
-      if (accepted)
-        s->start();
-      // Otherwise `s` goes out of scope here and its destructor closes the socket.
     }
-    // Transient accept errors (EMFILE, ECONNABORTED) do not stop the server.
+    if (evicted)
+      evicted->close();
+    if (accepted)
+      s->start();
+    // Otherwise `s` goes out of scope here and its destructor closes the socket.
     do_accept();
+  }
+
+  /// Under core_->mtx: removes and returns the session that has waited longest for a request, if any. The
+  /// sessions it looked at stay in `held` (one may be the last owner: it must not be destroyed under the lock).
+  std::shared_ptr<session> longest_waiting(std::vector<std::shared_ptr<session>>& held) {
+    auto oldest = core_->sessions.end();
+    int64_t oldest_since = 0;
+    for (auto i = core_->sessions.begin(); i != core_->sessions.end(); ++i) {
+      held.push_back(i->second.lock());
+      const auto since = held.back() ? held.back()->waiting_since() : 0;
+      if (since != 0 && (oldest_since == 0 || since < oldest_since)) {
+        oldest = i;
+        oldest_since = since;
+      }
+    }
+    if (oldest == core_->sessions.end())
+      return nullptr;
+    auto s = oldest->second.lock();
+    core_->sessions.erase(oldest);
+    return s;
   }
 
   asio::io_context& ioc_;
   core_ptr core_;
   tcp::acceptor acceptor_;
+  asio::steady_timer backoff_;
   unsigned short port_ = 0;
 };
 

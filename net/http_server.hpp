@@ -1,5 +1,6 @@
 // Small asynchronous HTTP/1.1 server (Boost.Beast, plain HTTP) for /metrics and /healthz: GET only,
-// keep-alive, request size cap, per-connection read deadline, answers produced later by the caller.
+// keep-alive, request size cap, per-connection read deadlines (shorter before the first request), a
+// connection cap that idle connections cannot hold against new requests, answers produced later by the caller.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -36,8 +37,12 @@ struct http_server_options {
   unsigned short port = 0;                                           ///< 0: an ephemeral port (see http_server::port())
   std::size_t max_request_bytes = 8192;                              ///< header and body caps (431 / 413 beyond)
   std::chrono::milliseconds read_timeout{std::chrono::seconds{10}};  ///< per read (idle keep-alive included) and write
+  std::chrono::milliseconds first_request_timeout{std::chrono::seconds{2}};   ///< a new connection's first request
   std::chrono::milliseconds reply_timeout{std::chrono::seconds{10}}; ///< handler answer deadline (then 503)
-  std::size_t max_connections = 64;                                  ///< further connections are closed at once
+  /// At the cap, a new connection replaces the one that has waited longest for a request; it is closed at
+  /// once only when every connection has a request in progress (so liveness probes keep being answered).
+  std::size_t max_connections = 64;
+  std::chrono::milliseconds accept_backoff{100};                     ///< after an accept error (EMFILE)
 };
 
 /// A running server. Its operations run on the io_context given to make_http_server().

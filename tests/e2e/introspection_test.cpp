@@ -281,6 +281,25 @@ TEST(Introspection, PeersThatDoNotSpeakCafDoNotHarmTheEngine) {
   EXPECT_EQ(engine->signal_and_wait(SIGTERM, 3s), 0) << engine->stderr_text();
 }
 
+TEST(Metrics, SixtyFourIdleConnectionsDoNotStarveHealthz) {
+  sim::deribit_simulator simulator;
+  ASSERT_TRUE(simulator.start());
+  auto engine = start_engine(simulator, "[metrics]\nport=0\n");
+  const auto port = listening_port(engine, "metrics");
+  ASSERT_FALSE(port.empty()) << engine->stderr_text();
+  asio::io_context ioc;
+  std::vector<asio::ip::tcp::socket> idle;
+  for (int i = 0; i < 64; ++i) {   // the server's cap: each connects and sends nothing
+    idle.emplace_back(ioc);
+    idle.back().connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(std::stoi(port))});
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const auto [code, body] = http_get(port, "/healthz");
+  EXPECT_TRUE(code == 200 || code == 503) << code << " " << body;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+  EXPECT_EQ(engine->signal_and_wait(SIGTERM, 5s), 0) << engine->stderr_text();
+}
+
 TEST(Metrics, HealthzGoes503WhenTheSimulatorStopsAnsweringAndBackTo200) {
   sim::deribit_simulator simulator;
   ASSERT_TRUE(simulator.start());

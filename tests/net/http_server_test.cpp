@@ -255,10 +255,31 @@ TEST_F(HttpServer, MalformedRequestGets400) {
 TEST_F(HttpServer, IdleConnectionIsClosedAfterTheReadDeadline) {
   derivcache::net::http_server_options o;
   o.read_timeout = 100ms;
+  o.first_request_timeout = 100ms;
   start(hello, o);
   test_client client{server_->port()};
   ASSERT_FALSE(client.error());
   EXPECT_TRUE(client.closed_by_server());
+  test_client served{server_->port()};   // after one request, the keep-alive wait is read_timeout
+  ASSERT_TRUE(served.exchange(http::verb::get, "/hello"));
+  EXPECT_TRUE(served.closed_by_server());
+}
+
+TEST_F(HttpServer, AtTheCapANewRequestReplacesTheLongestIdleConnection) {
+  derivcache::net::http_server_options o;
+  o.max_connections = 3;
+  start(hello, o);
+  std::vector<std::unique_ptr<test_client>> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<test_client>(server_->port()));
+    ASSERT_TRUE(idle.back()->exchange(http::verb::get, "/hello"));   // served: now waiting, in this order
+  }
+  test_client probe{server_->port()};
+  auto res = probe.exchange(http::verb::get, "/hello");
+  ASSERT_TRUE(res) << probe.error().message();
+  EXPECT_EQ(res->result_int(), 200u);
+  EXPECT_TRUE(idle.front()->closed_by_server());   // the one that waited longest made room
+  EXPECT_TRUE(idle.back()->exchange(http::verb::get, "/hello"));
 }
 
 TEST_F(HttpServer, ConnectionCloseIsHonoured) {
