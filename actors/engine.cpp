@@ -14,6 +14,7 @@
 #include "messages/errors.hpp"
 #include "net/tls.hpp"
 #include "quant/currency.hpp"
+#include "runtime/descriptors.hpp"
 #include "runtime/instrument_cache.hpp"
 #include "runtime/metrics_http.hpp"
 #include "runtime/snapshot_sink.hpp"
@@ -364,6 +365,25 @@ bool check_introspection_identity(const configuration::introspection_settings& i
   return false;
 }
 
+// The listeners' connections must leave runtime::descriptor_reserve free, or a crowd of idle peers could
+// make the exchange connections fail with "too many open files". A plain introspection connection costs
+// three descriptors (the peer's, the guard's upstream and CAF's end of that), a metrics connection one.
+bool check_descriptors(const engine_config& cfg, std::string& error) {
+  const uint64_t limit = runtime::raise_descriptor_limit();
+  const auto& in = cfg.introspection;
+  const uint64_t introspection = in.port >= 0 && !in.tls() ? 3 * static_cast<uint64_t>(in.max_connections) : 0;
+  const uint64_t metrics = cfg.metrics.port >= 0 ? net::http_server_options{}.max_connections : 0;
+  const uint64_t needed = runtime::descriptor_reserve + introspection + metrics;
+  if (limit == 0 || needed <= limit)
+    return true;
+  error = (introspection > 0 ? "introspection.max-connections: " + std::to_string(in.max_connections) + " connections need "
+                             : std::string{"the engine needs "}) +
+          std::to_string(needed) + " file descriptors with its reserve of " +
+          std::to_string(runtime::descriptor_reserve) + ", and this process may open " + std::to_string(limit) +
+          " (ulimit -n): lower introspection.max-connections or raise the limit";
+  return false;
+}
+
 // Every actor, talking to Deribit through `hooks.http`.
 // With `ioc` (the engine's own I/O thread) the introspection port is guarded.
 std::unique_ptr<engine> start_actors(caf::actor_system& sys, const engine_config& cfg, const engine_hooks& hooks,
@@ -392,7 +412,7 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
     error = configuration::to_string(problems);
     return nullptr;
   }
-  if (!check_introspection_identity(cfg.introspection, error))
+  if (!check_introspection_identity(cfg.introspection, error) || !check_descriptors(cfg, error))
     return nullptr;
   if (hooks.http)
     return start_actors(sys, cfg, hooks, error);

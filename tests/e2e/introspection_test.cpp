@@ -13,8 +13,10 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
+#include <sys/resource.h>
 
 using namespace derivcache;
 using namespace std::chrono_literals;
@@ -118,6 +120,12 @@ bool eventually(Probe probe, std::chrono::seconds limit = 20s) {
     usleep(100'000);   // between probes of another process's progress; the loop is bounded by `limit`
   }
   return false;
+}
+
+/// The value of the Prometheus sample `name{labels}`, or -1 when it is missing.
+long sample_of(const std::string& metrics, const std::string& series) {
+  const auto at = metrics.find("\n" + series + " ");
+  return at == std::string::npos ? -1 : std::stol(metrics.substr(at + series.size() + 2));
 }
 
 } // namespace
@@ -281,6 +289,72 @@ TEST(Introspection, PeersThatDoNotSpeakCafDoNotHarmTheEngine) {
   EXPECT_EQ(engine->signal_and_wait(SIGTERM, 3s), 0) << engine->stderr_text();
 }
 
+/// CPU seconds (user + system) a process has used, from /proc/<pid>/stat.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+  std::istringstream fields{text.substr(text.rfind(')') + 2)};   // after "pid (comm) "
+  std::string field;
+  long ticks = 0;
+  for (int i = 3; fields >> field && i <= 15; ++i)
+    if (i == 14 || i == 15)
+      ticks += std::stol(field);
+  return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+TEST(Introspection, ElevenHundredIdleConnectionsAndHugeAnnouncementsLeaveTheEngineWorking) {
+  rlimit nofile{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &nofile), 0);
+  if (nofile.rlim_max < 1300)
+    GTEST_SKIP() << "this test opens 1,103 connections; the hard descriptor limit is " << nofile.rlim_max;
+  nofile.rlim_cur = std::max<rlim_t>(nofile.rlim_cur, 1300);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &nofile), 0);
+  sim::deribit_simulator simulator;
+  ASSERT_TRUE(simulator.start());
+  auto engine = start_engine(simulator, "[introspection]\nport=0\n[metrics]\nport=0\n");
+  const auto port = listening_port(engine, "introspection");
+  const auto metrics_port = listening_port(engine, "metrics");
+  ASSERT_FALSE(port.empty() || metrics_port.empty()) << engine->stderr_text();
+  const asio::ip::tcp::endpoint at{asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(std::stoi(port))};
+  const auto rss_before = rss_kb(engine->pid());
+  auto fetched = [&] {
+    return sample_of(http_get(metrics_port, "/metrics").second, "derivcache_deribit_fetches_total{outcome=\"ok\"}");
+  };
+
+  // Three peers announce a 1.9 GiB handshake payload, then 1,100 connect and stay silent.
+  std::string announcement(32, '\0');
+  announcement[0] = 0x01;
+  announcement[4] = 0x79;
+  announcement[5] = announcement[6] = announcement[7] = static_cast<char>(0x99);
+  asio::io_context ioc;
+  std::vector<asio::ip::tcp::socket> peers;
+  for (int i = 0; i < 1103; ++i) {
+    peers.emplace_back(ioc);
+    boost::system::error_code ec;
+    peers.back().connect(at, ec);
+    ASSERT_FALSE(ec) << i << ": " << ec.message();
+    if (i < 3)
+      asio::write(peers.back(), asio::buffer(announcement), ec);
+  }
+  // The engine keeps fetching (interval 1 s) while the peers sit there; over the two cycles it takes, its CPU
+  // use stays low (no accept loop spinning) and its memory flat (nothing allocated for the announcements).
+  const auto cpu_before = cpu_seconds(engine->pid());
+  const auto wall_before = std::chrono::steady_clock::now();
+  const auto fetched_before = fetched();
+  EXPECT_TRUE(eventually([&] { return fetched() >= fetched_before + 2; })) << "no new readings while the peers wait";
+  const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wall_before;
+  EXPECT_LT((cpu_seconds(engine->pid()) - cpu_before) / wall.count(), 0.20);
+  EXPECT_LT(rss_kb(engine->pid()), rss_before + 64 * 1024) << "RSS grew by more than 64 MiB";
+
+  const auto metrics = http_get(metrics_port, "/metrics").second;
+  auto refused = [&](const std::string& reason) {
+    return sample_of(metrics, "derivcache_introspection_connections_refused_total{reason=\"" + reason + "\"}");
+  };
+  EXPECT_EQ(refused("oversized"), 3) << metrics;
+  EXPECT_GE(refused("over_cap"), 1103 - 64 - 3) << metrics;   // beyond the cap: accepted and closed at once
+  EXPECT_EQ(engine->signal_and_wait(SIGTERM, 10s), 0) << engine->stderr_text();
+}
+
 TEST(Metrics, SixtyFourIdleConnectionsDoNotStarveHealthz) {
   sim::deribit_simulator simulator;
   ASSERT_TRUE(simulator.start());
@@ -387,12 +461,6 @@ TEST(Introspection, InspectShowsTheStoresCountsAsPeriodicSnapshotsAreRecorded) {
   auto off = inspect(plain_port, {"store"});
   EXPECT_EQ(off.exit_code, 1);
   EXPECT_NE(off.err.find("the store is off (store.path is empty)"), std::string::npos) << off.err;
-}
-
-/// The value of the Prometheus sample `name{labels}`, or -1 when it is missing.
-long sample_of(const std::string& metrics, const std::string& series) {
-  const auto at = metrics.find("\n" + series + " ");
-  return at == std::string::npos ? -1 : std::stol(metrics.substr(at + series.size() + 2));
 }
 
 TEST(Introspection, AHostilePeerCanNeitherWriteNorKill) {

@@ -94,6 +94,23 @@ TEST(RunCommand, UnusableTlsFilesStopStartUpNamingTheKeyWithoutAPrompt) {
   }
 }
 
+TEST(RunCommand, ListenersThatCouldUseUpTheDescriptorReserveStopStartUp) {
+  // Under a hard limit of 256 (util-linux prlimit, part of every Debian system): 100 guarded
+  // introspection connections need 3 descriptors each on top of the reserve of 128.
+  test::temp_file ini{".ini", "[deribit]\nurl=\"https://127.0.0.1:1\"\n[binance]\nsymbols=[]\n"
+                              "[introspection]\nport=0\nmax-connections=100\n"};
+  auto r = test::run_process({"/usr/bin/prlimit", "--nofile=256:256", bin, "run", "--config-file=" + ini.path}, 20s);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("derivcache: introspection.max-connections: 100 connections need 428 file descriptors with "
+                       "its reserve of 128, and this process may open 256 (ulimit -n)"),
+            std::string::npos)
+    << r.err;
+  test::child_process fits{{"/usr/bin/prlimit", "--nofile=256:256", bin, "run", "--config-file=" + ini.path,
+                            "--introspection.max-connections=40"}};   // 128 + 120 fit
+  EXPECT_TRUE(fits.wait_for_stderr("introspection listening on", 15s)) << fits.stderr_text();
+  EXPECT_EQ(fits.signal_and_wait(SIGTERM, 5s), 0) << fits.stderr_text();
+}
+
 TEST(RunCommand, CommandLineValuesAreCheckedToo) {
   auto r = run_with("", {"--deribit.currencies=[\"XRP\"]"});
   EXPECT_EQ(r.exit_code, 2);
