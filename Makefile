@@ -51,7 +51,7 @@ TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(
 # with TSan from Debian's source (scripts/caf-tsan.sh, once, into build-caf-tsan/): Debian's libcaf_core is
 # not instrumented, so TSan could not see CAF's hand-offs. TSAN_SKIP: see sanitizers/tsan.supp.
 CAF_TSAN := $(CURDIR)/build-caf-tsan/install
-TSAN_SKIP := Introspection.PeersThatDoNotSpeakCafDoNotHarmTheEngine|FaultMatrix
+TSAN_SKIP := Introspection.PeersThatDoNotSpeakCafDoNotHarmTheEngine|Introspection.ElevenHundredIdle|FaultMatrix
 # Run alone under TSan: their timing windows (a ping flood, reconnect delays) do not hold beside another suite.
 TSAN_ALONE := BinanceE2E
 # Sanitizer builds compile at -O1 with line tables only (-g1): reports keep file:line, and the two builds
