@@ -127,7 +127,9 @@ TEST_F(BinanceE2E, PingFloodIsAnsweredWithoutADrop) {
   EXPECT_TRUE(last_.connected);
   EXPECT_EQ(last_.drops, before.drops) << last_.last_error;
   EXPECT_EQ(last_.connects, before.connects);
-  EXPECT_GE(binance_->counters().pongs, 500u);
+  // The feed has seen every ping; its last pongs may still be on their way to the simulator.
+  EXPECT_TRUE(until([&](const messages::feed_status&) { return binance_->counters().pongs >= 500u; }))
+    << "pongs " << binance_->counters().pongs;
 }
 
 TEST_F(BinanceE2E, HandshakesThatNeverCompleteTimeOutAndTheFeedReconnects) {
