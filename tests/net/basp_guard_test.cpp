@@ -12,6 +12,7 @@
 
 #include <limits>
 #include <optional>
+#include <poll.h>
 #include <thread>
 
 namespace {
@@ -41,6 +42,13 @@ std::string frame(uint32_t payload_len, bool with_payload = true) {
 
 enum class read_end { data, closed, timeout };
 
+/// Waits until `fd` is readable (data, a close, or a pending connection) or `deadline` passed.
+bool readable_before(int fd, std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  pollfd p{fd, POLLIN, 0};
+  return left.count() > 0 && ::poll(&p, 1, static_cast<int>(left.count())) > 0;
+}
+
 /// Reads until `want` bytes arrived, the peer closed, or `wait` passed; what arrived is appended to `out`.
 read_end read_within(tcp::socket& s, std::size_t want, std::string& out, std::chrono::milliseconds wait = bounded_wait) {
   s.non_blocking(true);
@@ -51,9 +59,8 @@ read_end read_within(tcp::socket& s, std::size_t want, std::string& out, std::ch
     auto n = s.read_some(asio::buffer(buf, std::min(sizeof buf, want - out.size())), ec);
     out.append(buf, n);
     if (ec == asio::error::would_block) {
-      if (std::chrono::steady_clock::now() > deadline)
+      if (!readable_before(s.native_handle(), deadline))
         return read_end::timeout;
-      std::this_thread::sleep_for(5ms);
     } else if (ec) {
       return read_end::closed;
     }
@@ -100,14 +107,13 @@ protected:
   /// The next connection the guard made upstream, if one comes within the bounded wait.
   std::optional<tcp::socket> accept_upstream() {
     const auto deadline = std::chrono::steady_clock::now() + bounded_wait;
-    while (std::chrono::steady_clock::now() < deadline) {
+    do {
       boost::system::error_code ec;
       tcp::socket s{client_ioc};
       upstream.accept(s, ec);
       if (!ec)
         return s;
-      std::this_thread::sleep_for(5ms);
-    }
+    } while (readable_before(upstream.native_handle(), deadline));
     return std::nullopt;
   }
 

@@ -120,10 +120,10 @@ public:
   /// The child's process id (for /proc/<pid>/status).
   pid_t pid() const { return pid_; }
 
-  /// Reads stderr until `needle` appears or the deadline passes; true when it appeared.
-  bool wait_for_stderr(const std::string& needle, std::chrono::milliseconds deadline) {
+  /// Reads stderr until `needle` has appeared `times` times in all or the deadline passes; true when it has.
+  bool wait_for_stderr(const std::string& needle, std::chrono::milliseconds deadline, std::size_t times = 1) {
     const auto until = std::chrono::steady_clock::now() + deadline;
-    while (stderr_.find(needle) == std::string::npos) {
+    while (occurrences(needle) < times) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
       if (left.count() <= 0)
         return false;
@@ -133,10 +133,18 @@ public:
       char buf[4096];
       auto n = read(err_fd_, buf, sizeof buf);
       if (n <= 0)
-        return stderr_.find(needle) != std::string::npos;
+        return occurrences(needle) >= times;
       stderr_.append(buf, static_cast<std::size_t>(n));
     }
     return true;
+  }
+
+  /// How often `needle` appears in what was read of stderr so far.
+  std::size_t occurrences(const std::string& needle) const {
+    std::size_t n = 0;
+    for (auto at = stderr_.find(needle); at != std::string::npos; at = stderr_.find(needle, at + needle.size()))
+      ++n;
+    return n;
   }
 
   /// Sends `sig` and waits up to `deadline` for the exit; the exit code, or -1 when it did not exit in time.
