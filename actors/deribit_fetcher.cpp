@@ -86,7 +86,7 @@ verdict classify_error(uint16_t status, const std::optional<codec::rpc_error>& r
               (rpc->reason.empty() ? "" : ": " + rpc->reason) + ")";
   detail += " on " + target;
   static const std::set<int64_t> unavailable_codes{10040, 10041, 11051, 13028, 13503};
-  if (status == 429 || (rpc && (rpc->code == 10028 || rpc->code == 10066)))
+  if (status == 429 || (rpc && codec::is_rate_limit_code(rpc->code)))
     return {fetch_outcome::rate_limited, detail};
   if ((rpc && unavailable_codes.count(rpc->code) > 0) || status >= 500)
     return {fetch_outcome::unavailable, detail};
@@ -127,8 +127,11 @@ void issue(self_ptr self, request req) {
   st.in_flight.emplace(id, std::move(req));
   // Runs on the I/O thread: only builds a message; a fetcher that has exited is simply not found.
   caf::weak_actor_ptr weak{self->ctrl()};
-  st.deps.http->get(std::move(target), [weak, id, latency = st.deps.request_latency](net::http_result res) {
-    if (latency && res.error != net::failure::cancelled)
+  st.deps.http->get(std::move(target), [weak, id, latency = st.deps.request_latency,
+                                         stats = st.deps.stats](net::http_result res) {
+    if (res.error == net::failure::cancelled || res.error == net::failure::rate_limited)
+      ++stats->cancelled;
+    else if (latency)
       latency->observe(res.latency);
     auto strong = weak.lock();
     if (!strong)
@@ -310,6 +313,8 @@ verdict classify(uint16_t status, const decoded_body& body, const std::string& t
 
 verdict judge(self_ptr self, const request& req, const messages::http_reply& reply) {
   const auto failure = static_cast<net::failure>(reply.failure);
+  if (failure == net::failure::rate_limited)
+    return {fetch_outcome::rate_limited, reply.failure_message + " on " + req.target};
   if (failure != net::failure::none)
     return {fetch_outcome::network_failure, net::to_string(failure)
                                               + (reply.failure_message.empty() ? "" : ": " + reply.failure_message)

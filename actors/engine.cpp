@@ -8,6 +8,7 @@
 #include "actors/introspection.hpp"
 #include "actors/metrics.hpp"
 #include "actors/store_keeper.hpp"
+#include "codec/deribit.hpp"
 #include "codec/json_writer.hpp"
 #include "configuration/url.hpp"
 #include "configuration/validate.hpp"
@@ -424,6 +425,7 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
   options.ca_file = cfg.deribit.ca_file;
   options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.deribit.timeout);
   options.max_body = static_cast<std::size_t>(cfg.deribit.max_body);
+  options.is_rate_limit = [](const net::http_response& r) { return codec::is_rate_limit_reply(r.status, r.body); };
   auto client = net::make_https_client(io->ioc, options, error);
   if (!client)
     return nullptr;

@@ -86,7 +86,10 @@ void on_fetcher_down(self_ptr self, const caf::error& reason) {
              "fetcher DEGRADED after " + std::to_string(k) + " consecutive failures (last: " + st.status.last_error +
                "); retrying every " + runtime::seconds_text(st.deps.backoff.max_backoff));
     st.status.degraded = true;
+    // Every max-backoff, but never before the host's Retry-After has passed.
     delay = st.deps.backoff.max_backoff;
+    if (retry_after_of(reason))
+      delay = std::max(delay, restart_delay(st.deps, k, reason));
   } else {
     delay = restart_delay(st.deps, k, reason);
   }

@@ -6,10 +6,10 @@
 //   │                  │  └──────────────────────────────────────┼─────────────────────┘
 //   │                  │ normal / user_shutdown exit             │ k >= max_failures:
 //   │                  ▼                                         ▼ DEGRADED (ERROR log), d = max
-//   │               STOPPED (not restarted)               keeps retrying every max_backoff
+//   │               STOPPED (not restarted)               keeps retrying every max_backoff (or Retry-After)
 //
 //   d = runtime::backoff_delay (runtime/backoff.hpp): min * 2^(k-1), jittered, clamped to max; the rate-limit
-//   minimum for errc::rate_limited, whose Retry-After (error context) is used as given, capped at max.
+//   minimum for errc::rate_limited, whose Retry-After (error context) is used as given, also beyond max.
 #pragma once
 
 #include "messages/interfaces.hpp"

@@ -331,6 +331,19 @@ std::optional<rpc_error> decode_rpc_error(std::string_view body) {
   return rpc_error_of(doc.value());
 }
 
+bool is_rate_limit_code(int64_t rpc_code) {
+  return rpc_code == 10028 || rpc_code == 10066;
+}
+
+bool is_rate_limit_reply(unsigned status, std::string_view body) {
+  if (status == 429)
+    return true;
+  if (body.size() > (64u << 10) || body.find("\"error\"") == std::string_view::npos)
+    return false;
+  auto rpc = decode_rpc_error(body);
+  return rpc && is_rate_limit_code(rpc->code);
+}
+
 std::string book_summary_target(const std::string& prefix, const quant::currency_spec& c, const std::string& kind) {
   return prefix + "/public/get_book_summary_by_currency?currency=" + c.deribit_currency + "&kind=" + kind;
 }

@@ -57,6 +57,13 @@ decoded_index_price decode_index_price(std::string_view body);
 /// The JSON-RPC error in a body, if the body is one (any HTTP status may carry it).
 std::optional<rpc_error> decode_rpc_error(std::string_view body);
 
+/// Deribit's rate-limit errors: 10028 too_many_requests (the session ends) and 10066 too_many_concurrent_requests.
+bool is_rate_limit_code(int64_t rpc_code);
+
+/// Whether a reply is a rate-limit answer: HTTP 429, or a JSON-RPC rate-limit error with any status. Error
+/// bodies are small: a body over 64 KiB is not parsed (a chain is never an error).
+bool is_rate_limit_reply(unsigned status, std::string_view body);
+
 /// The request targets: "<prefix>/public/get_book_summary_by_currency?currency=BTC&kind=future" (kind:
 /// future or option) and "<prefix>/public/get_instruments?currency=BTC&expired=false".
 std::string book_summary_target(const std::string& prefix, const quant::currency_spec& c, const std::string& kind);

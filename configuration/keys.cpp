@@ -196,7 +196,7 @@ std::vector<key_spec> make_keys() {
     bind("deribit.max-requests-per-second", "token-bucket rate for book-summary requests", [](auto& c) -> auto& { return c.deribit.max_requests_per_second; }),
     bind("supervisor.min-backoff", "first restart delay after a failure", [](auto& c) -> auto& { return c.supervisor.min_backoff; }),
     bind("supervisor.rate-limit-min-backoff", "first restart delay after a rate limit", [](auto& c) -> auto& { return c.supervisor.rate_limit_min_backoff; }),
-    bind("supervisor.max-backoff", "longest restart delay", [](auto& c) -> auto& { return c.supervisor.max_backoff; }),
+    bind("supervisor.max-backoff", "longest restart delay; a Retry-After is honoured in full, also beyond it", [](auto& c) -> auto& { return c.supervisor.max_backoff; }),
     bind("supervisor.max-failures", "consecutive failures before the fetcher is DEGRADED", [](auto& c) -> auto& { return c.supervisor.max_failures; }),
     cache_max_age_key(),
     bind("thresholds.basis-extreme-contango", "basis above this: EXTREME_CONTANGO", [](auto& c) -> auto& { return c.thresholds.basis.extreme_contango; }),

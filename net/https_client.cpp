@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <iterator>
 #include <utility>
@@ -21,9 +22,9 @@ namespace derivcache::net {
 std::string to_string(failure x) {
   static constexpr const char* names[] = {
     "none", "resolve", "connect", "tls", "timeout", "reset", "truncated", "body_too_large", "protocol",
-    "cancelled",
+    "cancelled", "rate_limited",
   };
-  static_assert(std::size(names) == static_cast<std::size_t>(failure::cancelled) + 1, "one name per value");
+  static_assert(std::size(names) == static_cast<std::size_t>(failure::rate_limited) + 1, "one name per value");
   auto i = static_cast<std::size_t>(x);
   return i < std::size(names) ? names[i] : "unknown";
 }
@@ -113,7 +114,11 @@ private:
     req->handler = std::move(h);
     req->queued = req->started = queued;
     if (shut_down_) {
-      cancel(req);
+      cancel(req, "cancelled: client shut down");
+      return;
+    }
+    if (queued < held_until_) {
+      hold_back(req);
       return;
     }
     queue_.push_back(std::move(req));
@@ -238,9 +243,13 @@ private:
     result.response.body = std::move(res.body());
     if (auto it = res.find(http::field::retry_after); it != res.end())
       result.response.retry_after = parse_retry_after(it->value());
-    // A 429 means the caller backs off; Deribit also ends the session on 10028, so start afresh.
-    if (!res.keep_alive() || result.response.status == 429)
+    // A rate limit: nothing more goes out until the caller has backed off (or the Retry-After has passed);
+    // Deribit also ends the session on 10028, so the next request starts on a fresh connection.
+    const bool rate_limited = options_.is_rate_limit && options_.is_rate_limit(result.response);
+    if (!res.keep_alive() || rate_limited)
       drop_connection(true);
+    if (rate_limited)
+      stop_sending(result.response.retry_after);
     finish(req, std::move(result));
   }
 
@@ -297,10 +306,32 @@ private:
   }
 
   // `req` by value here and in finish(): it may be `current_`, which finish() resets.
-  void cancel(request_ptr req) {
+  void cancel(request_ptr req, std::string why) {
     http_result result;
     result.error = failure::cancelled;
-    result.message = "cancelled: client shut down";
+    result.message = std::move(why);
+    finish(req, std::move(result));
+  }
+
+  /// After a rate-limit answer: every queued request fails unsent, and until `retry_after` has passed so
+  /// does every new one.
+  void stop_sending(std::optional<std::chrono::seconds> retry_after) {
+    if (retry_after)
+      held_until_ = std::max(held_until_, clock_type::now() + *retry_after);
+    auto queued = std::move(queue_);
+    queue_.clear();
+    for (auto& req : queued)
+      cancel(req, "cancelled: not sent, " + options_.host + " answered an earlier request with a rate limit");
+  }
+
+  /// A request asked for while the host's Retry-After runs: fails unsent, with the whole seconds left.
+  void hold_back(const request_ptr& req) {
+    const auto left = std::chrono::ceil<std::chrono::seconds>(held_until_ - req->queued);
+    http_result result;
+    result.error = failure::rate_limited;
+    result.message = "not sent: " + options_.host + " asked to wait " + std::to_string(left.count()) +
+                     " s more (Retry-After)";
+    result.response.retry_after = left;
     finish(req, std::move(result));
   }
 
@@ -340,11 +371,11 @@ private:
     timer_.cancel();
     bool idle = !current_;
     if (current_)
-      cancel(current_);
+      cancel(current_, "cancelled: client shut down");
     auto queued = std::move(queue_);
     queue_.clear();
     for (auto& req : queued)
-      cancel(req);
+      cancel(req, "cancelled: client shut down");
     drop_connection(idle);
   }
 
@@ -376,6 +407,7 @@ private:
   asio::steady_timer timer_;
   std::string host_header_;
   bool shut_down_ = false;
+  clock_type::time_point held_until_{};   ///< no request leaves before this (a Retry-After)
   std::deque<request_ptr> queue_;
   request_ptr current_;
   connection_ptr conn_;

@@ -23,9 +23,19 @@ enum class failure : uint8_t {
   truncated,       ///< body shorter than announced
   body_too_large,  ///< body over the configured cap
   protocol,        ///< malformed HTTP
-  cancelled,       ///< the client was shut down
+  cancelled,       ///< not sent: the client was shut down, or the host rate-limited an earlier request
+  rate_limited,    ///< not sent: the host's Retry-After has not passed yet
 };
 std::string to_string(failure x);
+
+struct http_response {
+  unsigned status = 0;
+  std::string body;
+  std::optional<std::chrono::seconds> retry_after;   ///< from a Retry-After header (delta-seconds)
+};
+
+/// Says whether a response asks the client to stop sending (HTTP 429, or an API's own rate-limit error).
+using rate_limit_rule = std::function<bool(const http_response&)>;
 
 /// An HTTPS origin and its client settings.
 struct https_options {
@@ -36,12 +46,11 @@ struct https_options {
                                                                  ///< a request with < 1/10 of it left fails in the queue)
   std::size_t max_body = 16u << 20;
   std::string user_agent = "derivcache";
-};
-
-struct http_response {
-  unsigned status = 0;
-  std::string body;
-  std::optional<std::chrono::seconds> retry_after;   ///< from a Retry-After header (delta-seconds)
+  /// A response it matches makes the client fail every queued, unsent request at once (`cancelled`) and,
+  /// when the response carries a Retry-After, fail every request asked for before it has passed
+  /// (`rate_limited`, with the seconds left in `response.retry_after`), so nothing reaches the host
+  /// between a rate-limit answer and its Retry-After. Default: HTTP 429.
+  rate_limit_rule is_rate_limit = [](const http_response& r) { return r.status == 429; };
 };
 
 /// The outcome of one GET: a response (any status) or a failure with a message.

@@ -11,7 +11,7 @@ std::chrono::nanoseconds backoff_delay(const backoff_params& params, uint32_t fa
   using std::chrono::nanoseconds;
   const auto max = params.max_backoff;
   if (retry_after)
-    return std::min<nanoseconds>(*retry_after, max);
+    return std::min<nanoseconds>(*retry_after, max_retry_after);
   const auto min = category == failure_category::rate_limited ? params.rate_limit_min_backoff : params.min_backoff;
   const double exponent = static_cast<double>(std::max<uint32_t>(failures, 1) - 1);
   const double max_s = std::chrono::duration<double>(max).count();

@@ -13,6 +13,7 @@ namespace derivcache::runtime {
 struct fetch_stats {
   std::array<std::atomic<uint64_t>, messages::fetch_outcome_count> outcomes{};   ///< replies by outcome
   std::atomic<uint64_t> requests{0};          ///< issued to the HTTP client
+  std::atomic<uint64_t> cancelled{0};         ///< ended in the client without a reply (rate limit, Retry-After, stop)
   std::atomic<uint64_t> deferred{0};          ///< waited for a rate-limit token
   std::atomic<uint64_t> stale_replies{0};     ///< replies for an older cycle, ignored
   std::atomic<uint64_t> chains_sent{0};
@@ -27,6 +28,7 @@ struct fetch_stats {
 struct fetch_counts {
   std::array<uint64_t, messages::fetch_outcome_count> outcomes{};
   uint64_t requests = 0;
+  uint64_t cancelled = 0;
   uint64_t cycles_complete = 0;
 
   uint64_t& operator[](messages::fetch_outcome x) { return outcomes[messages::index_of(x)]; }

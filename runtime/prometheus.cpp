@@ -111,6 +111,10 @@ void render_fetches(exposition& x, const metrics_snapshot& m) {
   for (const auto& o : messages::fetch_outcomes)
     x.sample("derivcache_deribit_fetches_total", {{"outcome", o.label}}, m.fetches[o.outcome]);
   x.single("derivcache_deribit_requests_total", "counter", "Requests issued to Deribit.", m.fetches.requests);
+  x.single("derivcache_deribit_requests_cancelled_total", "counter",
+           "Requests the client ended without a reply: not sent after a rate-limit answer or during its "
+           "Retry-After, or cancelled at stop.",
+           m.fetches.cancelled);
   x.single("derivcache_deribit_cycles_total", "counter", "Complete fetch cycles (every currency, both kinds).",
            m.fetches.cycles_complete);
   x.histogram("derivcache_deribit_request_seconds", "Deribit request latency in seconds.", m.request_seconds);

@@ -246,12 +246,13 @@ struct deribit_simulator::impl {
   std::uint64_t requests = 0;
   std::uint64_t connections = 0;
   std::map<std::string, std::uint64_t> methods;
+  std::vector<request_record> log;
 
   loopback_server server;
 
   std::string load_data();
   std::optional<fault_spec> next_fault(const std::string& path);
-  void count(const std::string& method);
+  void count(const std::string& method, const std::optional<fault_spec>& f);
   /// The normal answer to an API request: status and body.
   std::pair<http::status, std::string> route(const std::string& method, const query_map& query) const;
   std::pair<http::status, std::string> control(const std::string& path, const query_map& query);
@@ -308,8 +309,8 @@ private:
     }
     const std::string api = "/api/v2/";
     std::string method = path.rfind(api, 0) == 0 ? path.substr(api.size()) : path;
-    sim_.count(method);
     auto f = sim_.next_fault(path);
+    sim_.count(method, f);
     if (!f) {
       auto [status, body] = sim_.route(method, query);
       return send(make(status, std::move(body), "application/json", req_.keep_alive()));
@@ -490,10 +491,12 @@ std::optional<fault_spec> deribit_simulator::impl::next_fault(const std::string&
   return std::nullopt;
 }
 
-void deribit_simulator::impl::count(const std::string& method) {
+void deribit_simulator::impl::count(const std::string& method, const std::optional<fault_spec>& f) {
   std::lock_guard<std::mutex> guard{mutex};
   ++requests;
   ++methods[method];
+  if (log.size() < max_request_log)
+    log.push_back({std::chrono::steady_clock::now(), method, f ? to_string(f->kind) : std::string{}});
 }
 
 std::pair<http::status, std::string> deribit_simulator::impl::route(const std::string& method,
@@ -655,6 +658,11 @@ std::uint64_t deribit_simulator::method_count(const std::string& method) const {
 std::map<std::string, std::uint64_t> deribit_simulator::method_counts() const {
   std::lock_guard<std::mutex> guard{impl_->mutex};
   return impl_->methods;
+}
+
+std::vector<request_record> deribit_simulator::request_log() const {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  return impl_->log;
 }
 
 std::uint64_t deribit_simulator::connections_accepted() const {

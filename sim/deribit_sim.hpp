@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace derivcache::sim {
 
@@ -49,6 +50,16 @@ struct fault_spec {
   std::string method;                   ///< e.g. "get_book_summary"
   std::size_t bytes = 17u << 20;        ///< for oversized_body: the body size (default: over the 16 MiB cap)
 };
+
+/// One API request as it arrived.
+struct request_record {
+  std::chrono::steady_clock::time_point at;   ///< when its headers had been read
+  std::string method;                         ///< e.g. "public/get_instruments"
+  std::string fault;                          ///< the fault it got (`to_string(fault)`), empty for a normal answer
+};
+
+/// request_log() keeps the first this many requests.
+inline constexpr std::size_t max_request_log = 100000;
 
 struct simulator_options {
   static constexpr const char* bind_address = "127.0.0.1";  ///< fixed: never anything else
@@ -97,6 +108,8 @@ public:
   /// API requests received for one method, e.g. "public/get_book_summary_by_currency".
   std::uint64_t method_count(const std::string& method) const;
   std::map<std::string, std::uint64_t> method_counts() const;
+  /// Every API request in arrival order (the first max_request_log).
+  std::vector<request_record> request_log() const;
   /// TCP connections accepted.
   std::uint64_t connections_accepted() const;
 

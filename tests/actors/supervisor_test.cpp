@@ -77,6 +77,41 @@ TEST_F(Supervisor, RestartAfter429HonoursRetryAfter) {
   EXPECT_EQ(st.restarts, 1u);
 }
 
+// max-backoff (300 s by default) bounds the supervisor's own delays, never what the host asked for.
+TEST_F(Supervisor, ARetryAfterLongerThanMaxBackoffIsWaitedInFullAlsoWhenDegraded) {
+  auto sup = start();
+  auto rate_limited = [this] {
+    auto r = reply(429, "");
+    r.response.retry_after = 600s;
+    http->complete("kind=future", r);
+    sched.run();
+  };
+  auto no_request_until_600s = [this](int fetchers) {
+    const auto requests = http->calls.size();
+    sched.advance_time(600s - 1ms);
+    sched.run();
+    EXPECT_EQ(http->calls.size(), requests) << "a request went out before the Retry-After had passed";
+    EXPECT_EQ(spawned, fetchers);
+    sched.advance_time(1ms);
+    sched.run();
+    EXPECT_EQ(spawned, fetchers + 1);
+    EXPECT_GT(http->calls.size(), requests);
+  };
+  rate_limited();
+  EXPECT_FALSE(status_of(sup).degraded);
+  no_request_until_600s(1);
+  for (int i = 0; i < 3; ++i) {   // failures 2..4, then the 5th is a rate limit: DEGRADED
+    http->complete("kind=future", failed(net::failure::reset, "connection reset by peer"));
+    sched.run();
+    sched.advance_time(300s);
+    sched.run();
+  }
+  ASSERT_EQ(spawned, 5);
+  rate_limited();
+  EXPECT_TRUE(status_of(sup).degraded);
+  no_request_until_600s(5);
+}
+
 TEST_F(Supervisor, RateLimitWithoutRetryAfterUsesJitteredMinimum) {
   u = 0.0;   // jitter factor 0.8: 5 s -> 4 s
   auto sup = start();

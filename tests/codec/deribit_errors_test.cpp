@@ -291,5 +291,17 @@ TEST(DeribitCodec, DecodeRpcErrorIsEmptyForSuccessAndNonJson) {
   EXPECT_EQ(rate_limited->code, 10028);
 }
 
+TEST(DeribitCodec, RateLimitRepliesAre429Or10028Or10066WithAnyStatus) {
+  EXPECT_TRUE(is_rate_limit_reply(429, "<html>429 Too Many Requests</html>"));
+  EXPECT_TRUE(is_rate_limit_reply(429, ""));
+  for (unsigned status : {200u, 400u, 503u}) {
+    EXPECT_TRUE(is_rate_limit_reply(status, R"({"jsonrpc":"2.0","error":{"code":10028,"message":"too_many_requests"}})"));
+    EXPECT_TRUE(is_rate_limit_reply(status, R"({"error":{"message":"too_many_concurrent_requests","code":10066}})"));
+  }
+  EXPECT_FALSE(is_rate_limit_reply(503, R"({"jsonrpc":"2.0","error":{"code":11051,"message":"system_maintenance"}})"));
+  EXPECT_FALSE(is_rate_limit_reply(200, chain()));
+  EXPECT_FALSE(is_rate_limit_reply(500, "<html>500</html>"));
+}
+
 } // namespace
 } // namespace derivcache::codec

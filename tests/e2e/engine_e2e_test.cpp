@@ -87,6 +87,44 @@ TEST_F(EngineE2E, RateLimitThenSuccessRestartsTheFetcherAfterRetryAfter) {
   EXPECT_NEAR(*views_.at("BTC").skew->skew_pct, 6.3218, 5e-4);
 }
 
+// Measured before the fix: 7 more requests within 40 ms of a 429 (queued in the HTTPS client), and a
+// Retry-After cut to max-backoff. Here max-backoff is 500 ms and the Retry-After 2 s, at start-up and in a
+// later cycle: the 429'd request is the only one the simulator sees until the Retry-After has passed.
+TEST_F(EngineE2E, ARateLimitStopsEveryRequestUntilItsRetryAfterAlsoBeyondMaxBackoff) {
+  start_sim();
+  const auto retry_after = 2s;
+  const auto rate_limit = [&](const std::string& method) {
+    sim_->inject(sim::fault_spec{sim::fault::rate_limit_429_retry_after, 1, retry_after, method});
+  };
+  rate_limit("");   // the very first request
+  auto cfg = engine_config({"BTC", "ETH", "SOL"});
+  cfg.supervisor.max_backoff = 500ms;
+  start_engine(cfg);
+  ASSERT_TRUE(wait_for_values({"BTC", "ETH", "SOL"})) << log();
+  EXPECT_EQ(status().restarts, 1u);
+
+  rate_limit("get_book_summary");   // a later cycle
+  self_->send(engine_->supervisor, messages::refresh_atom::value);
+  ASSERT_TRUE(wait_for_values({"BTC", "ETH", "SOL"})) << log();
+  EXPECT_EQ(status().restarts, 2u);
+
+  const auto requests = sim_->request_log();
+  std::vector<std::size_t> limited;
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    if (requests[i].fault == "rate_limit_429_retry_after")
+      limited.push_back(i);
+  ASSERT_EQ(limited.size(), 2u);
+  for (auto i : limited) {
+    ASSERT_LT(i + 1, requests.size()) << "no request after the restart";
+    const auto quiet = requests[i + 1].at - requests[i].at;
+    EXPECT_GE(quiet, retry_after) << "request " << i + 1 << " (" << requests[i + 1].method << ") went out "
+                                  << std::chrono::duration_cast<std::chrono::milliseconds>(quiet).count()
+                                  << " ms after the 429 of request " << i;
+  }
+  // What the fetcher had asked for and the client never sent is counted, not lost.
+  EXPECT_GT(engine_->fetch_counters->cancelled.load(), 0u);
+}
+
 TEST_F(EngineE2E, WrongHostCertificateIsRefused) {
   start_sim("wrong_host");
   start_engine(engine_config({"BTC"}));

@@ -59,25 +59,65 @@ TEST_F(HttpsClient, KeepAliveReusesOneConnection) {
   EXPECT_EQ(sim_->connections_accepted(), 1u);
 }
 
-TEST_F(HttpsClient, RateLimit429WithoutRetryAfter) {
+TEST_F(HttpsClient, RateLimit429WithoutRetryAfterDropsTheConnectionAndSendsTheNextOnAFreshOne) {
   auto res = answer_after(fault::rate_limit_429, 429);
-  EXPECT_FALSE(res.retry_after);
+  ASSERT_FALSE(res.retry_after);
+  EXPECT_EQ(get(book_summary_btc_option).response.status, 200u);
+  EXPECT_EQ(sim_->connections_accepted(), 2u);
 }
 
-TEST_F(HttpsClient, RateLimit429WithRetryAfterAndAFreshConnectionAfterwards) {
+TEST_F(HttpsClient, NothingIsSentUntilARetryAfterHasPassed) {
   start_sim_and_client();
   derivcache::sim::fault_spec spec;
   spec.kind = fault::rate_limit_429_retry_after;
-  spec.retry_after = 2s;
+  spec.retry_after = 30s;
   sim_->inject(spec);
   auto r = get(book_summary_btc_option);
   ASSERT_EQ(r.error, failure::none) << r.message;
   EXPECT_EQ(r.response.status, 429u);
   ASSERT_TRUE(r.response.retry_after);
-  EXPECT_EQ(*r.response.retry_after, 2s);
+  EXPECT_EQ(*r.response.retry_after, 30s);
   auto next = get(book_summary_btc_option);
-  EXPECT_EQ(next.response.status, 200u);
-  EXPECT_EQ(sim_->connections_accepted(), 2u);
+  EXPECT_EQ(next.error, failure::rate_limited) << next.message;
+  EXPECT_EQ(next.message, "not sent: 127.0.0.1 asked to wait 30 s more (Retry-After)");
+  ASSERT_TRUE(next.response.retry_after);
+  EXPECT_EQ(*next.response.retry_after, 30s);   // rounded up: under a second has passed
+  EXPECT_EQ(sim_->requests_served(), 1u);
+}
+
+TEST_F(HttpsClient, ARateLimitAnswerFailsEveryQueuedRequestUnsent) {
+  start_sim_and_client();
+  sim_->inject(fault::rate_limit_429);
+  // All four are queued before the first has even finished its TLS handshake.
+  std::vector<std::future<derivcache::net::http_result>> results;
+  for (int i = 0; i < 4; ++i)
+    results.push_back(get_async(book_summary_btc_option));
+  for (auto& f : results)
+    ASSERT_EQ(f.wait_for(derivcache::test::bounded_wait), std::future_status::ready);
+  auto first = results[0].get();
+  EXPECT_EQ(first.response.status, 429u) << first.message;
+  for (std::size_t i = 1; i < results.size(); ++i) {
+    auto r = results[i].get();
+    EXPECT_EQ(r.error, failure::cancelled) << i;
+    EXPECT_EQ(r.message, "cancelled: not sent, 127.0.0.1 answered an earlier request with a rate limit") << i;
+  }
+  EXPECT_EQ(sim_->requests_served(), 1u);
+  // Without a Retry-After the caller decides when to ask again; the client does not hold it back.
+  EXPECT_EQ(get(book_summary_btc_option).response.status, 200u);
+}
+
+TEST_F(HttpsClient, TheRateLimitRuleIsTheCallers) {
+  start_sim();
+  auto o = options();
+  o.is_rate_limit = [](const derivcache::net::http_response& r) { return r.status == 503; };
+  make_client(o);
+  sim_->inject(fault::maintenance_11051_503);
+  auto first = get_async(book_summary_btc_option);
+  auto second = get_async(book_summary_btc_option);
+  ASSERT_EQ(second.wait_for(derivcache::test::bounded_wait), std::future_status::ready);
+  EXPECT_EQ(first.get().response.status, 503u);
+  EXPECT_EQ(second.get().error, failure::cancelled);
+  EXPECT_EQ(sim_->requests_served(), 1u);
 }
 
 TEST_F(HttpsClient, Rpc10028BodyAndConnectionClose) {
@@ -268,4 +308,5 @@ TEST(HttpsFailure, ToStringNamesEveryKind) {
   EXPECT_EQ(derivcache::net::to_string(failure::body_too_large), "body_too_large");
   EXPECT_EQ(derivcache::net::to_string(failure::cancelled), "cancelled");
   EXPECT_EQ(derivcache::net::to_string(failure::tls), "tls");
+  EXPECT_EQ(derivcache::net::to_string(failure::rate_limited), "rate_limited");
 }

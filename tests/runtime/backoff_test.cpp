@@ -47,11 +47,13 @@ TEST(Backoff, JitterStaysWithinPlusMinusTwentyPercentAndUnderMax) {
   EXPECT_EQ(backoff_delay(p, 9, other, none, 1.0), nanoseconds{300s});   // 307.2 s clamped
 }
 
-TEST(Backoff, RetryAfterIsUsedAsGivenCappedAtMax) {
+TEST(Backoff, RetryAfterIsUsedAsGivenAlsoBeyondMax) {
   runtime::backoff_params p;
   EXPECT_EQ(backoff_delay(p, 1, rate_limited, 42s, 0.0), nanoseconds{42s});
   EXPECT_EQ(backoff_delay(p, 4, rate_limited, 42s, 1.0), nanoseconds{42s});
-  EXPECT_EQ(backoff_delay(p, 1, rate_limited, 1000s, 0.5), nanoseconds{300s});
+  EXPECT_EQ(backoff_delay(p, 1, rate_limited, 1000s, 0.5), nanoseconds{1000s});   // max is 300 s
+  // Only a value past three days (Binance's longest IP ban) is taken as broken and cut.
+  EXPECT_EQ(backoff_delay(p, 1, rate_limited, std::chrono::seconds{999'999'999}, 0.5), nanoseconds{72h});
 }
 
 TEST(Backoff, ZeroFailuresCountAsOneAndOutOfRangeDrawsAreClamped) {
