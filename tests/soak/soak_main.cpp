@@ -3,6 +3,7 @@
 // Run by `make soak SOAK_MINUTES=N`; see docs/reliability.md for the rules.
 #include "sim/binance_sim.hpp"
 #include "sim/deribit_sim.hpp"
+#include "store/sqlite.hpp"
 
 #include <boost/json.hpp>
 
@@ -52,6 +53,14 @@ constexpr auto stale_after = 3s;
 constexpr auto capture_every = 250ms;
 constexpr auto sample_every = 2s;
 constexpr auto answer_bound = 2s;   // a capture not answered within this is "unanswered"
+// RSS is judged after the longest rolling window has filled once (quant::rolling_features, 300 s), by the
+// least-squares slope over the second half of the run, which must then start after that warm-up.
+constexpr auto warm_up = 300s;
+constexpr double max_rss_slope_kb_per_s = 1024.0 / 600.0;   // 1 MiB per 10 minutes
+// A store lock is held longer than the store's busy timeout (5 s), so writes fail and are retried.
+constexpr auto store_lock_hold = 7s;
+// A Retry-After longer than the soak's supervisor.max-backoff (4 s).
+constexpr auto long_retry_after = 10s;
 
 struct options {
   std::chrono::seconds duration{600};
@@ -171,34 +180,88 @@ bool parse_args(int argc, char** argv, options& o) {
   return o.duration.count() > 0;
 }
 
+/// A write lock on the engine's store, taken from a second SQLite connection and released later.
+struct store_lock {
+  std::string path;
+  std::optional<store::connection> holder;
+  steady::time_point until{};
+
+  void take(steady::time_point now) {
+    if (holder)
+      return;
+    try {
+      holder.emplace(path, false);
+      holder->exec("BEGIN EXCLUSIVE");
+      until = now + store_lock_hold;
+    } catch (const store::error& e) {
+      std::cerr << "soak: store lock: " << e.what() << "\n";
+      holder.reset();
+    }
+  }
+  void release_when_due(steady::time_point now) {
+    if (holder && now >= until) {
+      holder->exec("ROLLBACK");
+      holder.reset();
+    }
+  }
+};
+
+/// What a fault acts on.
+struct soak_targets {
+  sim::deribit_simulator& deribit;
+  sim::binance_simulator& binance;
+  store_lock& store;
+  std::mt19937_64& rng;
+};
+
 /// The faults the soak draws from, with how to inject each.
 struct soak_fault {
   const char* name;
-  std::function<void(sim::deribit_simulator&, sim::binance_simulator&, std::mt19937_64&)> inject;
+  std::function<void(soak_targets&)> inject;
 };
 
+/// The least-squares slope of (t, kb) in kB per second; 0 with fewer than two points.
+double slope_kb_per_s(const std::vector<std::pair<double, long>>& samples) {
+  if (samples.size() < 2)
+    return 0;
+  double mt = 0, mk = 0;
+  for (const auto& [t, kb] : samples) {
+    mt += t;
+    mk += static_cast<double>(kb);
+  }
+  mt /= static_cast<double>(samples.size());
+  mk /= static_cast<double>(samples.size());
+  double num = 0, den = 0;
+  for (const auto& [t, kb] : samples) {
+    num += (t - mt) * (static_cast<double>(kb) - mk);
+    den += (t - mt) * (t - mt);
+  }
+  return den > 0 ? num / den : 0;
+}
+
 std::vector<soak_fault> soak_faults() {
-  auto deribit = [](sim::fault kind, int max_count) {
-    return [kind, max_count](sim::deribit_simulator& d, sim::binance_simulator&, std::mt19937_64& rng) {
+  auto deribit = [](sim::fault kind, int max_count, std::chrono::seconds retry_after = 1s) {
+    return [kind, max_count, retry_after](soak_targets& x) {
       sim::fault_spec spec;
       spec.kind = kind;
-      spec.count = 1 + static_cast<int>(rng() % static_cast<uint64_t>(max_count));
-      spec.retry_after = 1s;
+      spec.count = 1 + static_cast<int>(x.rng() % static_cast<uint64_t>(max_count));
+      spec.retry_after = retry_after;
       spec.bytes = 3u << 20;
-      d.inject(spec);
+      x.deribit.inject(spec);
     };
   };
   auto binance = [](sim::binance_fault kind, int count = 1) {
-    return [kind, count](sim::deribit_simulator&, sim::binance_simulator& b, std::mt19937_64&) {
+    return [kind, count](soak_targets& x) {
       sim::binance_fault_spec spec{kind};
       spec.count = count;
       spec.bytes = 2u << 20;
-      b.inject(spec);
+      x.binance.inject(spec);
     };
   };
   return {
     {"deribit 429", deribit(sim::fault::rate_limit_429, 3)},
     {"deribit 429 Retry-After", deribit(sim::fault::rate_limit_429_retry_after, 2)},
+    {"deribit 429 Retry-After over max-backoff", deribit(sim::fault::rate_limit_429_retry_after, 1, long_retry_after)},
     {"deribit 10028", deribit(sim::fault::rpc_10028, 2)},
     {"deribit 11051/503", deribit(sim::fault::maintenance_11051_503, 3)},
     {"deribit 500", deribit(sim::fault::server_error_500, 3)},
@@ -217,6 +280,7 @@ std::vector<soak_fault> soak_faults() {
     {"binance oversized", binance(sim::binance_fault::oversized)},
     {"binance ping flood", binance(sim::binance_fault::ping_flood, 200)},
     {"binance handshake never", binance(sim::binance_fault::handshake_never)},
+    {"store locked past the busy timeout", [](soak_targets& x) { x.store.take(steady::now()); }},
   };
 }
 
@@ -252,7 +316,7 @@ int main(int argc, char** argv) {
   }
 
   const std::string stem = "/tmp/derivcache-soak-" + std::to_string(getpid());
-  const std::string ini = stem + ".ini", log = stem + ".log";
+  const std::string ini = stem + ".ini", log = stem + ".log", db = stem + ".db";
   std::ofstream{ini} << "[deribit]\nurl=\"https://127.0.0.1:" << d.port << "\"\nca-file=\"" << certs
                      << "/ca.pem\"\ncurrencies=[\"BTC\", \"ETH\", \"SOL\"]\ninterval=2s\ntimeout=1s\n"
                      << "max-requests-per-second=20\nmax-body=2097152\n"
@@ -260,7 +324,8 @@ int main(int argc, char** argv) {
                      << "[cache]\nmax-age=6s\n"
                      << "[binance]\nurl=\"wss://127.0.0.1:" << b.port << "\"\nca-file=\"" << certs
                      << "/ca.pem\"\nsymbols=[\"BTCUSDT\"]\ntimeout=1s\nmin-backoff=100ms\nmax-backoff=2s\n"
-                     << "stale-after=3s\n[metrics]\nport=0\n[introspection]\nport=0\n";
+                     << "stale-after=3s\n[metrics]\nport=0\n[introspection]\nport=0\n"
+                     << "[store]\npath=\"" << db << "\"\n";
 
   // Everything the child needs is made before fork: the simulators' threads are running, and a child that
   // allocates before exec can deadlock on a lock one of them held.
@@ -301,6 +366,8 @@ int main(int argc, char** argv) {
   }
 
   std::mt19937_64 rng{opt.seed};
+  store_lock lock{db, std::nullopt, {}};
+  soak_targets targets{deribit, binance, lock, rng};
   const auto faults = soak_faults();
   std::map<std::string, uint64_t> injected;
   uint64_t captures = 0, unanswered = 0, fresh_too_old = 0, not_ok = 0;
@@ -322,10 +389,11 @@ int main(int argc, char** argv) {
     const auto now = steady::now();
     if (now >= next_fault) {
       const auto& f = faults[rng() % faults.size()];
-      f.inject(deribit, binance, rng);
+      f.inject(targets);
       ++injected[f.name];
       next_fault += opt.fault_every;
     }
+    lock.release_when_due(now);
     if (now >= next_sample) {
       auto [rss, hwm] = memory_kb(pid);
       if (rss > 0)
@@ -371,6 +439,7 @@ int main(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(steady::now() - start).count();
   auto [final_rss, hwm] = memory_kb(pid);
   peak_hwm = std::max(peak_hwm, hwm);
+  lock.release_when_due(steady::time_point::max());
   int exit_code = -1;
   if (!died) {
     kill(pid, SIGTERM);
@@ -388,21 +457,14 @@ int main(int argc, char** argv) {
     }
   }
 
-  // RSS rule: after a warm-up (the first sixth of the run), the mean RSS of the last third of the samples must
-  // not exceed 1.5 x the mean of the first third (+ 8 MiB of slack for allocator noise on short runs).
-  std::vector<long> steady_rss;
-  for (const auto& [t, kb] : rss_samples)
-    if (t >= seconds / 6)
-      steady_rss.push_back(kb);
-  double first_third = 0, last_third = 0;
-  const auto third = steady_rss.size() / 3;
-  if (third > 0) {
-    for (std::size_t i = 0; i < third; ++i) {
-      first_third += static_cast<double>(steady_rss[i]) / static_cast<double>(third);
-      last_third += static_cast<double>(steady_rss[steady_rss.size() - third + i]) / static_cast<double>(third);
-    }
-  }
-  const bool rss_grew = third > 0 && last_third > 1.5 * first_third + 8192;
+  // RSS rule: the slope over the second half of the run, which starts after the warm-up.
+  const bool rss_judged = seconds >= 2 * std::chrono::duration<double>(warm_up).count();
+  std::vector<std::pair<double, long>> second_half;
+  for (const auto& sample : rss_samples)
+    if (sample.first >= seconds / 2)
+      second_half.push_back(sample);
+  const double slope = slope_kb_per_s(second_half);
+  const bool rss_grew = rss_judged && slope > max_rss_slope_kb_per_s;
 
   std::ostringstream r;
   char buf[256];
@@ -436,11 +498,21 @@ int main(int argc, char** argv) {
   r << "complete fetch cycles: " << one("derivcache_deribit_cycles_total")
     << ", fetcher restarts: " << one("derivcache_fetcher_restarts_total")
     << ", binance reconnects: " << one("derivcache_binance_reconnects_total") << "\n";
-  std::snprintf(buf, sizeof buf,
-                "RSS: peak (VmHWM) %.1f MiB, final %.1f MiB; steady-state mean first third %.1f MiB, last third %.1f "
-                "MiB (%zu samples)\n",
-                peak_hwm / 1024.0, final_rss / 1024.0, first_third / 1024.0, last_third / 1024.0, rss_samples.size());
+  std::snprintf(buf, sizeof buf, "RSS: peak (VmHWM) %.1f MiB, final %.1f MiB (%zu samples, every %lld s)\n",
+                peak_hwm / 1024.0, final_rss / 1024.0, rss_samples.size(),
+                static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(sample_every).count()));
   r << buf;
+  if (rss_judged)
+    std::snprintf(buf, sizeof buf, "RSS slope over the second half (%.0f..%.0f s): %+.3f MiB per 10 min (limit +1)\n",
+                  seconds / 2, seconds, slope * 600.0 / 1024.0);
+  else
+    std::snprintf(buf, sizeof buf, "RSS slope: not judged, the run is shorter than twice the %lld s warm-up\n",
+                  static_cast<long long>(warm_up.count()));
+  r << buf;
+  r << "RSS samples (s MiB):";
+  for (std::size_t i = 0; i < rss_samples.size(); i += std::max<std::size_t>(1, rss_samples.size() / 20))
+    r << " " << static_cast<long>(rss_samples[i].first) << ":" << rss_samples[i].second / 1024;
+  r << "\n";
   r << "engine: " << (died ? "DIED during the run" : "up for the whole run")
     << (died ? "" : exit_code == 0 ? ", exited 0 on SIGTERM" : ", did not exit cleanly on SIGTERM") << "\n";
 
@@ -461,7 +533,7 @@ int main(int argc, char** argv) {
       failures.push_back(std::string{name} + " FRESH in " + std::to_string(fresh_count[name]) + " of " +
                          std::to_string(captures) + " snapshots, under " + std::to_string(opt.min_fresh_pct) + "%");
   if (rss_grew)
-    failures.push_back("RSS grew: last third mean > 1.5 x first third mean + 8 MiB");
+    failures.push_back("RSS grew: slope over the second half above 1 MiB per 10 minutes");
   r << "result: " << (failures.empty() ? "PASS" : "FAIL") << "\n";
   for (const auto& f : failures)
     r << "  - " << f << "\n";
@@ -470,5 +542,7 @@ int main(int argc, char** argv) {
     std::cerr << "engine log (last 4000 bytes):\n" << read_all(log).substr(std::max<long>(0, static_cast<long>(read_all(log).size()) - 4000));
   std::remove(ini.c_str());
   std::remove(log.c_str());
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::remove((db + suffix).c_str());
   return failures.empty() ? 0 : 1;
 }
