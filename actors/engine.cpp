@@ -16,6 +16,7 @@
 #include "net/tls.hpp"
 #include "quant/currency.hpp"
 #include "runtime/descriptors.hpp"
+#include "runtime/duration_text.hpp"
 #include "runtime/instrument_cache.hpp"
 #include "runtime/metrics_http.hpp"
 #include "runtime/snapshot_sink.hpp"
@@ -26,6 +27,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <future>
 #include <optional>
 #include <thread>
 
@@ -35,15 +37,43 @@ struct engine::io_runner {
   boost::asio::io_context ioc;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard;
   std::thread thread;
+  std::future<void> ran_out;   ///< ready once run() has returned
 };
 
 namespace {
 
-void stop_io(engine::io_runner& io) {
+void start_io(engine::io_runner& io) {
+  io.guard.emplace(io.ioc.get_executor());
+  std::packaged_task<void()> run{[ctx = &io.ioc] { ctx->run(); }};
+  io.ran_out = run.get_future();
+  io.thread = std::thread{std::move(run)};
+}
+
+/// Lets the I/O thread finish what is under way (close handshakes, cancelled requests) until `deadline`,
+/// then stops it.
+void stop_io(engine::io_runner& io, std::chrono::steady_clock::time_point deadline) {
   io.guard.reset();
-  io.ioc.stop();
+  if (io.ran_out.valid() && io.ran_out.wait_until(deadline) != std::future_status::ready)
+    io.ioc.stop();
   if (io.thread.joinable())
     io.thread.join();
+}
+
+/// Sends `hdl` an exit and waits until it has terminated or `deadline` has passed. False on the deadline.
+template <class Handle>
+bool stop_and_wait(caf::scoped_actor& self, const Handle& hdl, std::chrono::steady_clock::time_point deadline) {
+  if (!hdl)
+    return true;
+  auto a = caf::actor_cast<caf::actor>(hdl);
+  self->monitor(a);
+  caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  bool down = false, late = false;
+  while (!down && !late) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    self->receive([&](caf::down_msg& dm) { down = dm.source == a.address(); },
+                  caf::after(std::max(left, std::chrono::milliseconds{0})) >> [&] { late = true; });
+  }
+  return down;
 }
 
 } // namespace
@@ -56,26 +86,50 @@ void engine::stop() {
   if (stopped_)
     return;
   stopped_ = true;
-  // I/O first: cancelled requests complete on the I/O thread, and the thread must be gone before the actors.
+  const auto deadline = std::chrono::steady_clock::now() + stop_deadline;
+  // 1. Stop accepting: no new scrape, introspection peer or capture from outside.
   if (metrics_server)
     metrics_server->stop();
   if (introspection_guard)
     introspection_guard->stop();
+  introspection.stop();
+  // 2. No new fetch cycle, and the requests under way are cancelled.
+  if (supervisor)
+    caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
   if (http)
     http->shutdown();
+  std::vector<std::string> late;
+  if (system) {
+    caf::scoped_actor self{*system};
+    // 3. The feed closes its WebSockets with 1000 (the I/O thread still runs: the close frames go out).
+    if (!stop_and_wait(self, binance_feed, deadline))
+      late.emplace_back("binance feed");
+    // 4. The collector hands its closed bars to the store, behind which the store's exit arrives: it writes
+    //    them and every accepted record before it stops.
+    if (!stop_and_wait(self, feature_collector, deadline))
+      late.emplace_back("feature collector");
+    if (!stop_and_wait(self, store, deadline))
+      late.emplace_back("store");
+  }
+  // 5. The I/O thread finishes the close handshakes, then ends.
   if (io)
-    stop_io(*io);
+    stop_io(*io, deadline);
   metrics_server.reset();
-  introspection.stop();
-  for (const auto& hdl : {caf::actor_cast<caf::actor>(metrics_endpoint),
-                          caf::actor_cast<caf::actor>(binance_feed), caf::actor_cast<caf::actor>(feature_collector),
-                          caf::actor_cast<caf::actor>(store),
-                          caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(basis_calculator),
-                          caf::actor_cast<caf::actor>(skew_calculator), caf::actor_cast<caf::actor>(cache)})
+  for (const auto& hdl : {caf::actor_cast<caf::actor>(metrics_endpoint), caf::actor_cast<caf::actor>(binance_feed),
+                          caf::actor_cast<caf::actor>(feature_collector), caf::actor_cast<caf::actor>(store),
+                          caf::actor_cast<caf::actor>(basis_calculator), caf::actor_cast<caf::actor>(skew_calculator),
+                          caf::actor_cast<caf::actor>(cache)})
     if (hdl)
       caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
-  if (log)
-    log->info("derivcache engine stopped");
+  if (!log)
+    return;
+  if (!late.empty()) {
+    std::string names;
+    for (const auto& n : late)
+      names += (names.empty() ? "" : ", ") + n;
+    log->warn("stop: " + names + " not done within " + runtime::seconds_text(stop_deadline) + "; stopped anyway");
+  }
+  log->info("derivcache engine stopped");
 }
 
 namespace {
@@ -390,6 +444,7 @@ bool check_descriptors(const engine_config& cfg, std::string& error) {
 std::unique_ptr<engine> start_actors(caf::actor_system& sys, const engine_config& cfg, const engine_hooks& hooks,
                                      std::string& error, boost::asio::io_context* ioc = nullptr) {
   auto e = std::make_unique<engine>();
+  e->system = &sys;
   std::shared_ptr<store::feature_store> feature_store;
   if (!open_outputs(cfg, *e, feature_store, error))
     return nullptr;
@@ -432,8 +487,7 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
   // The fetcher's state may release the client after the engine is gone, on a CAF thread: the client then
   // keeps the io_context alive, so its connections' timers never outlive their service (ASan: use-after-free).
   hooks.http = {client.get(), [client, io](net::http_client*) mutable { client.reset(); }};
-  io->guard.emplace(io->ioc.get_executor());
-  io->thread = std::thread{[ctx = &io->ioc] { ctx->run(); }};
+  start_io(*io);
   if (!hooks.binance_connect)
     hooks.binance_connect = [io](net::ws_options o, net::ws_callbacks cb, std::string& err) {
       return net::make_wss_connection(io->ioc, std::move(o), std::move(cb), err);
@@ -443,7 +497,7 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
     e.reset();   // its destructor stops the actors; the I/O thread is ours to stop below
   if (!e) {
     hooks.http->shutdown();
-    stop_io(*io);
+    stop_io(*io, std::chrono::steady_clock::now());
     return nullptr;
   }
   e->io = std::move(io);

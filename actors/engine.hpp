@@ -76,11 +76,17 @@ public:
   messages::metrics_endpoint_actor metrics_endpoint;     ///< null when metrics are off
   messages::store_actor store;                           ///< null when store.path is empty
 
-  /// Stops the metrics server, the introspection guard and the HTTP client (pending requests are cancelled),
-  /// joins the I/O thread,
-  /// then stops the introspection gateway and sends user_shutdown to the metrics actor, the feed (which closes its connections), the collector, the supervisor (which
-  /// forwards it to the fetcher), the calculators and the cache.
-  /// Idempotent.
+  caf::actor_system* system = nullptr;                   ///< the system the actors run in
+
+  /// How long stop() may take in all.
+  static constexpr std::chrono::milliseconds stop_deadline{1500};
+
+  /// Stops in order, within stop_deadline (a step not done by then is logged and the next one goes on):
+  /// stops accepting (metrics server, introspection guard and gateway); stops the supervisor (no new cycle;
+  /// it forwards the stop to the fetcher) and cancels the requests under way; stops the feed, which closes its
+  /// WebSockets with code 1000, and waits for it; stops the collector, which hands its closed bars to the
+  /// store, then the store, which writes them and every accepted record; lets the I/O thread finish the close
+  /// handshakes and joins it; then stops the metrics actor, the calculators and the cache. Idempotent.
   void stop();
 
 private:

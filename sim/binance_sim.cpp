@@ -484,6 +484,11 @@ private:
   }
 
   void on_read(beast::error_code ec) {
+    if (ec == websocket::error::closed && !closing_) {   // the client closed first
+      std::lock_guard<std::mutex> guard{sim_.mutex};
+      ++sim_.counters.client_closes;
+      sim_.counters.last_client_close_code = static_cast<std::uint16_t>(ws_.reason().code);
+    }
     if (ec)
       return end();
     auto text = beast::buffers_to_string(rd_buffer_.data());
@@ -661,8 +666,10 @@ private:
       sim_.count(counter);
     if (current_.kind == out_kind::ping)
       return ws_.async_ping({}, done);
-    if (current_.kind == out_kind::close)
+    if (current_.kind == out_kind::close) {
+      closing_ = true;
       return ws_.async_close(current_.code, done);
+    }
     ws_.text(true);
     ws_.async_write(asio::buffer(current_.text), done);
   }
@@ -769,6 +776,7 @@ private:
   bool combined_ = true;
   bool open_ = false;
   bool writing_ = false;
+  bool closing_ = false;   ///< this side sent a close frame
   bool timer_armed_ = false;
   bool stalled_ = false;
   bool pings_stopped_ = false;

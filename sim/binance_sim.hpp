@@ -69,6 +69,8 @@ struct binance_counters {
   std::uint64_t pings = 0;
   std::uint64_t pongs = 0;              ///< pongs received
   std::uint64_t exchange_infos = 0;     ///< `GET /api/v3/exchangeInfo` answered
+  std::uint64_t client_closes = 0;      ///< close frames received from clients
+  std::uint16_t last_client_close_code = 0;   ///< the code of the latest one (1000: normal closure)
   std::uint64_t data_frames() const { return agg_trades + book_tickers + trades + replayed; }
 };
 
