@@ -208,6 +208,7 @@ bool start_metrics(caf::actor_system& sys, const configuration::engine_config& c
   deps.cache = e.cache;
   deps.supervisor = e.supervisor;
   deps.fetch_counters = e.fetch_counters;
+  deps.store = e.store_counters;
   deps.request_latency = e.request_latency;
   deps.health.currencies = cfg.deribit.currencies;
   deps.health.feed_stale_after = cfg.binance.stale_after;
@@ -277,6 +278,10 @@ bool open_outputs(const engine_config& cfg, engine& e, std::shared_ptr<store::fe
     for (auto h : cfg.outcomes.horizons)
       options.horizons_s.push_back(std::chrono::duration_cast<std::chrono::seconds>(h).count());
     options.max_gap_s = std::chrono::duration_cast<std::chrono::seconds>(cfg.outcomes.max_gap).count();
+    options.busy_timeout_ms =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(cfg.store.busy_timeout).count());
+    options.bar_retention_s = std::chrono::duration_cast<std::chrono::seconds>(cfg.store.retention).count();
+    options.snapshot_retention_s = std::chrono::duration_cast<std::chrono::seconds>(cfg.store.snapshot_retention).count();
     try {
       feature_store = std::make_shared<store::feature_store>(std::move(options));
     } catch (const std::exception& ex) {
@@ -310,6 +315,9 @@ void start_core(caf::actor_system& sys, const engine_config& cfg, engine& e,
     store_keeper_deps keeper;
     keeper.store = std::move(feature_store);
     keeper.reap_interval = cfg.store.reap_interval;
+    keeper.maintenance_interval = cfg.store.maintenance_interval;
+    keeper.max_pending_bars = static_cast<std::size_t>(cfg.store.max_pending_bars);
+    keeper.stats = e.store_counters = std::make_shared<runtime::store_stats>();
     keeper.log = e.log;
     e.store = make_store_keeper(sys, std::move(keeper));
     e.log->info("store: " + cfg.store.path);
