@@ -291,7 +291,10 @@ bool open_outputs(const engine_config& cfg, engine& e, std::shared_ptr<store::fe
   }
   const auto& snap = cfg.snapshots;
   if (!cfg.binance.symbols.empty() && snap.interval > caf::timespan{0} && !snap.path.empty()) {
-    e.snapshots = runtime::snapshot_sink::open(snap.path, error);
+    runtime::snapshot_sink_options sink;
+    sink.max_file_size = static_cast<uint64_t>(snap.max_file_size);
+    sink.fsync = runtime::parse_fsync_policy(snap.fsync).value_or(runtime::fsync_policy::rotate);   // validate() checked it
+    e.snapshots = runtime::snapshot_sink::open(snap.path, error, std::move(sink));
     if (!e.snapshots) {
       error = "snapshots: " + error;
       return false;

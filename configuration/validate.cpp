@@ -197,7 +197,7 @@ void check_snapshots(checker& in, const snapshots_settings& s, const store_setti
   in.duration("store.reap-interval", store.reap_interval);
   if (s.max_file_size < 0)
     in.add("snapshots.max-file-size", "must be 0 (no size limit) or a number of bytes, got " + std::to_string(s.max_file_size));
-  if (s.fsync != "never" && s.fsync != "rotate" && s.fsync != "every-write")
+  if (s.fsync != "never" && s.fsync != "rotate" && s.fsync != "every-write")   // runtime::parse_fsync_policy
     in.add("snapshots.fsync", "'" + s.fsync + "' is not never, rotate or every-write");
 }
 
