@@ -390,6 +390,26 @@ TEST_F(StoreKeeper, BarsDroppedPastThePendingBoundMakeTheirOutcomesIncompleteNev
   EXPECT_EQ(log.count("dropped 1 unwritten bars of BTCUSDT"), 2u);
 }
 
+TEST_F(StoreKeeper, RetentionOnTheMaintenanceTimerDeletesOldBarsButNotThosePendingOutcomesRead) {
+  start_keeper([](actors::store_keeper_deps& d, store::store_options& o) {
+    d.maintenance_interval = 3s;
+    o.bar_retention_s = 3;
+  });
+  start_collector();
+  feed({trade(1'000'200, 100, 10)});
+  const auto e0 = record("e0");   // reads 1001 .. 1005 until its 5 s outcome is labelled at 1007.5
+  play_sequence();                // bars 1000 .. 1005
+  advance(6s);                    // 1006.5: the cut is 1003, but e0 still reads from 1001
+  EXPECT_EQ(query("SELECT group_concat(second) FROM bars"), "1001,1002,1003,1004,1005");
+  EXPECT_EQ(query("SELECT status FROM outcomes WHERE horizon_s = 5"), "pending");
+  advance(6s);                    // 1012.5: e0 labelled, every bar older than 3 s is gone
+  EXPECT_EQ(query("SELECT group_concat(status) FROM outcomes WHERE snapshot = " + std::to_string(e0.snapshot)),
+            "labelled,labelled");
+  EXPECT_EQ(query("SELECT count(*) FROM bars"), "0");
+  EXPECT_EQ(stats->bars_deleted.load(), 6u);
+  EXPECT_GE(stats->checkpoints.load(), 4u);   // at start and every 3 s
+}
+
 struct IntrospectionRecord : StoreKeeper {
   std::vector<actors::introspection_gateway> gateways;
 
