@@ -263,6 +263,7 @@ bool start_metrics(caf::actor_system& sys, const configuration::engine_config& c
   deps.cache = e.cache;
   deps.supervisor = e.supervisor;
   deps.fetch_counters = e.fetch_counters;
+  deps.store = e.store_counters;
   deps.request_latency = e.request_latency;
   deps.health.currencies = cfg.deribit.currencies;
   deps.health.feed_stale_after = cfg.binance.stale_after;
@@ -332,6 +333,10 @@ bool open_outputs(const engine_config& cfg, engine& e, std::shared_ptr<store::fe
     for (auto h : cfg.outcomes.horizons)
       options.horizons_s.push_back(std::chrono::duration_cast<std::chrono::seconds>(h).count());
     options.max_gap_s = std::chrono::duration_cast<std::chrono::seconds>(cfg.outcomes.max_gap).count();
+    options.busy_timeout_ms =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(cfg.store.busy_timeout).count());
+    options.bar_retention_s = std::chrono::duration_cast<std::chrono::seconds>(cfg.store.retention).count();
+    options.snapshot_retention_s = std::chrono::duration_cast<std::chrono::seconds>(cfg.store.snapshot_retention).count();
     try {
       feature_store = std::make_shared<store::feature_store>(std::move(options));
     } catch (const std::exception& ex) {
@@ -341,7 +346,10 @@ bool open_outputs(const engine_config& cfg, engine& e, std::shared_ptr<store::fe
   }
   const auto& snap = cfg.snapshots;
   if (!cfg.binance.symbols.empty() && snap.interval > caf::timespan{0} && !snap.path.empty()) {
-    e.snapshots = runtime::snapshot_sink::open(snap.path, error);
+    runtime::snapshot_sink_options sink;
+    sink.max_file_size = static_cast<uint64_t>(snap.max_file_size);
+    sink.fsync = runtime::parse_fsync_policy(snap.fsync).value_or(runtime::fsync_policy::rotate);   // validate() checked it
+    e.snapshots = runtime::snapshot_sink::open(snap.path, error, std::move(sink));
     if (!e.snapshots) {
       error = "snapshots: " + error;
       return false;
@@ -365,6 +373,9 @@ void start_core(caf::actor_system& sys, const engine_config& cfg, engine& e,
     store_keeper_deps keeper;
     keeper.store = std::move(feature_store);
     keeper.reap_interval = cfg.store.reap_interval;
+    keeper.maintenance_interval = cfg.store.maintenance_interval;
+    keeper.max_pending_bars = static_cast<std::size_t>(cfg.store.max_pending_bars);
+    keeper.stats = e.store_counters = std::make_shared<runtime::store_stats>();
     keeper.log = e.log;
     e.store = make_store_keeper(sys, std::move(keeper));
     e.log->info("store: " + cfg.store.path);

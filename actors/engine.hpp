@@ -11,6 +11,7 @@
 #include "net/http_server.hpp"
 #include "net/https_client.hpp"
 #include "runtime/cache_stats.hpp"
+#include "runtime/store_stats.hpp"
 #include "runtime/fetch_stats.hpp"
 #include "runtime/latency_histogram.hpp"
 #include "runtime/log.hpp"
@@ -68,6 +69,7 @@ public:
   std::shared_ptr<runtime::logger> log;
   std::shared_ptr<runtime::fetch_stats> fetch_counters;
   std::shared_ptr<runtime::cache_stats> cache_counters;
+  std::shared_ptr<runtime::store_stats> store_counters;  ///< null unless store.path is set
   introspection_gateway introspection;                   ///< local always; published when configured
   /// In front of the published introspection port (plain BASP on the I/O thread); null with TLS, with an
   /// injected client, or when introspection is not published.

@@ -95,6 +95,8 @@ void gather(self_ptr self, std::function<void(runtime::metrics_snapshot&)> finis
     g->snapshot.introspection = deps.introspection();
   if (deps.gateway)
     g->snapshot.gateway = runtime::to_gateway_metrics(*deps.gateway);
+  if (deps.store)
+    g->snapshot.store = runtime::to_store_metrics(*deps.store);
   g->remaining = deps.feed ? 3 : 2;
   ask_cache(self, g);
   ask_supervisor(self, g);

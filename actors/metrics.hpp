@@ -39,6 +39,7 @@ struct metrics_endpoint_deps {
   snapshot_source snapshots;                             ///< unset: 404 {"error":"no feature collector"}
   std::function<runtime::introspection_metrics()> introspection;   ///< the guard's counters; unset: zeros
   std::shared_ptr<runtime::gateway_stats> gateway;                 ///< the published gateway; null: none
+  std::shared_ptr<runtime::store_stats> store;                     ///< the store keeper's; null: no store
   std::shared_ptr<runtime::logger> log;                  ///< may be null
 };
 

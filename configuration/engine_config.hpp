@@ -68,12 +68,19 @@ struct snapshots_settings {
   caf::timespan interval{0};                                        ///< 0: off
   std::string path = "snapshots.jsonl";                             ///< JSON lines
   bool record = false;                                              ///< also record them in the store
+  int64_t max_file_size = 64 * 1024 * 1024;                         ///< bytes; the file is rotated before it would pass this; 0: no size limit
+  std::string fsync = "rotate";                                     ///< never | rotate | every-write
 };
 
 /// [store]: the SQLite feature/label store (docs/outcomes.md).
 struct store_settings {
   std::string path;                                                 ///< empty: off
   caf::timespan reap_interval = std::chrono::seconds{1};            ///< not a key: how often due outcomes are labelled
+  caf::timespan busy_timeout = std::chrono::seconds{5};             ///< wait for a locked database, then the write fails (and is retried)
+  int64_t max_pending_bars = 3600;                                  ///< per symbol, waiting for a failing store; older ones are dropped
+  caf::timespan retention = std::chrono::hours{7 * 24};             ///< bars older than this are deleted; 0s: kept forever
+  caf::timespan snapshot_retention{0};                              ///< labelled snapshots older than this are deleted; 0s: kept
+  caf::timespan maintenance_interval = std::chrono::minutes{1};     ///< retention deletes and a WAL checkpoint
 };
 
 /// [outcomes]

@@ -195,6 +195,23 @@ void check_snapshots(checker& in, const snapshots_settings& s, const store_setti
   if (s.interval > caf::timespan{0} && s.path.empty() && !s.record)
     in.add("snapshots.path", "must name a file when snapshots.interval is set (or snapshots.record=true)");
   in.duration("store.reap-interval", store.reap_interval);
+  if (s.max_file_size < 0)
+    in.add("snapshots.max-file-size", "must be 0 (no size limit) or a number of bytes, got " + std::to_string(s.max_file_size));
+  if (s.fsync != "never" && s.fsync != "rotate" && s.fsync != "every-write")   // runtime::parse_fsync_policy
+    in.add("snapshots.fsync", "'" + s.fsync + "' is not never, rotate or every-write");
+}
+
+void check_store(checker& in, const store_settings& s, const outcomes_settings& o) {
+  in.duration("store.busy-timeout", s.busy_timeout, zero::allowed, unit::milliseconds);
+  if (s.max_pending_bars < 1)
+    in.add("store.max-pending-bars", "must be at least 1, got " + std::to_string(s.max_pending_bars));
+  in.duration("store.retention", s.retention, zero::allowed);
+  const auto longest = o.horizons.empty() ? caf::timespan{0} : *std::max_element(o.horizons.begin(), o.horizons.end());
+  if (s.retention > caf::timespan{0} && s.retention < longest)
+    in.add("store.retention", "must not be shorter than the longest of outcomes.horizons (" + duration_text(longest) +
+                                "), got " + duration_text(s.retention));
+  in.duration("store.snapshot-retention", s.snapshot_retention, zero::allowed);
+  in.duration("store.maintenance-interval", s.maintenance_interval);
 }
 
 void check_outcomes(checker& in, const outcomes_settings& o) {
@@ -277,6 +294,7 @@ std::vector<problem> validate(const engine_config& cfg) {
   check_binance(in, cfg.binance);
   check_snapshots(in, cfg.snapshots, cfg.store);
   check_outcomes(in, cfg.outcomes);
+  check_store(in, cfg.store, cfg.outcomes);
   check_introspection(in, cfg.introspection);
   in.port("metrics.port", cfg.metrics.port);
   in.ip_address("metrics.host", cfg.metrics.host);

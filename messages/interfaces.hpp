@@ -65,6 +65,8 @@ using binance_feed_actor = caf::typed_actor<
   caf::replies_to<caf::get_atom, status_atom>::with<feed_status>>;
 
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using maintain_atom = caf::atom_constant<caf::atom("maintain")>;
 
 /// Owns the SQLite feature/label store (store.path): records snapshots (replying only after COMMIT; one
 /// transaction per batch of queued writes), keeps the 1-second bars and labels outcomes on a timer.
@@ -72,6 +74,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<record_request, feature_snapshot>::with<record_reply>,   ///< store a captured snapshot
   caf::reacts_to<bar_batch>,                                       ///< closed bars from the collector
   caf::reacts_to<flush_atom>,                                      ///< self: commit the queued writes
+  caf::reacts_to<retry_atom>,                                      ///< self, delayed: try a failed write again
+  caf::reacts_to<maintain_atom>,                                   ///< timer: retention deletes, WAL checkpoint
   caf::reacts_to<caf::tick_atom>,                                  ///< timer: label due outcomes
   caf::replies_to<caf::get_atom, status_atom>::with<store_counts>>;
 

@@ -23,6 +23,21 @@ currency_metrics to_currency_metrics(const messages::derivatives_view& view) {
   return out;
 }
 
+store_metrics to_store_metrics(const store_stats& s) {
+  store_metrics m;
+  m.enabled = true;
+  m.write_failures = s.write_failures;
+  m.write_retries = s.write_retries;
+  m.records_failed = s.records_failed;
+  m.bars_dropped = s.bars_dropped;
+  m.pending_bars = s.pending_bars;
+  m.bars_deleted = s.bars_deleted;
+  m.snapshots_deleted = s.snapshots_deleted;
+  m.checkpoints = s.checkpoints;
+  m.checkpoints_incomplete = s.checkpoints_incomplete;
+  return m;
+}
+
 gateway_metrics to_gateway_metrics(const gateway_stats& stats) {
   gateway_metrics out;
   out.enabled = true;

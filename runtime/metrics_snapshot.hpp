@@ -6,6 +6,7 @@
 #include "runtime/fetch_stats.hpp"
 #include "runtime/gateway_stats.hpp"
 #include "runtime/latency_histogram.hpp"
+#include "runtime/store_stats.hpp"
 
 #include <array>
 #include <chrono>
@@ -59,6 +60,22 @@ struct gateway_metrics {
 
 gateway_metrics to_gateway_metrics(const gateway_stats& stats);
 
+/// The store keeper (runtime::store_stats); `enabled` false when the engine has no store.
+struct store_metrics {
+  bool enabled = false;
+  uint64_t write_failures = 0;
+  uint64_t write_retries = 0;
+  uint64_t records_failed = 0;
+  uint64_t bars_dropped = 0;
+  uint64_t pending_bars = 0;
+  uint64_t bars_deleted = 0;
+  uint64_t snapshots_deleted = 0;
+  uint64_t checkpoints = 0;
+  uint64_t checkpoints_incomplete = 0;
+};
+
+store_metrics to_store_metrics(const store_stats& stats);
+
 struct metrics_snapshot {
   fetch_counts fetches;
   histogram_snapshot request_seconds;
@@ -70,6 +87,7 @@ struct metrics_snapshot {
   feed_metrics feed;
   introspection_metrics introspection;
   gateway_metrics gateway;
+  store_metrics store;
 };
 
 } // namespace derivcache::runtime

@@ -205,6 +205,27 @@ void render_introspection(exposition& x, const metrics_snapshot& m) {
     x.sample("derivcache_gateway_refused_messages_total", {{"kind", std::string{refusal_names[i]}}}, gw.refused[i]);
 }
 
+void render_store(exposition& x, const metrics_snapshot& m) {
+  const auto& s = m.store;
+  if (!s.enabled)
+    return;
+  x.single("derivcache_store_write_failures_total", "counter",
+           "Store transactions that failed (busy past store.busy-timeout, disk full, I/O error).", s.write_failures);
+  x.single("derivcache_store_write_retries_total", "counter", "Failed store writes tried again after a backoff.",
+           s.write_retries);
+  x.single("derivcache_store_records_failed_total", "counter", "Record requests the store answered with an error.",
+           s.records_failed);
+  x.single("derivcache_store_bars_dropped_total", "counter",
+           "Bars given up unwritten (store.max-pending-bars or a stop); their outcomes are incomplete.", s.bars_dropped);
+  x.single("derivcache_store_pending_bars", "gauge", "Bars waiting in memory for a store write.", s.pending_bars);
+  x.family("derivcache_store_rows_deleted_total", "counter", "Rows deleted by the store's retention.");
+  x.sample("derivcache_store_rows_deleted_total", {{"table", "bars"}}, s.bars_deleted);
+  x.sample("derivcache_store_rows_deleted_total", {{"table", "snapshots"}}, s.snapshots_deleted);
+  x.family("derivcache_store_checkpoints_total", "counter", "WAL checkpoints, by result.");
+  x.sample("derivcache_store_checkpoints_total", {{"result", "truncated"}}, s.checkpoints);
+  x.sample("derivcache_store_checkpoints_total", {{"result", "held_back"}}, s.checkpoints_incomplete);
+}
+
 } // namespace
 
 std::string render_prometheus(const metrics_snapshot& m) {
@@ -214,6 +235,7 @@ std::string render_prometheus(const metrics_snapshot& m) {
   render_readings(x, m);
   render_feed(x, m);
   render_introspection(x, m);
+  render_store(x, m);
   x.family("derivcache_metrics_source_up", "gauge", "1 when the source answered this scrape in time.");
   x.sample("derivcache_metrics_source_up", {{"source", "cache"}}, flag(m.cache_answered));
   x.sample("derivcache_metrics_source_up", {{"source", "supervisor"}}, flag(m.fetcher.has_value()));

@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -81,7 +83,60 @@ bool last_line_end(int fd, off_t size, off_t& end, std::string& error, const std
   return true;
 }
 
+int64_t utc_day(std::chrono::system_clock::time_point t) {
+  return std::chrono::floor<std::chrono::duration<int64_t, std::ratio<86400>>>(t.time_since_epoch()).count();
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+bool sync_directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+int open_append(const std::string& path) { return ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644); }
+
 } // namespace
+
+std::string to_string(fsync_policy x) {
+  switch (x) {
+    case fsync_policy::never: return "never";
+    case fsync_policy::rotate: return "rotate";
+    case fsync_policy::every_write: return "every-write";
+  }
+  return "?";
+}
+
+std::optional<fsync_policy> parse_fsync_policy(const std::string& text) {
+  for (auto p : {fsync_policy::never, fsync_policy::rotate, fsync_policy::every_write})
+    if (to_string(p) == text)
+      return p;
+  return std::nullopt;
+}
+
+std::string rotated_name(const std::string& path, std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count());
+  std::tm utc{};
+  ::gmtime_r(&secs, &utc);
+  char stamp[96];
+  std::snprintf(stamp, sizeof stamp, "%04d%02d%02dT%02d%02d%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(((ms % 1000) + 1000) % 1000));
+  const auto slash = path.rfind('/');
+  const auto dot = path.rfind('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) || dot == slash + 1)
+    return path + "." + stamp;
+  return path.substr(0, dot) + "." + stamp + path.substr(dot);
+}
 
 std::string snapshot_json(const messages::feature_snapshot& s) {
   codec::json_writer w;
@@ -129,8 +184,11 @@ snapshot_sink::~snapshot_sink() {
     ::close(fd_);
 }
 
-std::unique_ptr<snapshot_sink> snapshot_sink::open(const std::string& path, std::string& error) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+std::unique_ptr<snapshot_sink> snapshot_sink::open(const std::string& path, std::string& error,
+                                                   snapshot_sink_options options) {
+  if (!options.clock)
+    options.clock = [] { return std::chrono::system_clock::now(); };
+  const int fd = open_append(path);
   if (fd < 0) {
     error = sys_error("cannot open", path);
     return nullptr;
@@ -158,12 +216,50 @@ std::unique_ptr<snapshot_sink> snapshot_sink::open(const std::string& path, std:
       }
     }
   }
-  return std::unique_ptr<snapshot_sink>{new snapshot_sink(fd, path, static_cast<uint64_t>(st.st_size - end))};
+  // A file with lines belongs to the day it was last written: one from yesterday is rotated at the first line.
+  const auto day = end > 0 ? utc_day(std::chrono::system_clock::from_time_t(st.st_mtime)) : utc_day(options.clock());
+  return std::unique_ptr<snapshot_sink>{new snapshot_sink(fd, path, static_cast<uint64_t>(st.st_size - end),
+                                                          std::move(options), static_cast<uint64_t>(end), day)};
+}
+
+bool snapshot_sink::rotate(std::chrono::system_clock::time_point now, std::string& error) {
+  if (options_.fsync != fsync_policy::never && ::fsync(fd_) != 0) {
+    error = sys_error("cannot fsync", path_);
+    return false;
+  }
+  auto target = rotated_name(path_, now);
+  for (auto t = now; exists(target);)   // two rotations in one millisecond: the later name sorts later
+    target = rotated_name(path_, t += std::chrono::milliseconds{1});
+  if (::rename(path_.c_str(), target.c_str()) != 0) {
+    error = sys_error("cannot rotate", path_ + " to " + target);
+    return false;
+  }
+  const int fd = open_append(path_);
+  if (fd < 0) {
+    error = sys_error("cannot open", path_);
+    return false;   // the old descriptor stays open on the rotated file: lines keep landing somewhere
+  }
+  ::close(fd_);
+  fd_ = fd;
+  if (options_.fsync != fsync_policy::never && !sync_directory_of(path_)) {
+    error = sys_error("cannot fsync the directory of", path_);
+    return false;
+  }
+  size_ = 0;
+  day_ = utc_day(now);
+  ++rotations_;
+  return true;
 }
 
 bool snapshot_sink::append(const std::string& line, std::string& error) {
   std::string data = line;
   data += '\n';
+  const auto now = options_.clock();
+  const bool too_big = options_.max_file_size > 0 && size_ + data.size() > options_.max_file_size;
+  if (size_ > 0 && (too_big || utc_day(now) != day_) && !rotate(now, error))
+    return false;
+  if (size_ == 0)
+    day_ = utc_day(now);
   const char* p = data.data();
   std::size_t left = data.size();
   while (left > 0) {
@@ -181,6 +277,11 @@ bool snapshot_sink::append(const std::string& line, std::string& error) {
     }
     p += n;
     left -= static_cast<std::size_t>(n);
+  }
+  size_ += data.size();
+  if (options_.fsync == fsync_policy::every_write && ::fdatasync(fd_) != 0) {
+    error = sys_error("cannot fdatasync", path_);
+    return false;
   }
   ++lines_written_;
   return true;

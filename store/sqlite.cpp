@@ -14,7 +14,20 @@ std::string shorten(const std::string& sql) {
 
 } // namespace
 
-connection::connection(const std::string& path, bool read_only) : path_(path) {
+bool error::transient() const {
+  switch (code_ & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_PROTOCOL:
+      return true;
+    default:
+      return false;
+  }
+}
+
+connection::connection(const std::string& path, bool read_only, int busy_timeout_ms) : path_(path) {
   const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -24,7 +37,7 @@ connection::connection(const std::string& path, bool read_only) : path_(path) {
     throw error("cannot open " + path + ": " + msg);
   }
   sqlite3_extended_result_codes(db_, 1);
-  sqlite3_busy_timeout(db_, 5000);
+  sqlite3_busy_timeout(db_, busy_timeout_ms);
 }
 
 connection::~connection() {
@@ -36,7 +49,7 @@ void connection::exec(const std::string& sql) {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
     std::string text = message ? message : sqlite3_errmsg(db_);
     sqlite3_free(message);
-    throw error(path_ + ": SQL '" + shorten(sql) + "': " + text);
+    throw error(path_ + ": SQL '" + shorten(sql) + "': " + text, sqlite3_extended_errcode(db_));
   }
 }
 
@@ -58,7 +71,8 @@ statement::statement(statement&& other) noexcept : db_(other.db_), stmt_(other.s
 statement::~statement() { sqlite3_finalize(stmt_); }
 
 void statement::fail(const std::string& what) const {
-  throw error(db_->path() + ": SQL '" + shorten(sql_) + "' (" + what + "): " + sqlite3_errmsg(db_->handle()));
+  throw error(db_->path() + ": SQL '" + shorten(sql_) + "' (" + what + "): " + sqlite3_errmsg(db_->handle()),
+              sqlite3_extended_errcode(db_->handle()));
 }
 
 statement& statement::bind(int index, int64_t value) {
@@ -102,8 +116,9 @@ bool statement::step() {
     return false;
   }
   std::string msg = sqlite3_errmsg(db_->handle());
+  const int code = sqlite3_extended_errcode(db_->handle());
   sqlite3_reset(stmt_);
-  throw error(db_->path() + ": SQL '" + shorten(sql_) + "': " + msg);
+  throw error(db_->path() + ": SQL '" + shorten(sql_) + "': " + msg, code);
 }
 
 void statement::reset() {

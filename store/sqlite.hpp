@@ -15,7 +15,14 @@ namespace derivcache::store {
 /// A failed SQLite call: "SQL 'INSERT INTO ...': UNIQUE constraint failed: ...".
 class error : public std::runtime_error {
 public:
-  using std::runtime_error::runtime_error;
+  explicit error(const std::string& what, int code = 0) : std::runtime_error(what), code_(code) {}
+  /// The extended SQLite result code (0 when the failure did not come from SQLite).
+  int code() const { return code_; }
+  /// Busy or locked past the busy timeout, disk full, I/O error: the same write may succeed later.
+  bool transient() const;
+
+private:
+  int code_ = 0;
 };
 
 class statement;
@@ -23,8 +30,9 @@ class statement;
 /// One open database connection. Not thread-safe: one owner uses it.
 class connection {
 public:
-  /// Opens (read-write, created when missing; or read-only) `path`. Throws store::error.
-  connection(const std::string& path, bool read_only);
+  /// Opens (read-write, created when missing; or read-only) `path`; a locked database is waited for up to
+  /// `busy_timeout_ms` before a statement fails with SQLITE_BUSY. Throws store::error.
+  connection(const std::string& path, bool read_only, int busy_timeout_ms = 5000);
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;

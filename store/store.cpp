@@ -81,7 +81,7 @@ std::string check_attributes(connection& db, const std::string& attributes) {
 }
 
 feature_store::feature_store(store_options options)
-  : options_(std::move(options)), db_(options_.path, options_.read_only) {
+  : options_(std::move(options)), db_(options_.path, options_.read_only, options_.busy_timeout_ms) {
   if (options_.read_only) {
     const int v = version();
     if (v != schema_version)
@@ -263,6 +263,95 @@ WHERE snapshot = ?1 AND horizon_s = ?2)sql");
   }
   tx.commit();
   return work.size();
+}
+
+std::size_t feature_store::mark_lost_bars(const std::vector<bar_hole>& holes, int64_t now_ms) {
+  if (holes.empty())
+    return 0;
+  transaction tx{db_};
+  // The window of an outcome is the seconds floor(time) + 1 .. floor(time) + horizon (quant::compute_outcome).
+  auto mark = db_.prepare(R"sql(
+UPDATE outcomes SET status = 'incomplete', gap_start_ms = ?2 * 1000, gap_s = ?3 - ?2 + 1, reason = ?4, labelled_ms = ?5
+WHERE status = 'pending' AND EXISTS (
+  SELECT 1 FROM snapshots s WHERE s.id = outcomes.snapshot AND s.symbol = ?1
+    AND s.time_ms / 1000 + 1 <= ?3 AND s.time_ms / 1000 + outcomes.horizon_s >= ?2))sql");
+  std::size_t marked = 0;
+  for (const auto& h : holes) {
+    mark.bind(1, h.symbol).bind(2, h.first_second).bind(3, h.last_second);
+    mark.bind(4, "bars of " + std::to_string(h.last_second - h.first_second + 1) +
+                   "s lost: the store could not write them").bind(5, now_ms);
+    mark.run();
+    marked += static_cast<std::size_t>(db_.changes());
+    mark.reset();
+  }
+  tx.commit();
+  return marked;
+}
+
+retention_result feature_store::apply_retention(int64_t now_ms) {
+  retention_result out;
+  if (options_.bar_retention_s <= 0 && options_.snapshot_retention_s <= 0)
+    return out;
+  transaction tx{db_};
+  if (options_.bar_retention_s > 0) {
+    const int64_t cutoff = quant::floor_second(now_ms) - options_.bar_retention_s;
+    // Per symbol: never past the first second a pending outcome of that symbol still reads.
+    std::vector<std::string> symbols;
+    {
+      auto st = db_.prepare("SELECT DISTINCT symbol FROM bars");
+      while (st.step())
+        symbols.push_back(st.text(0));
+    }
+    auto keep_from = db_.prepare(R"sql(
+SELECT min(s.time_ms / 1000 + 1) FROM outcomes o JOIN snapshots s ON s.id = o.snapshot
+WHERE o.status = 'pending' AND s.symbol = ?1)sql");
+    auto remove = db_.prepare("DELETE FROM bars WHERE symbol = ?1 AND second < ?2");
+    for (const auto& symbol : symbols) {
+      int64_t until = cutoff;
+      keep_from.bind(1, symbol);
+      if (keep_from.step() && !keep_from.is_null(0))
+        until = std::min(until, keep_from.int64(0));
+      keep_from.reset();
+      remove.bind(1, symbol).bind(2, until);
+      remove.run();
+      out.bars += static_cast<uint64_t>(db_.changes());
+      remove.reset();
+    }
+  }
+  if (options_.snapshot_retention_s > 0) {
+    const int64_t cutoff_ms = now_ms - options_.snapshot_retention_s * 1000;
+    const char* old_done = "SELECT id FROM snapshots s WHERE s.time_ms < ?1 AND NOT EXISTS "
+                           "(SELECT 1 FROM outcomes o WHERE o.snapshot = s.id AND o.status = 'pending')";
+    auto outcomes = db_.prepare(std::string{"DELETE FROM outcomes WHERE snapshot IN ("} + old_done + ")");
+    outcomes.bind(1, cutoff_ms);
+    outcomes.run();
+    outcomes.reset();
+    auto snapshots = db_.prepare(std::string{"DELETE FROM snapshots WHERE id IN ("} + old_done + ")");
+    snapshots.bind(1, cutoff_ms);
+    snapshots.run();
+    out.snapshots = static_cast<uint64_t>(db_.changes());
+    snapshots.reset();
+  }
+  tx.commit();
+  return out;
+}
+
+bool feature_store::checkpoint() {
+  // Without waiting: a reader holding the WAL would otherwise stall the store for the whole busy timeout;
+  // what it holds back is copied by the next checkpoint.
+  db_.exec("PRAGMA busy_timeout = 0");
+  bool complete = false;
+  try {
+    auto st = db_.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+    // One row: busy (1 when a reader or writer kept it from finishing), WAL frames, frames checkpointed.
+    complete = st.step() && st.int64(0) == 0;
+    st.reset();
+  } catch (const error&) {
+    db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout_ms));
+    throw;
+  }
+  db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout_ms));
+  return complete;
 }
 
 store_counts feature_store::counts() {

@@ -22,6 +22,9 @@ struct store_options {
   std::vector<int64_t> horizons_s{300, 900, 3600};
   int64_t max_gap_s = 30;
   int64_t settle_ms = 2000;                    ///< an outcome is evaluated this long after its horizon
+  int busy_timeout_ms = 5000;                  ///< a locked database is waited for this long, then the write fails
+  int64_t bar_retention_s = 0;                 ///< bars older than this are deleted (kept while an outcome needs them); 0: kept
+  int64_t snapshot_retention_s = 0;            ///< labelled/incomplete snapshots older than this are deleted; 0: kept
 };
 
 /// One snapshot to record. `attributes` must be a JSON object (text); `snapshot` is the snapshot's JSON.
@@ -45,6 +48,19 @@ struct record_result {
 struct bar_series {
   std::string symbol;
   std::vector<quant::second_bar> bars;
+};
+
+/// Seconds [first_second, last_second] of `symbol` whose bars could not be written.
+struct bar_hole {
+  std::string symbol;
+  int64_t first_second = 0;
+  int64_t last_second = 0;
+};
+
+/// What one retention pass deleted.
+struct retention_result {
+  uint64_t bars = 0;
+  uint64_t snapshots = 0;
 };
 
 struct store_counts {
@@ -73,6 +89,18 @@ public:
   /// Labels every pending outcome due at `now_ms` (snapshot + horizon + settle) in one transaction;
   /// returns how many it labelled or marked incomplete.
   std::size_t reap(int64_t now_ms);
+
+  /// Marks every pending outcome whose window overlaps a hole incomplete (reason names the lost seconds), so
+  /// no outcome is labelled over bars that were never written. One transaction; returns the outcomes marked.
+  std::size_t mark_lost_bars(const std::vector<bar_hole>& holes, int64_t now_ms);
+
+  /// Deletes bars older than bar_retention_s before `now_ms`, except those a pending outcome still reads,
+  /// and labelled/incomplete snapshots (with their outcomes) older than snapshot_retention_s. One transaction.
+  retention_result apply_retention(int64_t now_ms);
+
+  /// PRAGMA wal_checkpoint(TRUNCATE), without waiting for locks: true when the whole WAL was copied back and
+  /// truncated; false when a reader or writer kept part of it (the next checkpoint tries again).
+  bool checkpoint();
 
   store_counts counts();
 

@@ -11,6 +11,7 @@
 #include "support/temp_file.hpp"
 
 #include <csignal>
+#include <functional>
 #include <poll.h>
 #include <set>
 #include <sys/wait.h>
@@ -52,12 +53,18 @@ struct StoreKeeper : DeterministicCaf {
 
   store::store_options options() const { return test_store_options(db.path); }
 
-  void start_keeper() {
+  std::shared_ptr<runtime::store_stats> stats = std::make_shared<runtime::store_stats>();
+
+  void start_keeper(std::function<void(actors::store_keeper_deps&, store::store_options&)> tune = {}) {
     actors::store_keeper_deps deps;
-    deps.store = std::make_shared<store::feature_store>(options());
+    auto o = options();
+    if (tune)
+      tune(deps, o);
+    deps.store = std::make_shared<store::feature_store>(o);
     deps.wall_clock = [n = now_ms] { return at_ms(*n); };
     deps.detached = false;
     deps.log = log.log;
+    deps.stats = stats;
     keeper = track(actors::make_store_keeper(sys, std::move(deps)));
     sched.run();
   }
@@ -279,6 +286,128 @@ TEST_F(StoreKeeper, PeriodicSnapshotsAreRecordedWhenAsked) {
   advance(2s);
   EXPECT_EQ(query("SELECT kind || ' ' || event_id || ' ' || last_price FROM snapshots ORDER BY time_ms"),
             "periodic BTCUSDT@1970-01-01T00:16:42.500Z 100.0;periodic BTCUSDT@1970-01-01T00:16:44.500Z 100.0");
+}
+
+/// A second connection, as another process would hold the database: BEGIN IMMEDIATE takes the write lock.
+struct write_lock {
+  store::connection c;
+  explicit write_lock(const std::string& path) : c(path, false) { c.exec("BEGIN IMMEDIATE"); }
+  void release() { c.exec("ROLLBACK"); }
+};
+
+// The keeper waits 10 ms for a lock (store.busy-timeout); the lock below is held for seconds of the
+// keeper's clock, over several retries.
+void short_busy_timeout(actors::store_keeper_deps&, store::store_options& o) { o.busy_timeout_ms = 10; }
+
+TEST_F(StoreKeeper, ALockHeldPastTheBusyTimeoutLosesNoAcknowledgedRecordAndNoBar) {
+  start_keeper(short_busy_timeout);
+  start_collector();
+  feed({trade(1'000'200, 100, 10)});
+  const auto e0 = record("e0", R"({"side":"sell"})");   // 1000.5 s, before the lock
+  ASSERT_TRUE(e0.created);
+
+  write_lock lock{db.path};
+  self->send(collector, messages::record_request{"detector", "e1", "BTCUSDT", "{}"});
+  play_sequence();    // bars 1000 .. 1005 close while the store is locked
+  bool answered = false;
+  self->receive([&](messages::record_reply&) { answered = true; }, [&](caf::error&) { answered = true; },
+                caf::after(0s) >> [] {});
+  EXPECT_FALSE(answered) << "a record was answered while the store was locked";
+  advance(2s);        // two retries, both busy
+  EXPECT_EQ(query("SELECT count(*) FROM bars"), "0");
+  EXPECT_GE(stats->write_retries.load(), 2u);
+  EXPECT_GE(stats->write_failures.load(), 3u);
+  EXPECT_EQ(stats->pending_bars.load(), 6u);
+  EXPECT_EQ(log.count("store: write failed"), 1u) << "logged once per streak";
+
+  lock.release();
+  advance(1s);        // the next retry commits e1 and the bars
+  receive_now<messages::record_reply>([](messages::record_reply& r) {
+    EXPECT_EQ(r.id, "e1");
+    EXPECT_TRUE(r.created);
+  });
+  EXPECT_EQ(query("SELECT group_concat(event_id) FROM snapshots ORDER BY id"), "e0,e1");
+  EXPECT_EQ(query("SELECT count(*) FROM bars WHERE second BETWEEN 1000 AND 1005"), "6");
+  EXPECT_EQ(stats->pending_bars.load(), 0u);
+  EXPECT_EQ(stats->bars_dropped.load(), 0u);
+
+  advance(4s);        // e0's outcomes are due (3 s at 1005.5, 5 s at 1007.5): the same values as unlocked
+  EXPECT_EQ(query("SELECT status || ' ' || price || ' ' || round(return_pct, 9) || ' ' || trades FROM outcomes "
+                  "WHERE horizon_s = 3 AND snapshot = " + std::to_string(e0.snapshot)),
+            "labelled 102.0 2.0 7");
+  EXPECT_EQ(query("SELECT status || ' ' || price FROM outcomes WHERE horizon_s = 5 AND snapshot = " +
+                  std::to_string(e0.snapshot)),
+            "labelled 99.5");
+}
+
+TEST_F(StoreKeeper, ARecordStillUnwrittenAfterItsAttemptsFailsAloneWithAClearError) {
+  start_keeper([](actors::store_keeper_deps& d, store::store_options& o) {
+    short_busy_timeout(d, o);
+    d.record_attempts = 3;
+  });
+  start_collector();
+  feed({trade(1'000'200, 100, 10)});
+  write_lock lock{db.path};
+  self->send(collector, messages::record_request{"detector", "lost", "BTCUSDT", "{}"});
+  sched.run();
+  advance(2s);        // the third failed write gives it up
+  self->receive([&](messages::record_reply&) { ADD_FAILURE() << "recorded while locked"; },
+                [&](caf::error& err) {
+                  EXPECT_EQ(err, messages::errc::storage_failure);
+                  const auto text = messages::render(err);
+                  EXPECT_NE(text.find("record (detector, lost): not written after 3 attempts"), std::string::npos) << text;
+                  EXPECT_NE(text.find("database is locked"), std::string::npos) << text;
+                },
+                caf::after(0s) >> [] { ADD_FAILURE() << "no answer"; });
+  EXPECT_EQ(stats->records_failed.load(), 1u);
+  lock.release();
+  const auto later = record("later");   // the next record is not held back by the failed one
+  EXPECT_TRUE(later.created);
+  advance(1s);
+  EXPECT_EQ(query("SELECT group_concat(event_id) FROM snapshots"), "later");
+}
+
+TEST_F(StoreKeeper, BarsDroppedPastThePendingBoundMakeTheirOutcomesIncompleteNeverLabelled) {
+  start_keeper([](actors::store_keeper_deps& d, store::store_options& o) {
+    short_busy_timeout(d, o);
+    d.max_pending_bars = 4;
+  });
+  start_collector();
+  feed({trade(1'000'200, 100, 10)});
+  const auto e0 = record("e0");
+  write_lock lock{db.path};
+  play_sequence();    // six bars, four kept: 1000 and 1001 are dropped (1001: a 1 s hole, shorter than max-gap 2 s)
+  EXPECT_EQ(stats->bars_dropped.load(), 2u);
+  EXPECT_EQ(stats->pending_bars.load(), 4u);
+  advance(1s);
+  lock.release();
+  advance(8s);
+  EXPECT_EQ(query("SELECT group_concat(second) FROM bars"), "1002,1003,1004,1005");
+  EXPECT_EQ(query("SELECT horizon_s || ' ' || status || ' ' || coalesce(price, 'null') || ' ' || reason FROM outcomes "
+                  "WHERE snapshot = " + std::to_string(e0.snapshot) + " ORDER BY horizon_s"),
+            "3 incomplete null bars of 1s lost: the store could not write them;"
+            "5 incomplete null bars of 1s lost: the store could not write them");
+  EXPECT_EQ(log.count("dropped 1 unwritten bars of BTCUSDT"), 2u);
+}
+
+TEST_F(StoreKeeper, RetentionOnTheMaintenanceTimerDeletesOldBarsButNotThosePendingOutcomesRead) {
+  start_keeper([](actors::store_keeper_deps& d, store::store_options& o) {
+    d.maintenance_interval = 3s;
+    o.bar_retention_s = 3;
+  });
+  start_collector();
+  feed({trade(1'000'200, 100, 10)});
+  const auto e0 = record("e0");   // reads 1001 .. 1005 until its 5 s outcome is labelled at 1007.5
+  play_sequence();                // bars 1000 .. 1005
+  advance(6s);                    // 1006.5: the cut is 1003, but e0 still reads from 1001
+  EXPECT_EQ(query("SELECT group_concat(second) FROM bars"), "1001,1002,1003,1004,1005");
+  EXPECT_EQ(query("SELECT status FROM outcomes WHERE horizon_s = 5"), "pending");
+  advance(6s);                    // 1012.5: e0 labelled, every bar older than 3 s is gone
+  EXPECT_EQ(query("SELECT group_concat(status) FROM outcomes WHERE snapshot = " + std::to_string(e0.snapshot)),
+            "labelled,labelled");
+  EXPECT_EQ(query("SELECT count(*) FROM bars"), "0");
+  EXPECT_EQ(stats->bars_deleted.load(), 6u);
+  EXPECT_GE(stats->checkpoints.load(), 4u);   // at start and every 3 s
 }
 
 struct IntrospectionRecord : StoreKeeper {

@@ -132,6 +132,34 @@ TEST(Prometheus, ExpositionParsesStrictlyWithEveryFamily) {
   EXPECT_EQ(p.value("derivcache_metrics_source_up", {{"source", "supervisor"}}), 1);
 }
 
+TEST(Prometheus, StoreFailuresRetriesAndDropsAreCounted) {
+  auto m = healthy_snapshot();
+  EXPECT_EQ(runtime::render_prometheus(m).find("derivcache_store_"), std::string::npos) << "no store: no store families";
+  runtime::store_stats stats;
+  stats.write_failures = 4;
+  stats.write_retries = 3;
+  stats.records_failed = 1;
+  stats.bars_dropped = 7;
+  stats.pending_bars = 120;
+  stats.bars_deleted = 86400;
+  stats.checkpoints = 5;
+  stats.checkpoints_incomplete = 2;
+  m.store = runtime::to_store_metrics(stats);
+  const auto text = runtime::render_prometheus(m);
+  auto p = parse_prometheus(text);
+  ASSERT_FALSE(::testing::Test::HasFailure()) << text;
+  EXPECT_EQ(p.value("derivcache_store_write_failures_total"), 4);
+  EXPECT_EQ(p.value("derivcache_store_write_retries_total"), 3);
+  EXPECT_EQ(p.value("derivcache_store_records_failed_total"), 1);
+  EXPECT_EQ(p.value("derivcache_store_bars_dropped_total"), 7);
+  EXPECT_EQ(p.value("derivcache_store_pending_bars"), 120);
+  EXPECT_EQ(p.types["derivcache_store_pending_bars"], "gauge");
+  EXPECT_EQ(p.value("derivcache_store_rows_deleted_total", {{"table", "bars"}}), 86400);
+  EXPECT_EQ(p.value("derivcache_store_rows_deleted_total", {{"table", "snapshots"}}), 0);
+  EXPECT_EQ(p.value("derivcache_store_checkpoints_total", {{"result", "truncated"}}), 5);
+  EXPECT_EQ(p.value("derivcache_store_checkpoints_total", {{"result", "held_back"}}), 2);
+}
+
 TEST(Prometheus, TheTestParserRejectsMalformedText) {
   EXPECT_NONFATAL_FAILURE(parse_prometheus("x_total 1\n"), "before its family's TYPE line");
   EXPECT_NONFATAL_FAILURE(parse_prometheus("# TYPE x gauge\nx{a=\"1\" 1\n"), "expected ',' or '}'");

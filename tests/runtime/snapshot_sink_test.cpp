@@ -7,7 +7,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <numeric>
+#include <vector>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -176,6 +179,117 @@ TEST(SnapshotSink, WriterKilledMidStreamLeavesOnlyWholeLines) {
     EXPECT_FALSE(ec) << "line " << count << " is not whole JSON: " << line.substr(0, 80);
   }
   EXPECT_GT(count, 100u);
+}
+
+/// A directory of its own, so the rotated files are easy to list.
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    static int n = 0;
+    path = std::filesystem::temp_directory_path() /
+           ("derivcache_rot_" + std::to_string(::getpid()) + "_" + std::to_string(++n));
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+  std::vector<std::string> files() const {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(path))
+      out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+};
+
+std::chrono::system_clock::time_point utc_ms(int64_t ms) {
+  return std::chrono::system_clock::time_point{std::chrono::milliseconds{ms}};
+}
+
+/// Every line of `file` parses as a JSON object carrying "n"; returns them in order. Fails on a torn end.
+std::vector<int64_t> numbers_in(const std::string& file) {
+  const auto text = read_file(file);
+  EXPECT_FALSE(text.empty()) << file;
+  EXPECT_EQ(text.back(), '\n') << file << " does not end with a whole line";
+  std::vector<int64_t> out;
+  std::istringstream in{text};
+  for (std::string line; std::getline(in, line);) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    EXPECT_FALSE(ec) << file << ": " << line;
+    if (!ec)
+      out.push_back(v.as_object().at("n").as_int64());
+  }
+  return out;
+}
+
+TEST(SnapshotSinkRotation, RotatesBySizeIntoWholeFilesWhoseNamesSortByTime) {
+  temp_dir dir;
+  const auto path = (dir.path / "snapshots.jsonl").string();
+  auto now = std::make_shared<int64_t>(1'764'288'000'000);   // 2025-11-28T00:00:00Z
+  runtime::snapshot_sink_options o;
+  o.max_file_size = 100;
+  o.fsync = runtime::fsync_policy::rotate;
+  o.clock = [now] { return utc_ms(*now); };
+  std::string error;
+  auto sink = runtime::snapshot_sink::open(path, error, o);
+  ASSERT_TRUE(sink) << error;
+  for (int64_t n = 0; n < 12; ++n) {
+    *now += 1000;
+    ASSERT_TRUE(sink->append(R"({"n":)" + std::to_string(n) + R"(,"pad":"0123456789012345678901"})", error)) << error;
+  }
+  EXPECT_EQ(sink->rotations(), 5u);   // 39-byte lines: two per 100-byte file
+  const auto files = dir.files();
+  ASSERT_EQ(files.size(), 6u);
+  EXPECT_EQ(files.front(), "snapshots.20251128T000003.000Z.jsonl");
+  EXPECT_EQ(files.back(), "snapshots.jsonl");   // the current file sorts after the rotated ones
+  std::vector<int64_t> all;
+  for (const auto& f : files) {
+    const auto full = (dir.path / f).string();
+    EXPECT_LE(std::filesystem::file_size(full), 100u) << f;
+    for (auto n : numbers_in(full))
+      all.push_back(n);
+  }
+  std::vector<int64_t> expected(12);
+  std::iota(expected.begin(), expected.end(), 0);
+  EXPECT_EQ(all, expected) << "lines lost, repeated or out of order across the files";
+}
+
+TEST(SnapshotSinkRotation, RotatesAtUtcMidnightAndOnOpeningAFileFromAnEarlierDay) {
+  temp_dir dir;
+  const auto path = (dir.path / "snapshots.jsonl").string();
+  auto now = std::make_shared<int64_t>(1'764'374'399'500);   // 2025-11-28T23:59:59.500Z
+  runtime::snapshot_sink_options o;
+  o.max_file_size = 0;                                        // by day only
+  o.fsync = runtime::fsync_policy::every_write;
+  o.clock = [now] { return utc_ms(*now); };
+  std::string error;
+  auto sink = runtime::snapshot_sink::open(path, error, o);
+  ASSERT_TRUE(sink) << error;
+  ASSERT_TRUE(sink->append(R"({"n":1})", error));
+  *now += 400;                                                // 23:59:59.900: the same day
+  ASSERT_TRUE(sink->append(R"({"n":2})", error));
+  *now += 200;                                                // 00:00:00.100 the next day
+  ASSERT_TRUE(sink->append(R"({"n":3})", error));
+  EXPECT_EQ(dir.files(), (std::vector<std::string>{"snapshots.20251129T000000.100Z.jsonl", "snapshots.jsonl"}));
+  EXPECT_EQ(numbers_in((dir.path / "snapshots.20251129T000000.100Z.jsonl").string()), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(numbers_in(path), std::vector<int64_t>{3});
+  sink.reset();
+
+  // Reopened two days later: the file holds lines of an earlier day, so the first line starts a new one.
+  *now += 2 * 86'400'000;
+  std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now() - std::chrono::hours{48});
+  o.clock = [now] { return utc_ms(*now); };
+  sink = runtime::snapshot_sink::open(path, error, o);
+  ASSERT_TRUE(sink) << error;
+  ASSERT_TRUE(sink->append(R"({"n":4})", error));
+  EXPECT_EQ(dir.files().size(), 3u);
+  EXPECT_EQ(numbers_in(path), std::vector<int64_t>{4});
+}
+
+TEST(SnapshotSinkRotation, FsyncPolicyNamesRoundTrip) {
+  for (auto p : {runtime::fsync_policy::never, runtime::fsync_policy::rotate, runtime::fsync_policy::every_write})
+    EXPECT_EQ(runtime::parse_fsync_policy(runtime::to_string(p)), p);
+  EXPECT_FALSE(runtime::parse_fsync_policy("always"));
 }
 
 } // namespace

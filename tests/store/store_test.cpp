@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 namespace derivcache::test {
 namespace {
 
@@ -211,6 +213,105 @@ TEST_F(FeatureStore, ErrorsNameTheSqlAndSqliteMessage) {
     EXPECT_NE(what.find("SELECT nope FROM snapshots"), std::string::npos) << what;
     EXPECT_NE(what.find("no such column: nope"), std::string::npos) << what;
   }
+}
+
+TEST_F(FeatureStore, ALockedDatabaseIsATransientErrorABadRecordIsNot) {
+  options.busy_timeout_ms = 0;
+  feature_store s{options};
+  store::connection other{db.path, false};
+  other.exec("BEGIN IMMEDIATE");
+  try {
+    s.write({event("e1", 1'000'500)}, {});
+    ADD_FAILURE() << "wrote through a lock";
+  } catch (const store::error& e) {
+    EXPECT_TRUE(e.transient()) << e.what();
+    EXPECT_NE(std::string{e.what()}.find("database is locked"), std::string::npos) << e.what();
+  }
+  other.exec("ROLLBACK");
+  try {
+    s.db().exec("INSERT INTO outcomes (snapshot, horizon_s, due_ms, status) VALUES (1, 1, 1, 'nonsense')");
+    ADD_FAILURE();
+  } catch (const store::error& e) {
+    EXPECT_FALSE(e.transient()) << e.what();
+  }
+}
+
+std::string bar_seconds(feature_store& s) {
+  auto st = s.db().prepare("SELECT min(second) || '..' || max(second) || ' ' || count(*) FROM bars");
+  st.step();
+  auto out = st.text(0);
+  st.reset();
+  return out;
+}
+
+store::bar_series bars_from_to(int64_t first, int64_t last) {
+  store::bar_series b{"BTCUSDT", {}};
+  for (int64_t sec = first; sec <= last; ++sec)
+    b.bars.push_back(traded(sec, 100, 100, 100, 100, 1));
+  return b;
+}
+
+TEST_F(FeatureStore, RetentionDeletesOldBarsButKeepsThoseAPendingOutcomeReads) {
+  options.bar_retention_s = 10;
+  options.snapshot_retention_s = 30;
+  feature_store s{options};
+  s.write({event("old", 1'020'500)}, {bars_from_to(1000, 1100)});
+  s.reap(1'030'000);                                          // "old" labelled at both horizons
+  const auto pending = s.write({event("pending", 1'050'500)}, {}).front();
+  // The clock is an argument: at 1100 s the cut is 1090 s, but "pending" still reads 1051 .. 1055.
+  auto deleted = s.apply_retention(1'100'000);
+  EXPECT_EQ(bar_seconds(s), "1051..1100 50");
+  EXPECT_EQ(deleted.bars, 51u);
+  EXPECT_EQ(deleted.snapshots, 1u);                            // "old": labelled and older than 30 s
+  EXPECT_EQ(s.counts().recorded, 1u);
+  EXPECT_EQ(s.find("detector", "pending")->snapshot, pending.snapshot);
+  s.reap(1'100'000);                                          // "pending" is labelled now
+  EXPECT_EQ(outcome_of(s, pending.snapshot, 5).status, "labelled");
+  deleted = s.apply_retention(1'100'000);
+  EXPECT_EQ(bar_seconds(s), "1090..1100 11");
+  EXPECT_EQ(deleted.snapshots, 1u);
+  EXPECT_EQ(s.counts().recorded, 0u);
+}
+
+TEST_F(FeatureStore, RetentionOffKeepsEverything) {
+  feature_store s{options};
+  s.write({}, {bars_from_to(1000, 1100)});
+  const auto deleted = s.apply_retention(9'000'000'000);
+  EXPECT_EQ(deleted.bars, 0u);
+  EXPECT_EQ(bar_seconds(s), "1000..1100 101");
+}
+
+TEST_F(FeatureStore, LostBarsMarkOnlyTheOutcomesWhoseWindowTheyFallIn) {
+  feature_store s{options};
+  const auto before = s.write({event("before", 1'000'500)}, {}).front();   // windows 1001..1003 and 1001..1005
+  const auto after = s.write({event("after", 1'004'500)}, {}).front();     // windows 1005..1007 and 1005..1009
+  s.write({}, {bars_from_to(1001, 1001), bars_from_to(1003, 1012)});      // 1002 never arrives: a 1 s gap
+  EXPECT_EQ(s.mark_lost_bars({{"BTCUSDT", 1002, 1002}}, 1'001'000), 2u);
+  EXPECT_EQ(outcome_of(s, before.snapshot, 3).reason, "bars of 1s lost: the store could not write them");
+  EXPECT_EQ(outcome_of(s, before.snapshot, 5).status, "incomplete");
+  s.reap(1'020'000);   // a 1 s gap is within max-gap 2 s: without the mark, "before" would be labelled over it
+  EXPECT_EQ(outcome_of(s, before.snapshot, 3).status, "incomplete");
+  EXPECT_EQ(outcome_of(s, after.snapshot, 3).status, "labelled");
+  EXPECT_EQ(outcome_of(s, after.snapshot, 5).status, "labelled");
+}
+
+TEST_F(FeatureStore, ACheckpointHeldBackByAReaderTruncatesTheWalOnceItIsGone) {
+  feature_store s{options};
+  s.write({}, {bars_from_to(1000, 2000)});
+  {
+    store::connection reader{db.path, true};
+    reader.exec("BEGIN");
+    auto st = reader.prepare("SELECT count(*) FROM bars");   // holds a read snapshot of the WAL
+    ASSERT_TRUE(st.step());
+    s.write({}, {bars_from_to(3000, 3100)});
+    EXPECT_FALSE(s.checkpoint());   // at once: it does not wait store.busy-timeout for the reader
+    st.reset();
+    reader.exec("COMMIT");
+  }
+  EXPECT_TRUE(s.checkpoint());
+  struct stat wal {};
+  ASSERT_EQ(::stat((db.path + "-wal").c_str(), &wal), 0);
+  EXPECT_EQ(wal.st_size, 0);
 }
 
 } // namespace
