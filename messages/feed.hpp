@@ -94,6 +94,17 @@ struct feed_status {
   caf::optional<caf::timestamp> next_attempt;
 };
 
+/// What the collector made of the spot records it got (all symbols, since start). Bad input is dropped
+/// and never replaces the last good reading.
+struct spot_counts {
+  uint64_t trades_accepted = 0;
+  uint64_t trades_repeated = 0;      ///< seen before (a handover overlaps two connections); dropped
+  uint64_t trades_late = 0;          ///< older than the longest window before the latest trade; dropped
+  uint64_t bad_time = 0;             ///< aggTrade T or E over an hour ahead of the local clock; dropped
+  uint64_t bad_id = 0;               ///< aggTrade or bookTicker id far out of sequence; dropped
+  uint64_t trades_missed = 0;        ///< dropped by the feed behind a backlog (windows marked incomplete)
+};
+
 /// Freshness of one snapshot input.
 enum class input_state : uint8_t { unknown, fresh, stale };
 inline std::string to_string(input_state x) {
@@ -186,6 +197,12 @@ typename Inspector::result_type inspect(Inspector& f, feed_status& x) {
   return f(caf::meta::type_name("feed_status"), x.connected, x.connects, x.reconnects, x.drops, x.stalls, x.rotations,
            x.server_shutdowns, x.frames, x.agg_trades, x.book_tickers, x.ignored, x.malformed, x.oversized, x.pings,
            x.consecutive_failures, x.last_error, x.last_data, x.lag, x.next_attempt);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, spot_counts& x) {
+  return f(caf::meta::type_name("spot_counts"), x.trades_accepted, x.trades_repeated, x.trades_late, x.bad_time,
+           x.bad_id, x.trades_missed);
 }
 
 template <class Inspector>

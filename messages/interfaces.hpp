@@ -83,7 +83,8 @@ using feature_collector_actor = caf::typed_actor<
   caf::reacts_to<cache_contents>,                                  ///< initial cache contents
   caf::reacts_to<caf::tick_atom>,                                  ///< timer: write periodic snapshots
   caf::replies_to<capture_atom, std::string /*symbol*/>::with<feature_snapshot>,
-  caf::replies_to<record_request>::with<record_reply>>;            ///< capture + store; error when the store is off
+  caf::replies_to<record_request>::with<record_reply>,             ///< capture + store; error when the store is off
+  caf::replies_to<caf::get_atom, status_atom>::with<spot_counts>>; ///< what was accepted and what was bad input
 
 using actors_atom = caf::atom_constant<caf::atom("actors")>;
 using feed_atom = caf::atom_constant<caf::atom("feed")>;
