@@ -67,6 +67,7 @@ messages::window_features to_message(const quant::window_stats& s) {
   w.taker_imbalance = messages::to_caf(s.taker_imbalance);
   w.realized_vol_pct = messages::to_caf(s.realized_vol_pct);
   w.returns = s.returns;
+  w.missing_trades = s.missing_trades;
   return w;
 }
 
@@ -192,7 +193,7 @@ void note_bad(collector_state& st, const std::string& what) {
     st.first_bad = what;
 }
 
-void take_trade(collector_state& st, symbol_entry& e, messages::spot_trade& t, clock_point now) {
+void take_trade(collector_state& st, symbol_entry& e, messages::spot_trade& t) {
   quant::trade_facts facts;
   facts.first_id = t.first_trade_id;
   facts.last_id = t.last_trade_id;
@@ -231,11 +232,11 @@ void take_trade(collector_state& st, symbol_entry& e, messages::spot_trade& t, c
   ++st.counts.trades_accepted;
   if (st.deps.store)
     add_trade(bar_at(e, unix_second(t.trade_time)), t.price, t.quantity, sample.trade_count);
+  e.trade_arrived = t.read_at;   // the age counts from the socket read, not from when this actor got to it
   e.last_trade = std::move(t);
-  e.trade_arrived = now;
 }
 
-void take_ticker(collector_state& st, symbol_entry& e, messages::spot_ticker& t, clock_point now) {
+void take_ticker(collector_state& st, symbol_entry& e, messages::spot_ticker& t) {
   if (st.deps.store)
     bar_at(e, unix_second(t.received));   // data seen in this second, even without a trade
   const auto verdict = e.book_gate.check(t.update_id, t.update_id);
@@ -247,8 +248,8 @@ void take_ticker(collector_state& st, symbol_entry& e, messages::spot_ticker& t,
                    + (e.book_gate.last() ? std::to_string(*e.book_gate.last()) : std::string{"none"}) + ")");
     return;
   }
+  e.ticker_arrived = t.read_at;
   e.ticker = std::move(t);
-  e.ticker_arrived = now;
 }
 
 // Logs the first bad record of a burst (consecutive batches with bad input) and how many the batch had.
@@ -269,13 +270,17 @@ void log_bad_burst(self_ptr self) {
 
 uint64_t on_spot_batch(self_ptr self, messages::spot_batch& batch) {
   auto& st = self->state;
-  const auto now = self->clock().now();
   for (auto& t : batch.trades)
     if (auto* e = find_symbol(st, t.symbol))
-      take_trade(st, *e, t, now);
+      take_trade(st, *e, t);
+  for (const auto& m : batch.missed)
+    if (auto* e = find_symbol(st, m.symbol)) {
+      e->features.mark_missing(unix_ms(m.latest_trade_time), m.trades);
+      st.counts.trades_missed += static_cast<uint64_t>(m.trades);
+    }
   for (auto& t : batch.tickers)
     if (auto* e = find_symbol(st, t.symbol))
-      take_ticker(st, *e, t, now);
+      take_ticker(st, *e, t);
   log_bad_burst(self);
   send_closed_bars(self);
   return batch.trades.size() + batch.tickers.size();
@@ -368,7 +373,7 @@ messages::feature_collector_actor make_feature_collector(caf::actor_system& sys,
   return sys.spawn([deps = std::move(deps)](self_ptr self) -> messages::feature_collector_actor::behavior_type {
     start(self, deps);
     return {
-      [self](messages::spot_batch& batch) { on_spot_batch(self, batch); },
+      [self](messages::spot_batch& batch) { return on_spot_batch(self, batch); },
       [self](messages::derivatives_update& u) { store(self, u.view); },
       [self](messages::cache_contents& c) { on_cache_contents(self, c); },
       [self](caf::tick_atom) { on_tick(self); },

@@ -66,6 +66,15 @@ struct Collector : DeterministicCaf {
     return b;
   }
 
+  /// Sends a batch as the feed would: every record stamped as read from the socket now (actor clock).
+  void deliver(messages::spot_batch b) {
+    for (auto& t : b.trades)
+      t.read_at = sched.clock().now();
+    for (auto& t : b.tickers)
+      t.read_at = sched.clock().now();
+    self->send(collector, std::move(b));
+  }
+
   messages::feature_snapshot capture(const std::string& symbol) {
     messages::feature_snapshot out;
     self->send(collector, messages::capture_atom::value, symbol);
@@ -135,7 +144,7 @@ TEST_F(Collector, UnknownSymbolIsAnErrorNamingIt) {
 TEST_F(Collector, FreshThenStaleInputsKeepTheirLastValues) {
   start();
   send_readings();
-  self->send(collector, seeded_batch(wall));
+  deliver(seeded_batch(wall));
   sched.run();
 
   auto s = capture("BTCUSDT");
@@ -187,8 +196,8 @@ TEST_F(Collector, FreshThenStaleInputsKeepTheirLastValues) {
 
 TEST_F(Collector, RepeatedTradesFromAHandoverAreCountedOnce) {
   start();
-  self->send(collector, seeded_batch(wall));
-  self->send(collector, seeded_batch(wall));   // the same trades again (overlapping connections)
+  deliver(seeded_batch(wall));
+  deliver(seeded_batch(wall));   // the same trades again (overlapping connections)
   sched.run();
   auto s = capture("BTCUSDT");
   EXPECT_EQ(s.window_5m.trade_count, 16);
@@ -235,7 +244,7 @@ struct CollectorBadInput : Collector {
       messages::spot_batch b;
       b.trades.push_back(live_trade(first_id + i, time_ms, 100.0 + i * 0.01,
                                     caf::timestamp{std::chrono::milliseconds{time_ms + 5}}));
-      self->send(collector, std::move(b));
+      deliver(std::move(b));
     }
     sched.run();
   }
@@ -253,7 +262,7 @@ TEST_F(CollectorBadInput, ATradeADayAheadIsDroppedAndLaterTradesCount) {
   start_with_store();
   messages::spot_batch bogus;
   bogus.trades.push_back(live_trade(500, t0 + 62600 + 86'400'000, 250.0, wall));   // stamped a day ahead
-  self->send(collector, bogus);
+  deliver(bogus);
   sched.run();
   auto s = capture("BTCUSDT");
   EXPECT_FALSE(s.last_price);                                 // never replaces (or becomes) a reading
@@ -284,14 +293,14 @@ TEST_F(CollectorBadInput, AWildTradeIdNeverBlocksTheIdsAfterIt) {
   send_normal_trades(1000);
   messages::spot_batch wild;
   wild.trades.push_back(live_trade(int64_t{1} << 62, t0 + 72600, 300.0, wall + 10s));
-  self->send(collector, wild);
+  deliver(wild);
   sched.run();
   EXPECT_EQ(counts().bad_id, 1u);
   EXPECT_EQ(logs.count("id out of sequence (last accepted 1099)"), 1u);
   messages::spot_batch next;
   for (int i = 0; i < 3; ++i)
     next.trades.push_back(live_trade(1100 + i, t0 + 72700 + i, 101.5 + i, wall + 10s));
-  self->send(collector, next);
+  deliver(next);
   sched.run();
   auto s = capture("BTCUSDT");
   EXPECT_DOUBLE_EQ(*s.last_price, 103.5);
@@ -305,7 +314,7 @@ TEST_F(CollectorBadInput, AWildFirstIdIsOutvotedByTheTradesAfterIt) {
   start_with_store();
   messages::spot_batch b;
   b.trades.push_back(live_trade(int64_t{1} << 62, t0 + 62500, 300.0, wall));   // nothing to compare with yet
-  self->send(collector, b);
+  deliver(b);
   send_normal_trades(1000);
   auto c = counts();
   EXPECT_EQ(c.bad_id, 2u);              // 1000 and 1001 disagree with 2^62 ...
@@ -324,7 +333,7 @@ TEST_F(CollectorBadInput, AWildBookIdNeverBlocksTheTickersAfterIt) {
     k.received = wall;
     messages::spot_batch b;
     b.tickers.push_back(k);
-    self->send(collector, b);
+    deliver(b);
     sched.run();
   };
   ticker(400900217, 99.87);
