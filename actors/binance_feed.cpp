@@ -41,6 +41,7 @@ struct feed_state {
   std::map<std::string, messages::missed_trades> missed;     ///< dropped since the last batch went out
   bool in_flight = false;                                    ///< a batch the collector has not answered yet
   bool dropping = false;                                     ///< in a burst of drops (logged once per burst)
+  bool collector_failing = false;                            ///< batches refused or timed out (logged once)
 };
 
 using self_ptr = messages::binance_feed_actor::stateful_pointer<feed_state>;
@@ -208,7 +209,9 @@ void enqueue_trade(self_ptr self, messages::spot_trade&& t) {
     auto& old = st.queued_trades.front();
     auto& m = st.missed[old.symbol];
     m.symbol = old.symbol;
-    m.trades += std::max<int64_t>(1, old.last_trade_id - old.first_trade_id + 1);
+    // l - f + 1 in unsigned arithmetic: a wild range (the collector would refuse it) counts as one trade.
+    const auto span = static_cast<uint64_t>(old.last_trade_id) - static_cast<uint64_t>(old.first_trade_id);
+    m.trades += span < 1'000'000'000 ? static_cast<int64_t>(span) + 1 : 1;
     m.latest_trade_time = std::max(m.latest_trade_time, old.trade_time);
     ++st.status.trades_dropped;
     if (!st.dropping) {
@@ -261,11 +264,15 @@ void send_queued(self_ptr self) {
     .then(
       [self](uint64_t) {
         self->state.in_flight = false;
+        self->state.collector_failing = false;
         send_queued(self);
       },
       [self](const caf::error& err) {
-        self->state.in_flight = false;
-        log_at(self, log_level::warn, "collector did not take a batch: " + caf::to_string(err));
+        auto& s = self->state;
+        s.in_flight = false;
+        if (!s.collector_failing)
+          log_at(self, log_level::warn, "collector did not take a batch: " + caf::to_string(err));
+        s.collector_failing = true;
         send_queued(self);
       });
 }

@@ -1,5 +1,5 @@
 // The Binance feed: one combined-stream WebSocket (aggTrade + bookTicker per symbol), decoded and
-// forwarded to the feature collector one batch per read burst; reconnects on its own.
+// forwarded to the feature collector one batch at a time (bounded in between); reconnects on its own.
 //
 //            connect                     on_open                      (data frames)
 //   IDLE ───────────────► CONNECTING ───────────────► OPEN ──────────────────────────┐
