@@ -8,6 +8,7 @@
 
 #include <caf/all.hpp>
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <random>
@@ -35,6 +36,12 @@ struct feed_state {
   uint64_t restart_generation = 0;
   bool started = false;
   messages::feed_status status;
+  std::deque<messages::spot_trade> queued_trades;            ///< waiting for the collector
+  std::map<std::string, messages::spot_ticker> queued_tickers;   ///< newest per symbol
+  std::map<std::string, messages::missed_trades> missed;     ///< dropped since the last batch went out
+  bool in_flight = false;                                    ///< a batch the collector has not answered yet
+  bool dropping = false;                                     ///< in a burst of drops (logged once per burst)
+  bool collector_failing = false;                            ///< batches refused or timed out (logged once)
 };
 
 using self_ptr = messages::binance_feed_actor::stateful_pointer<feed_state>;
@@ -105,8 +112,9 @@ void connect_now(self_ptr self) {
   };
   net::ws_callbacks cb;
   cb.on_open = [post, event] { post(event(messages::ws_event_kind::opened)); };
-  cb.on_frames = [post, id, clock = st.deps.wall_clock](std::vector<std::string> frames) {
-    post(messages::ws_frames{id, std::move(frames), clock()});
+  // Stamped here, in the read loop: what waits in the mailboxes after this counts in the ages.
+  cb.on_frames = [post, id, clock = st.deps.wall_clock, read_clock = st.deps.read_clock](std::vector<std::string> frames) {
+    post(messages::ws_frames{id, std::move(frames), clock(), read_clock()});
   };
   cb.on_oversized = [post, event](std::size_t bytes) {
     auto e = event(messages::ws_event_kind::oversized);
@@ -191,12 +199,90 @@ void on_event(self_ptr self, const messages::ws_event& e) {
   }
 }
 
+void send_queued(self_ptr self);
+
+// A trade waits for the collector; past the bound the oldest waiting one is dropped and remembered.
+void enqueue_trade(self_ptr self, messages::spot_trade&& t) {
+  auto& st = self->state;
+  st.queued_trades.push_back(std::move(t));
+  while (st.queued_trades.size() > std::max<std::size_t>(1, st.deps.max_queued_trades)) {
+    auto& old = st.queued_trades.front();
+    auto& m = st.missed[old.symbol];
+    m.symbol = old.symbol;
+    // l - f + 1 in unsigned arithmetic: a wild range (the collector would refuse it) counts as one trade.
+    const auto span = static_cast<uint64_t>(old.last_trade_id) - static_cast<uint64_t>(old.first_trade_id);
+    m.trades += span < 1'000'000'000 ? static_cast<int64_t>(span) + 1 : 1;
+    m.latest_trade_time = std::max(m.latest_trade_time, old.trade_time);
+    ++st.status.trades_dropped;
+    if (!st.dropping) {
+      st.dropping = true;
+      log_at(self, log_level::warn,
+             "the collector is behind: " + std::to_string(st.queued_trades.size() - 1)
+               + " trades wait for it; dropping the oldest (counted in trades_dropped, windows marked incomplete)");
+    }
+    st.queued_trades.pop_front();
+  }
+}
+
+void enqueue_ticker(self_ptr self, messages::spot_ticker&& t) {
+  auto& st = self->state;
+  auto [it, fresh] = st.queued_tickers.try_emplace(t.symbol);
+  if (!fresh)
+    ++st.status.tickers_conflated;   // only the newest top of book matters
+  it->second = std::move(t);
+}
+
+// Sends what waits as one batch unless the collector still works on the previous one.
+void send_queued(self_ptr self) {
+  auto& st = self->state;
+  if (!st.deps.collector) {   // nobody to wait for
+    st.queued_trades.clear();
+    st.queued_tickers.clear();
+    st.missed.clear();
+    return;
+  }
+  st.status.queued_trades = st.queued_trades.size();
+  if (st.in_flight)
+    return;
+  if (st.queued_trades.empty() && st.queued_tickers.empty() && st.missed.empty())
+    return;
+  messages::spot_batch batch;
+  batch.trades.assign(std::make_move_iterator(st.queued_trades.begin()), std::make_move_iterator(st.queued_trades.end()));
+  st.queued_trades.clear();
+  for (auto& [symbol, t] : st.queued_tickers)
+    batch.tickers.push_back(std::move(t));
+  st.queued_tickers.clear();
+  for (auto& [symbol, m] : st.missed)
+    batch.missed.push_back(std::move(m));
+  if (st.missed.empty())
+    st.dropping = false;
+  st.missed.clear();
+  st.status.queued_trades = 0;
+  st.in_flight = true;
+  // A collector slower than stale_after per batch: its inputs are STALE by then anyway; send the next.
+  self->request(st.deps.collector, st.deps.stale_after, std::move(batch))
+    .then(
+      [self](uint64_t) {
+        self->state.in_flight = false;
+        self->state.collector_failing = false;
+        send_queued(self);
+      },
+      [self](const caf::error& err) {
+        auto& s = self->state;
+        s.in_flight = false;
+        if (!s.collector_failing)
+          log_at(self, log_level::warn, "collector did not take a batch: " + caf::to_string(err));
+        s.collector_failing = true;
+        send_queued(self);
+      });
+}
+
 void on_frames(self_ptr self, messages::ws_frames& f) {
   auto& st = self->state;
   auto* c = find(self, f.connection);
   if (!c)
     return;
-  messages::spot_batch batch;
+  bool data = false;
   bool shutdown = false;
   for (const auto& text : f.frames) {
     ++st.status.frames;
@@ -218,8 +304,10 @@ void on_frames(self_ptr self, messages::ws_frames& f) {
       x.event_time = messages::to_caf(t->event_time);
       x.buyer_is_maker = t->buyer_is_maker;
       x.received = f.received;
+      x.read_at = f.read_at;
       st.status.lag = x.received - x.event_time;
-      batch.trades.push_back(std::move(x));
+      enqueue_trade(self, std::move(x));
+      data = true;
     } else if (auto* b = std::get_if<codec::book_ticker>(&decoded.event)) {
       ++st.status.book_tickers;
       messages::spot_ticker x;
@@ -230,7 +318,9 @@ void on_frames(self_ptr self, messages::ws_frames& f) {
       x.ask_price = b->ask_price;
       x.ask_quantity = b->ask_quantity;
       x.received = f.received;
-      batch.tickers.push_back(std::move(x));
+      x.read_at = f.read_at;
+      enqueue_ticker(self, std::move(x));
+      data = true;
     } else if (std::holds_alternative<codec::server_shutdown>(decoded.event)) {
       ++st.status.server_shutdowns;
       shutdown = true;
@@ -238,13 +328,12 @@ void on_frames(self_ptr self, messages::ws_frames& f) {
       ++st.status.ignored;
     }
   }
-  if (!batch.trades.empty() || !batch.tickers.empty()) {
+  if (data) {
     c->last_data = self->clock().now();
     st.status.last_data = f.received;
     if (st.active && st.active->id == f.connection)
       st.status.consecutive_failures = 0;
-    if (st.deps.collector)
-      self->send(st.deps.collector, std::move(batch));
+    send_queued(self);
   }
   if (shutdown && st.active && st.active->id == f.connection)
     handover(self, "serverShutdown");
@@ -259,6 +348,8 @@ messages::binance_feed_actor make_binance_feed(caf::actor_system& sys, binance_f
   }
   if (!deps.wall_clock)
     deps.wall_clock = [] { return caf::make_timestamp(); };
+  if (!deps.read_clock)
+    deps.read_clock = [&clock = sys.clock()] { return clock.now(); };   // thread-safe: read on the I/O thread
   deps.options.target = codec::binance_stream_target(deps.symbols);
   return sys.spawn([deps = std::move(deps)](self_ptr self) -> messages::binance_feed_actor::behavior_type {
     self->state.deps = deps;

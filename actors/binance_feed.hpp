@@ -1,5 +1,5 @@
 // The Binance feed: one combined-stream WebSocket (aggTrade + bookTicker per symbol), decoded and
-// forwarded to the feature collector one batch per read burst; reconnects on its own.
+// forwarded to the feature collector one batch at a time (bounded in between); reconnects on its own.
 //
 //            connect                     on_open                      (data frames)
 //   IDLE ───────────────► CONNECTING ───────────────► OPEN ──────────────────────────┐
@@ -11,6 +11,11 @@
 //   connection starts at once while the old one keeps delivering; the old one is closed when the new
 //   one is open (the collector drops repeated trades by trade id). k = 0 after every data frame.
 //   backoff(k) = runtime::backoff_delay (min * 2^(k-1), jittered, clamped to max), as the fetch supervisor's.
+//
+//   To the collector: one batch in flight at a time (a request; its reply sends the next). What is decoded
+//   meanwhile waits here: book tickers conflated to the newest per symbol, at most max_queued_trades trades;
+//   past that the oldest are dropped, counted, and reported in the next batch so the collector marks the
+//   windows that reach back to them incomplete.
 #pragma once
 
 #include "messages/interfaces.hpp"
@@ -39,13 +44,15 @@ struct binance_feed_deps {
   ws_connect_fn connect;
   net::ws_options options;                                  ///< host, port, CA file, timeouts; target is set here
   std::vector<std::string> symbols{"BTCUSDT"};              ///< any case
-  messages::feature_collector_actor collector;              ///< receives one spot_batch per read burst
+  messages::feature_collector_actor collector;              ///< receives the batches, one in flight at a time
+  std::size_t max_queued_trades = 20000;                    ///< trades waiting for the collector; older ones dropped
   caf::timespan min_backoff = std::chrono::seconds{1};
   caf::timespan max_backoff = std::chrono::seconds{60};
   caf::timespan stale_after = std::chrono::seconds{30};     ///< no data frame for this long: reconnect
   caf::timespan max_connection_age = std::chrono::hours{23} + std::chrono::minutes{50};
   std::function<double()> uniform01;                        ///< jitter in [0, 1]; default: seeded mt19937_64
   std::function<caf::timestamp()> wall_clock;               ///< receive stamps; default caf::make_timestamp
+  std::function<caf::actor_clock::time_point()> read_clock; ///< read stamps (ages); default: the system's actor clock
   std::shared_ptr<runtime::logger> log;                              ///< may be null
 };
 

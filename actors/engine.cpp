@@ -179,6 +179,7 @@ void start_spot(caf::actor_system& sys, const engine_config& cfg, const engine_h
   feed.min_backoff = spot.min_backoff;
   feed.max_backoff = spot.max_backoff;
   feed.stale_after = spot.stale_after;
+  feed.max_queued_trades = static_cast<std::size_t>(spot.max_queued_trades);
   feed.uniform01 = hooks.uniform01;
   feed.log = e.log;
   e.binance_feed = make_binance_feed(sys, std::move(feed));
@@ -269,19 +270,33 @@ bool start_metrics(caf::actor_system& sys, const configuration::engine_config& c
   deps.health.feed_stale_after = cfg.binance.stale_after;
   deps.log = e.log;
   if (auto feed = e.binance_feed) {
-    deps.feed = [feed](messages::metrics_endpoint_actor::pointer self,
-                       std::function<void(runtime::feed_metrics)> done) {
+    deps.feed = [feed, collector = e.feature_collector](messages::metrics_endpoint_actor::pointer self,
+                                                        std::function<void(runtime::feed_metrics)> done) {
       self->request(feed, std::chrono::seconds{2}, caf::get_atom::value, messages::status_atom::value)
         .then(
-          [done](const messages::feed_status& s) {
+          [self, collector, done](const messages::feed_status& s) {
             runtime::feed_metrics m;
             m.enabled = true;
             m.connected = s.connected;
             m.messages = s.agg_trades + s.book_tickers;
             m.reconnects = s.reconnects;
+            m.trades_dropped = s.trades_dropped;
+            m.tickers_conflated = s.tickers_conflated;
+            m.queued_trades = s.queued_trades;
             if (s.last_data)
               m.data_age = caf::make_timestamp() - *s.last_data;
-            done(m);
+            if (!collector)
+              return done(m);
+            // The collector's counts of bad input; without an answer the feed's counts still go out.
+            self->request(collector, std::chrono::seconds{2}, caf::get_atom::value, messages::status_atom::value)
+              .then(
+                [done, m](const messages::spot_counts& c) mutable {
+                  m.bad_time = c.bad_time;
+                  m.bad_id = c.bad_id;
+                  m.trades_late = c.trades_late;
+                  done(m);
+                },
+                [done, m](const caf::error&) { done(m); });
           },
           [done](const caf::error&) {
             runtime::feed_metrics m;

@@ -6,6 +6,7 @@
 #include "quant/currency.hpp"
 #include "quant/outcomes.hpp"
 #include "quant/rolling_features.hpp"
+#include "quant/spot_gate.hpp"
 
 #include <caf/all.hpp>
 
@@ -28,9 +29,10 @@ std::string upper(std::string s) {
 struct symbol_entry {
   std::string currency;
   quant::rolling_features features{300s};
-  caf::optional<messages::spot_trade> last_trade;   ///< the latest arrival
+  caf::optional<messages::spot_trade> last_trade;   ///< the latest accepted trade
   clock_point trade_arrived{};
-  std::optional<int64_t> max_trade_id;              ///< for dropping repeats after a handover
+  quant::trade_gate trade_gate;                     ///< sane times, ids in sequence, repeats after a handover
+  quant::sequence_gate book_gate;                   ///< bookTicker update ids
   caf::optional<messages::spot_ticker> ticker;
   clock_point ticker_arrived{};
   std::optional<messages::spot_bar> bar;            ///< the open second
@@ -46,7 +48,10 @@ struct collector_state {
   feature_collector_deps deps;
   std::map<std::string, symbol_entry> symbols;
   std::map<std::string, derivatives_entry> derivatives;
-  uint64_t duplicates = 0;
+  messages::spot_counts counts;
+  std::string first_bad;   ///< of the current batch: logged once per burst of bad input
+  uint64_t bad_in_batch = 0;
+  bool in_bad_burst = false;
   bool sink_failed = false;
 };
 
@@ -62,6 +67,7 @@ messages::window_features to_message(const quant::window_stats& s) {
   w.taker_imbalance = messages::to_caf(s.taker_imbalance);
   w.realized_vol_pct = messages::to_caf(s.realized_vol_pct);
   w.returns = s.returns;
+  w.missing_trades = s.missing_trades;
   return w;
 }
 
@@ -178,45 +184,106 @@ symbol_entry* find_symbol(collector_state& st, const std::string& symbol) {
   return i == st.symbols.end() ? nullptr : &i->second;
 }
 
-void take_trade(collector_state& st, symbol_entry& e, messages::spot_trade& t, clock_point now) {
-  // A handover overlaps two connections: drop trades already seen.
-  if (e.max_trade_id && t.last_trade_id <= *e.max_trade_id) {
-    ++st.duplicates;
+int64_t unix_ms(caf::timestamp t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+void note_bad(collector_state& st, const std::string& what) {
+  if (st.bad_in_batch++ == 0)
+    st.first_bad = what;
+}
+
+void take_trade(collector_state& st, symbol_entry& e, messages::spot_trade& t) {
+  quant::trade_facts facts;
+  facts.first_id = t.first_trade_id;
+  facts.last_id = t.last_trade_id;
+  facts.trade_time_ms = unix_ms(t.trade_time);
+  facts.event_time_ms = unix_ms(t.event_time);
+  facts.local_ms = unix_ms(t.received);
+  const auto verdict = e.trade_gate.check(facts);
+  if (verdict == quant::spot_verdict::repeat) {
+    ++st.counts.trades_repeated;
     return;
   }
-  e.max_trade_id = t.last_trade_id;
+  if (verdict == quant::spot_verdict::time_ahead) {
+    ++st.counts.bad_time;
+    const auto ahead_ms = std::max(facts.trade_time_ms, facts.event_time_ms) - facts.local_ms;
+    note_bad(st, t.symbol + " aggTrade l=" + std::to_string(t.last_trade_id) + ": exchange time "
+                   + std::to_string(ahead_ms / 1000) + " s ahead of the local clock (limit 3600 s)");
+    return;
+  }
+  if (verdict == quant::spot_verdict::id_out_of_sequence) {
+    ++st.counts.bad_id;
+    note_bad(st, t.symbol + " aggTrade f=" + std::to_string(t.first_trade_id) + " l="
+                   + std::to_string(t.last_trade_id) + ": id out of sequence (last accepted "
+                   + (e.trade_gate.last_id() ? std::to_string(*e.trade_gate.last_id()) : std::string{"none"}) + ")");
+    return;
+  }
   quant::trade_sample sample;
-  sample.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.trade_time.time_since_epoch()).count();
+  sample.time_ms = facts.trade_time_ms;
   sample.price = t.price;
   sample.quantity = t.quantity;
   sample.trade_count = std::max<int64_t>(1, t.last_trade_id - t.first_trade_id + 1);
   sample.taker_buy = !t.buyer_is_maker;
-  e.features.add(sample);
+  if (!e.features.add(sample)) {
+    ++st.counts.trades_late;   // too old for any window: not fresh data either
+    return;
+  }
+  ++st.counts.trades_accepted;
   if (st.deps.store)
     add_trade(bar_at(e, unix_second(t.trade_time)), t.price, t.quantity, sample.trade_count);
+  e.trade_arrived = t.read_at;   // the age counts from the socket read, not from when this actor got to it
   e.last_trade = std::move(t);
-  e.trade_arrived = now;
 }
 
-void take_ticker(const collector_state& st, symbol_entry& e, messages::spot_ticker& t, clock_point now) {
+void take_ticker(collector_state& st, symbol_entry& e, messages::spot_ticker& t) {
   if (st.deps.store)
     bar_at(e, unix_second(t.received));   // data seen in this second, even without a trade
-  if (e.ticker && t.update_id <= e.ticker->update_id)
+  const auto verdict = e.book_gate.check(t.update_id, t.update_id);
+  if (verdict == quant::spot_verdict::repeat)
     return;
+  if (verdict != quant::spot_verdict::accepted) {
+    ++st.counts.bad_id;
+    note_bad(st, t.symbol + " bookTicker u=" + std::to_string(t.update_id) + ": id out of sequence (last accepted "
+                   + (e.book_gate.last() ? std::to_string(*e.book_gate.last()) : std::string{"none"}) + ")");
+    return;
+  }
+  e.ticker_arrived = t.read_at;
   e.ticker = std::move(t);
-  e.ticker_arrived = now;
 }
 
-void on_spot_batch(self_ptr self, messages::spot_batch& batch) {
+// Logs the first bad record of a burst (consecutive batches with bad input) and how many the batch had.
+void log_bad_burst(self_ptr self) {
   auto& st = self->state;
-  const auto now = self->clock().now();
+  if (st.bad_in_batch == 0) {
+    st.in_bad_burst = false;
+    return;
+  }
+  if (!st.in_bad_burst && st.deps.log)
+    st.deps.log->warn("spot: bad input dropped: " + st.first_bad
+                      + (st.bad_in_batch > 1 ? " (and " + std::to_string(st.bad_in_batch - 1) + " more in this batch)" : "")
+                      + "; counted in bad_time / bad_id, logged again after a clean batch");
+  st.in_bad_burst = true;
+  st.bad_in_batch = 0;
+  st.first_bad.clear();
+}
+
+uint64_t on_spot_batch(self_ptr self, messages::spot_batch& batch) {
+  auto& st = self->state;
   for (auto& t : batch.trades)
     if (auto* e = find_symbol(st, t.symbol))
-      take_trade(st, *e, t, now);
+      take_trade(st, *e, t);
+  for (const auto& m : batch.missed)
+    if (auto* e = find_symbol(st, m.symbol)) {
+      e->features.mark_missing(unix_ms(m.latest_trade_time), m.trades);
+      st.counts.trades_missed += static_cast<uint64_t>(m.trades);
+    }
   for (auto& t : batch.tickers)
     if (auto* e = find_symbol(st, t.symbol))
-      take_ticker(st, *e, t, now);
+      take_ticker(st, *e, t);
+  log_bad_burst(self);
   send_closed_bars(self);
+  return batch.trades.size() + batch.tickers.size();
 }
 
 void on_cache_contents(self_ptr self, messages::cache_contents& c) {
@@ -306,12 +373,13 @@ messages::feature_collector_actor make_feature_collector(caf::actor_system& sys,
   return sys.spawn([deps = std::move(deps)](self_ptr self) -> messages::feature_collector_actor::behavior_type {
     start(self, deps);
     return {
-      [self](messages::spot_batch& batch) { on_spot_batch(self, batch); },
+      [self](messages::spot_batch& batch) { return on_spot_batch(self, batch); },
       [self](messages::derivatives_update& u) { store(self, u.view); },
       [self](messages::cache_contents& c) { on_cache_contents(self, c); },
       [self](caf::tick_atom) { on_tick(self); },
       [self](messages::capture_atom, const std::string& symbol) { return on_capture(self, symbol); },
       [self](messages::record_request& req) { return on_record(self, req); },
+      [self](caf::get_atom, messages::status_atom) { return self->state.counts; },
     };
   });
 }

@@ -33,10 +33,12 @@ struct feature_collector_deps {
   std::shared_ptr<runtime::logger> log;                            ///< may be null
 };
 
-/// Spawns the collector. Ages are measured on the actor clock; a capture for a symbol that is not
-/// configured fails with errc::request_error naming it. With a store it sends each symbol's 1-second bars
-/// once they close (when data of a later second arrives) and answers record requests by capturing a
-/// snapshot and delegating it to the store (the store replies after COMMIT).
+/// Spawns the collector. Ages are measured on the actor clock from the moment a record's frame was read
+/// from the socket (`read_at`), so a backlog shows as age. Bad input (quant::spot_gate) is counted and
+/// dropped. A capture for a symbol that is not configured fails with errc::request_error naming it. With a
+/// store it sends each symbol's 1-second bars once they close (when data of a later second arrives) and
+/// answers record requests by capturing a snapshot and delegating it to the store (the store replies after
+/// COMMIT).
 messages::feature_collector_actor make_feature_collector(caf::actor_system& sys, feature_collector_deps deps);
 
 } // namespace derivcache::actors

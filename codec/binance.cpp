@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -95,6 +96,21 @@ public:
     return 0;
   }
 
+  /// Milliseconds since the epoch that nanosecond time points can hold (1970 to 2262): a time outside
+  /// is bad input, not something to convert with overflow.
+  quant::timestamp time(const char* key) {
+    const auto ms = integer(key);
+    if (failed())
+      return {};
+    constexpr auto max_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds::max()).count();
+    if (ms < 0 || ms > max_ms) {
+      fail(key, "is out of range (ms since 1970, up to the year 2262)");
+      return {};
+    }
+    return quant::from_unix_ms(ms);
+  }
+
   bool boolean(const char* key) {
     const auto* v = find(key);
     if (!v)
@@ -139,8 +155,8 @@ decoded_frame decode_agg_trade(const json::object& payload) {
   t.quantity = r.decimal("q");
   t.first_trade_id = r.integer("f");
   t.last_trade_id = r.integer("l");
-  t.trade_time = quant::from_unix_ms(r.integer("T"));
-  t.event_time = quant::from_unix_ms(r.integer("E"));
+  t.trade_time = r.time("T");
+  t.event_time = r.time("E");
   t.buyer_is_maker = r.boolean("m");
   if (!r.failed() && t.last_trade_id < t.first_trade_id)
     r.fail("l", "is less than f");
@@ -166,8 +182,12 @@ decoded_frame decode_book_ticker(const json::object& payload) {
 decoded_frame decode_server_shutdown(const json::object& payload) {
   // The notice matters more than its time stamp: a missing or odd `E` still means "reconnect".
   server_shutdown s;
-  if (const auto* e = payload.if_contains("E"); e && e->is_int64())
-    s.event_time = quant::from_unix_ms(e->get_int64());
+  if (const auto* e = payload.if_contains("E"); e && e->is_int64()) {
+    field_reader r{payload, "serverShutdown"};
+    const auto t = r.time("E");
+    if (!r.failed())
+      s.event_time = t;
+  }
   return {s, {}};
 }
 

@@ -18,8 +18,8 @@ struct agg_trade {
   double quantity = 0;
   int64_t first_trade_id = 0;      ///< `f`
   int64_t last_trade_id = 0;       ///< `l`; trade count = l - f + 1
-  quant::timestamp trade_time{};   ///< `T`
-  quant::timestamp event_time{};   ///< `E`
+  quant::timestamp trade_time{};   ///< `T`; 0 to the year 2262 (a time ns cannot hold is an error)
+  quant::timestamp event_time{};   ///< `E`; same range
   bool buyer_is_maker = false;     ///< `m`: true means the taker sold
 };
 

@@ -60,6 +60,7 @@ struct binance_settings {
   caf::timespan min_backoff = std::chrono::seconds{1};
   caf::timespan max_backoff = std::chrono::seconds{60};
   caf::timespan stale_after = std::chrono::seconds{30};             ///< no data frame: reconnect; spot inputs STALE
+  int64_t max_queued_trades = 20000;                                ///< trades waiting for the collector; 1 to 10^7
   std::map<std::string, std::string> symbol_currencies;             ///< symbol -> currency (default: base asset)
 };
 

@@ -212,6 +212,7 @@ std::vector<key_spec> make_keys() {
     bind("binance.min-backoff", "first reconnect delay after a drop", [](auto& c) -> auto& { return c.binance.min_backoff; }),
     bind("binance.max-backoff", "longest reconnect delay", [](auto& c) -> auto& { return c.binance.max_backoff; }),
     bind("binance.stale-after", "no data frame for this long: reconnect; spot inputs are STALE", [](auto& c) -> auto& { return c.binance.stale_after; }),
+    bind("binance.max-queued-trades", "trades waiting for the collector; past it the oldest are dropped, counted, windows marked incomplete", [](auto& c) -> auto& { return c.binance.max_queued_trades; }),
     symbol_currencies_key(),
     bind("snapshots.interval", "write a snapshot of every symbol this often; 0s: off", [](auto& c) -> auto& { return c.snapshots.interval; }),
     bind("snapshots.path", "JSON-lines file the periodic snapshots are appended to", [](auto& c) -> auto& { return c.snapshots.path; }),

@@ -179,6 +179,8 @@ void check_binance(checker& in, const binance_settings& b) {
   if (b.max_backoff < b.min_backoff)
     in.add("binance.max-backoff", "must not be shorter than binance.min-backoff");
   in.duration("binance.stale-after", b.stale_after);
+  if (b.max_queued_trades < 1 || b.max_queued_trades > 10'000'000)
+    in.add("binance.max-queued-trades", "must be between 1 and 10000000");
   for (const auto& [symbol, currency] : b.symbol_currencies)
     if (symbol.empty() || !quant::find_currency(currency))
       in.add("binance.symbol-currencies", "'" + symbol + "=" + currency +

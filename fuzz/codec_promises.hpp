@@ -4,6 +4,8 @@
 
 #include "codec/binance.hpp"
 #include "codec/deribit.hpp"
+#include "quant/rolling_features.hpp"
+#include "quant/spot_gate.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -66,6 +68,32 @@ inline void check_deribit_body(std::string_view body) {
   require(error.has_value() == options.error_reply.has_value(), "decode_rpc_error disagrees with the row decoders");
 }
 
+/// A decoded aggTrade through the collector's acceptance rule (quant::trade_gate, then the windows), between
+/// a good trade before and a good trade after: whatever the frame held, the next good trade is accepted,
+/// and when the frame was bad input the windows and last price are the good trades' alone.
+inline void check_trade_acceptance(const codec::agg_trade& t) {
+  constexpr int64_t local_ms = 1'700'000'000'000;
+  quant::trade_gate gate;
+  quant::rolling_features windows;
+  auto take = [&](int64_t first, int64_t last, int64_t time_ms, int64_t event_ms, double price) {
+    auto verdict = gate.check({first, last, time_ms, event_ms, local_ms});
+    bool added = verdict == quant::spot_verdict::accepted &&
+                 windows.add({time_ms, price, 1.0, 1, true});
+    return std::pair{verdict, added};
+  };
+  require(take(1000, 1000, local_ms - 5, local_ms - 4, 100.0).second, "the first good trade was refused");
+  auto [verdict, added] = take(t.first_trade_id, t.last_trade_id, quant::to_unix_ms(t.trade_time),
+                               quant::to_unix_ms(t.event_time), t.price);
+  const int64_t next = *gate.last_id() + 1;
+  auto after = take(next, next, local_ms, local_ms + 1, 101.0);
+  require(after.first == quant::spot_verdict::accepted, "a good trade after the fuzzed one was refused by the gate");
+  if (!added) {
+    require(after.second, "a good trade after a refused one did not reach the windows");
+    require(windows.last_price() == 101.0, "the last price is not the good trade's");
+    require(windows.stats(std::chrono::seconds{60}).trade_count == 2, "a refused trade counted in a window");
+  }
+}
+
 /// One Binance WebSocket frame through decode_binance_frame.
 inline void check_binance_frame(std::string_view text) {
   auto frame = codec::decode_binance_frame(text);
@@ -75,6 +103,7 @@ inline void check_binance_frame(std::string_view text) {
     require(!t->symbol.empty(), "aggTrade without a symbol");
     require(non_negative(t->price) && non_negative(t->quantity), "aggTrade with a negative or non-finite number");
     require(t->last_trade_id >= t->first_trade_id, "aggTrade with l < f");
+    check_trade_acceptance(*t);
   } else if (const auto* b = std::get_if<codec::book_ticker>(&frame.event)) {
     require(!b->symbol.empty(), "bookTicker without a symbol");
     require(non_negative(b->bid_price) && non_negative(b->bid_quantity) && non_negative(b->ask_price) &&

@@ -3,6 +3,7 @@
 
 #include "quant/states.hpp"
 
+#include <caf/actor_clock.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/optional.hpp>
 #include <caf/timespan.hpp>
@@ -14,7 +15,8 @@
 
 namespace derivcache::messages {
 
-/// One aggTrade. Times: `trade_time` = `T`, `event_time` = `E` (exchange), `received` = local wall clock.
+/// One aggTrade. Times: `trade_time` = `T`, `event_time` = `E` (exchange), `received` = local wall clock and
+/// `read_at` = actor clock (steady), both taken when the frame was read from the socket.
 struct spot_trade {
   std::string symbol;               ///< upper case ("BTCUSDT")
   double price = 0;
@@ -25,6 +27,7 @@ struct spot_trade {
   caf::timestamp event_time;
   bool buyer_is_maker = false;      ///< `m`: true means the taker sold
   caf::timestamp received;
+  caf::actor_clock::time_point read_at;   ///< ages count from here
 };
 
 /// One bookTicker (spot frames carry no exchange time).
@@ -36,12 +39,22 @@ struct spot_ticker {
   double ask_price = 0;
   double ask_quantity = 0;
   caf::timestamp received;
+  caf::actor_clock::time_point read_at;
 };
 
-/// The decoded records of one read burst (one on_frames call), feed -> collector.
+/// Trades of one symbol the feed dropped because the collector was behind (its bounded queue was full).
+struct missed_trades {
+  std::string symbol;
+  int64_t trades = 0;                ///< sum of l - f + 1
+  caf::timestamp latest_trade_time;  ///< the latest `T` among them: windows reaching back to it are incomplete
+};
+
+/// Decoded records feed -> collector: what waited while the collector worked on the previous batch
+/// (book tickers conflated to the newest per symbol), plus the trades dropped on the way.
 struct spot_batch {
   std::vector<spot_trade> trades;
   std::vector<spot_ticker> tickers;
+  std::vector<missed_trades> missed;
 };
 
 /// What a connection callback reports (I/O thread -> feed). `connection` tells connections apart.
@@ -69,6 +82,7 @@ struct ws_frames {
   uint64_t connection = 0;
   std::vector<std::string> frames;
   caf::timestamp received;
+  caf::actor_clock::time_point read_at;   ///< the same moment on the actor clock
 };
 
 /// The feed's health and counters (kept across reconnects).
@@ -87,11 +101,25 @@ struct feed_status {
   uint64_t malformed = 0;            ///< frames the codec rejected (skipped)
   uint64_t oversized = 0;            ///< frames over the size cap (skipped)
   uint64_t pings = 0;
+  uint64_t trades_dropped = 0;       ///< aggTrades dropped because the collector was behind (windows marked incomplete)
+  uint64_t tickers_conflated = 0;    ///< bookTickers replaced by a newer one of the symbol before the collector took them
+  uint64_t queued_trades = 0;        ///< aggTrades waiting for the collector now (at most binance.max-queued-trades)
   uint32_t consecutive_failures = 0; ///< since the last data frame; drives the backoff
   std::string last_error;            ///< e.g. "reset: connection reset by peer" or a codec error
   caf::optional<caf::timestamp> last_data;   ///< local wall-clock time of the last data frame
   caf::optional<caf::timespan> lag;          ///< last aggTrade: local receive - exchange event time `E`
   caf::optional<caf::timestamp> next_attempt;
+};
+
+/// What the collector made of the spot records it got (all symbols, since start). Bad input is dropped
+/// and never replaces the last good reading.
+struct spot_counts {
+  uint64_t trades_accepted = 0;
+  uint64_t trades_repeated = 0;      ///< seen before (a handover overlaps two connections); dropped
+  uint64_t trades_late = 0;          ///< older than the longest window before the latest trade; dropped
+  uint64_t bad_time = 0;             ///< aggTrade T or E over an hour ahead of the local clock; dropped
+  uint64_t bad_id = 0;               ///< aggTrade or bookTicker id far out of sequence; dropped
+  uint64_t trades_missed = 0;        ///< dropped by the feed behind a backlog (windows marked incomplete)
 };
 
 /// Freshness of one snapshot input.
@@ -105,7 +133,7 @@ inline std::string to_string(input_state x) {
   return "?";
 }
 
-/// One input of a snapshot: state, age (local actor clock, since it arrived) and exchange lag
+/// One input of a snapshot: state, age (actor clock, since its frame was read from the socket) and exchange lag
 /// (local receive - exchange time). Unknown inputs have neither.
 struct input_status {
   input_state state = input_state::unknown;
@@ -123,6 +151,7 @@ struct window_features {
   caf::optional<double> taker_imbalance;     ///< (buy - sell) / (buy + sell), in [-1, 1]
   caf::optional<double> realized_vol_pct;    ///< annualized, percent
   int64_t returns = 0;               ///< 1-second returns behind realized_vol_pct
+  int64_t missing_trades = 0;        ///< dropped behind a backlog within the window: incomplete when > 0
 };
 
 /// Everything known about one symbol at one instant: spot features, the derivatives readings of its
@@ -157,18 +186,23 @@ struct feature_snapshot {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, spot_trade& x) {
   return f(caf::meta::type_name("spot_trade"), x.symbol, x.price, x.quantity, x.first_trade_id, x.last_trade_id,
-           x.trade_time, x.event_time, x.buyer_is_maker, x.received);
+           x.trade_time, x.event_time, x.buyer_is_maker, x.received, x.read_at);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, spot_ticker& x) {
   return f(caf::meta::type_name("spot_ticker"), x.symbol, x.update_id, x.bid_price, x.bid_quantity, x.ask_price,
-           x.ask_quantity, x.received);
+           x.ask_quantity, x.received, x.read_at);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, spot_batch& x) {
-  return f(caf::meta::type_name("spot_batch"), x.trades, x.tickers);
+  return f(caf::meta::type_name("spot_batch"), x.trades, x.tickers, x.missed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, missed_trades& x) {
+  return f(caf::meta::type_name("missed_trades"), x.symbol, x.trades, x.latest_trade_time);
 }
 
 template <class Inspector>
@@ -178,14 +212,20 @@ typename Inspector::result_type inspect(Inspector& f, ws_event& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ws_frames& x) {
-  return f(caf::meta::type_name("ws_frames"), x.connection, x.frames, x.received);
+  return f(caf::meta::type_name("ws_frames"), x.connection, x.frames, x.received, x.read_at);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, feed_status& x) {
   return f(caf::meta::type_name("feed_status"), x.connected, x.connects, x.reconnects, x.drops, x.stalls, x.rotations,
            x.server_shutdowns, x.frames, x.agg_trades, x.book_tickers, x.ignored, x.malformed, x.oversized, x.pings,
-           x.consecutive_failures, x.last_error, x.last_data, x.lag, x.next_attempt);
+           x.trades_dropped, x.tickers_conflated, x.queued_trades, x.consecutive_failures, x.last_error, x.last_data, x.lag, x.next_attempt);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, spot_counts& x) {
+  return f(caf::meta::type_name("spot_counts"), x.trades_accepted, x.trades_repeated, x.trades_late, x.bad_time,
+           x.bad_id, x.trades_missed);
 }
 
 template <class Inspector>
@@ -196,7 +236,7 @@ typename Inspector::result_type inspect(Inspector& f, input_status& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, window_features& x) {
   return f(caf::meta::type_name("window_features"), x.window_seconds, x.taker_buy_volume, x.taker_sell_volume,
-           x.trade_count, x.vwap, x.taker_imbalance, x.realized_vol_pct, x.returns);
+           x.trade_count, x.vwap, x.taker_imbalance, x.realized_vol_pct, x.returns, x.missing_trades);
 }
 
 template <class Inspector>

@@ -82,12 +82,14 @@ using store_actor = caf::typed_actor<
 /// Per symbol spot features over rolling windows plus the latest derivatives readings of its currency;
 /// answers snapshots at once from local state. Also a cache subscriber.
 using feature_collector_actor = caf::typed_actor<
-  caf::reacts_to<spot_batch>,                                      ///< decoded frames from the feed
+  caf::replies_to<spot_batch>::with<uint64_t>,                     ///< from the feed; replies with the records
+                                                                   ///< taken (the feed sends the next batch then)
   caf::reacts_to<derivatives_update>,                              ///< from the cache holder
   caf::reacts_to<cache_contents>,                                  ///< initial cache contents
   caf::reacts_to<caf::tick_atom>,                                  ///< timer: write periodic snapshots
   caf::replies_to<capture_atom, std::string /*symbol*/>::with<feature_snapshot>,
-  caf::replies_to<record_request>::with<record_reply>>;            ///< capture + store; error when the store is off
+  caf::replies_to<record_request>::with<record_reply>,             ///< capture + store; error when the store is off
+  caf::replies_to<caf::get_atom, status_atom>::with<spot_counts>>; ///< what was accepted and what was bad input
 
 using actors_atom = caf::atom_constant<caf::atom("actors")>;
 using feed_atom = caf::atom_constant<caf::atom("feed")>;

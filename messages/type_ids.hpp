@@ -35,6 +35,7 @@ struct record_reply;
 using spot_bar = quant::second_bar;
 struct bar_batch;
 struct store_counts;
+struct spot_counts;
 } // namespace derivcache::messages
 
 CAF_BEGIN_TYPE_ID_BLOCK(derivcache, caf::first_custom_type_id)
@@ -64,4 +65,5 @@ CAF_BEGIN_TYPE_ID_BLOCK(derivcache, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::spot_bar))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::bar_batch))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::store_counts))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::spot_counts))
 CAF_END_TYPE_ID_BLOCK(derivcache)

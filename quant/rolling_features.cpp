@@ -52,6 +52,17 @@ bool rolling_features::add(const trade_sample& t) {
   return true;
 }
 
+void rolling_features::mark_missing(int64_t latest_time_ms, int64_t trades) {
+  if (trades <= 0)
+    return;
+  if (!missing_.empty() && missing_.back().first == latest_time_ms)
+    missing_.back().second += trades;
+  else
+    missing_.emplace_back(latest_time_ms, trades);
+  if (latest_ms_)
+    evict();
+}
+
 void rolling_features::evict() {
   // A second before the one holding the cutoff has only trades at or before the cutoff.
   const auto cutoff_second = second_of(*latest_ms_ - longest_ms_);
@@ -61,14 +72,24 @@ void rolling_features::evict() {
   const auto start_second = second_of(*latest_ms_) - longest_ms_ / 1000;
   while (closes_.size() >= 2 && closes_[1].first <= start_second)
     closes_.pop_front();
+  const auto cutoff = *latest_ms_ - longest_ms_;
+  while (!missing_.empty() && missing_.front().first <= cutoff)
+    missing_.pop_front();
+  while (missing_.size() > 4096) {   // bounded: the oldest gap merges into the next (incomplete a bit longer)
+    missing_[1].second += missing_.front().second;
+    missing_.pop_front();
+  }
 }
 
 window_stats rolling_features::stats(std::chrono::seconds window) const {
   window_stats out;
   const int64_t w = window.count();
   out.window_seconds = w;
-  if (!latest_ms_ || w <= 0)
+  if (!latest_ms_ || w <= 0) {
+    for (const auto& gap : missing_)
+      out.missing_trades += gap.second;
     return out;
+  }
   const auto cutoff = *latest_ms_ - w * 1000;
   const auto cutoff_second = second_of(cutoff);
   double notional = 0;
@@ -93,6 +114,10 @@ window_stats rolling_features::stats(std::chrono::seconds window) const {
     out.vwap = notional / volume;
     out.taker_imbalance = (out.taker_buy_volume - out.taker_sell_volume) / volume;
   }
+
+  for (const auto& [time_ms, trades] : missing_)
+    if (time_ms > cutoff)
+      out.missing_trades += trades;
 
   const auto last_second = second_of(*latest_ms_);
   const auto start_second = last_second - w;   // exclusive

@@ -36,6 +36,7 @@ struct window_stats {
   std::optional<double> taker_imbalance;   ///< none without volume
   std::optional<double> realized_vol_pct;  ///< none without a single return
   int64_t returns = 0;                     ///< seconds with a previous close inside the window
+  int64_t missing_trades = 0;              ///< trades known to be missing (dropped upstream) within the window
 };
 
 /// Trades of one symbol over the longest window it is asked about.
@@ -46,6 +47,10 @@ public:
 
   /// Adds a trade. Trades older than the longest window before the latest one are dropped (false).
   bool add(const trade_sample& t);
+
+  /// Records `trades` trades up to `latest_time_ms` that never arrived (dropped upstream): every window that
+  /// reaches back to that time reports them in `missing_trades` (it is incomplete) until it moves past it.
+  void mark_missing(int64_t latest_time_ms, int64_t trades);
 
   /// Features of the window of `window` seconds ending at the latest trade (window <= longest).
   window_stats stats(std::chrono::seconds window) const;
@@ -70,6 +75,7 @@ private:
   int64_t longest_ms_;
   std::deque<second_bucket> buckets_;                ///< ascending second, all within the longest window
   std::deque<std::pair<int64_t, double>> closes_;    ///< (second, close), ascending; one before the window kept
+  std::deque<std::pair<int64_t, int64_t>> missing_;  ///< (latest time ms, trades) of each gap, in arrival order
   std::optional<int64_t> latest_ms_;
   std::optional<double> last_price_;
 };

@@ -40,6 +40,12 @@ struct feed_metrics {
   uint64_t reconnects = 0;
   std::optional<std::chrono::nanoseconds> data_age;   ///< since the last data frame; none: no data yet
   uint64_t snapshot_captures = 0;
+  uint64_t trades_dropped = 0;            ///< aggTrades the feed dropped behind a backlog
+  uint64_t tickers_conflated = 0;         ///< bookTickers replaced by a newer one before the collector took them
+  uint64_t queued_trades = 0;             ///< aggTrades waiting for the collector now
+  uint64_t bad_time = 0;                  ///< collector: aggTrades with T or E over an hour ahead, dropped
+  uint64_t bad_id = 0;                    ///< collector: ids far out of sequence, dropped
+  uint64_t trades_late = 0;               ///< collector: trades too old for any window, dropped
 };
 
 /// The guard in front of the introspection port (net::basp_guard); zero when there is none.

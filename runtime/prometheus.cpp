@@ -180,6 +180,18 @@ void render_feed(exposition& x, const metrics_snapshot& m) {
            m.feed.reconnects);
   x.single("derivcache_binance_connected", "gauge", "1 while the Binance feed is connected.", flag(m.feed.connected));
   x.single("derivcache_snapshot_captures_total", "counter", "Feature snapshots captured.", m.feed.snapshot_captures);
+  x.single("derivcache_binance_trades_dropped_total", "counter",
+           "aggTrades dropped because the collector was behind (their windows are marked incomplete).",
+           m.feed.trades_dropped);
+  x.single("derivcache_binance_tickers_conflated_total", "counter",
+           "bookTickers replaced by a newer one of the symbol before the collector took them.", m.feed.tickers_conflated);
+  x.single("derivcache_binance_queued_trades", "gauge", "aggTrades waiting for the collector.", m.feed.queued_trades);
+  x.family("derivcache_spot_bad_input_total", "counter",
+           "Spot records dropped as bad input: exchange time over an hour ahead (time), id out of sequence (id).");
+  x.sample("derivcache_spot_bad_input_total", {{"reason", "time"}}, m.feed.bad_time);
+  x.sample("derivcache_spot_bad_input_total", {{"reason", "id"}}, m.feed.bad_id);
+  x.single("derivcache_spot_trades_late_total", "counter",
+           "Trades older than the longest window before the latest one, dropped.", m.feed.trades_late);
 }
 
 void render_introspection(exposition& x, const metrics_snapshot& m) {

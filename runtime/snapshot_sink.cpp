@@ -50,6 +50,7 @@ void write_window(codec::json_writer& w, const messages::window_features& x) {
   w.field("taker_imbalance", opt(x.taker_imbalance));
   w.field("realized_vol_pct", opt(x.realized_vol_pct));
   w.field("returns", x.returns);
+  w.field("missing_trades", x.missing_trades);
   w.end_object();
 }
 

@@ -66,6 +66,15 @@ struct Collector : DeterministicCaf {
     return b;
   }
 
+  /// Sends a batch as the feed would: every record stamped as read from the socket now (actor clock).
+  void deliver(messages::spot_batch b) {
+    for (auto& t : b.trades)
+      t.read_at = sched.clock().now();
+    for (auto& t : b.tickers)
+      t.read_at = sched.clock().now();
+    self->send(collector, std::move(b));
+  }
+
   messages::feature_snapshot capture(const std::string& symbol) {
     messages::feature_snapshot out;
     self->send(collector, messages::capture_atom::value, symbol);
@@ -135,7 +144,7 @@ TEST_F(Collector, UnknownSymbolIsAnErrorNamingIt) {
 TEST_F(Collector, FreshThenStaleInputsKeepTheirLastValues) {
   start();
   send_readings();
-  self->send(collector, seeded_batch(wall));
+  deliver(seeded_batch(wall));
   sched.run();
 
   auto s = capture("BTCUSDT");
@@ -187,12 +196,150 @@ TEST_F(Collector, FreshThenStaleInputsKeepTheirLastValues) {
 
 TEST_F(Collector, RepeatedTradesFromAHandoverAreCountedOnce) {
   start();
-  self->send(collector, seeded_batch(wall));
-  self->send(collector, seeded_batch(wall));   // the same trades again (overlapping connections)
+  deliver(seeded_batch(wall));
+  deliver(seeded_batch(wall));   // the same trades again (overlapping connections)
   sched.run();
   auto s = capture("BTCUSDT");
   EXPECT_EQ(s.window_5m.trade_count, 16);
   EXPECT_NEAR(s.window_5m.taker_sell_volume, 5.254, 1e-12);
+}
+
+// ---- bad input: one frame must not freeze a feature ----
+
+/// A store that only keeps the bars it is sent.
+messages::store_actor bar_catcher(caf::actor_system& sys, std::shared_ptr<std::vector<messages::spot_bar>> bars) {
+  return sys.spawn([bars]() -> messages::store_actor::behavior_type {
+    return {
+      [](messages::record_request&, messages::feature_snapshot&) -> caf::result<messages::record_reply> {
+        return caf::make_error(messages::errc::request_error, std::string{"not recorded by this test"});
+      },
+      [bars](messages::bar_batch& b) { bars->insert(bars->end(), b.bars.begin(), b.bars.end()); },
+      [](messages::flush_atom) {},
+      [](caf::tick_atom) {},
+      [](caf::get_atom, messages::status_atom) { return messages::store_counts{}; },
+    };
+  });
+}
+
+/// A live trade: id `id`, trade time `time_ms`, read from the socket at `wall`.
+messages::spot_trade live_trade(int64_t id, int64_t time_ms, double price, caf::timestamp received) {
+  return trade_at("BTCUSDT", seeded_trade{time_ms, price, 0.5, id, id, false}, received);
+}
+
+struct CollectorBadInput : Collector {
+  std::shared_ptr<std::vector<messages::spot_bar>> bars = std::make_shared<std::vector<messages::spot_bar>>();
+  captured_log logs;
+
+  void start_with_store() {
+    actors::feature_collector_deps deps;
+    deps.store = track(bar_catcher(sys, bars));
+    deps.log = logs.log;
+    start(deps);
+  }
+
+  /// 100 trades, 100 ms apart from t0 + 62600 ms, ids first_id..., each read 5 ms after its time.
+  void send_normal_trades(int64_t first_id) {
+    for (int i = 0; i < 100; ++i) {
+      const int64_t time_ms = t0 + 62600 + i * 100;
+      messages::spot_batch b;
+      b.trades.push_back(live_trade(first_id + i, time_ms, 100.0 + i * 0.01,
+                                    caf::timestamp{std::chrono::milliseconds{time_ms + 5}}));
+      deliver(std::move(b));
+    }
+    sched.run();
+  }
+
+  messages::spot_counts counts() {
+    messages::spot_counts out;
+    self->send(collector, caf::get_atom::value, messages::status_atom::value);
+    sched.run();
+    receive_now<messages::spot_counts>([&](messages::spot_counts& c) { out = c; });
+    return out;
+  }
+};
+
+TEST_F(CollectorBadInput, ATradeADayAheadIsDroppedAndLaterTradesCount) {
+  start_with_store();
+  messages::spot_batch bogus;
+  bogus.trades.push_back(live_trade(500, t0 + 62600 + 86'400'000, 250.0, wall));   // stamped a day ahead
+  deliver(bogus);
+  sched.run();
+  auto s = capture("BTCUSDT");
+  EXPECT_FALSE(s.last_price);                                 // never replaces (or becomes) a reading
+  EXPECT_EQ(s.trade.state, messages::input_state::unknown);   // and never makes the input FRESH
+  EXPECT_EQ(counts().bad_time, 1u);
+  ASSERT_EQ(logs.count("bad input dropped"), 1u);
+  EXPECT_EQ(logs.count("86400 s ahead of the local clock"), 1u) << logs.lines->front();
+
+  send_normal_trades(501);
+  s = capture("BTCUSDT");
+  ASSERT_TRUE(s.last_price);
+  EXPECT_DOUBLE_EQ(*s.last_price, 100.99);               // the last normal trade
+  EXPECT_EQ(s.window_1m.trade_count, 100);
+  EXPECT_NEAR(*s.window_1m.vwap, 100.495, 1e-9);        // the bogus 250 is in no window
+  EXPECT_EQ(s.trade.state, messages::input_state::fresh);
+  EXPECT_EQ(counts().trades_accepted, 100u);
+  // Trades in 11 seconds (62.6 s to 72.5 s): the first 10 closed and went to the store, none at the bogus time.
+  ASSERT_EQ(bars->size(), 10u);
+  EXPECT_EQ(bars->front().second, (t0 + 62600) / 1000);
+  EXPECT_EQ(bars->front().trades, 4);   // t0+62.6 .. 62.9 s
+  for (const auto& b : *bars)
+    EXPECT_LT(b.high, 250.0);
+  EXPECT_EQ(logs.count("bad input dropped"), 1u);   // once per burst
+}
+
+TEST_F(CollectorBadInput, AWildTradeIdNeverBlocksTheIdsAfterIt) {
+  start_with_store();
+  send_normal_trades(1000);
+  messages::spot_batch wild;
+  wild.trades.push_back(live_trade(int64_t{1} << 62, t0 + 72600, 300.0, wall + 10s));
+  deliver(wild);
+  sched.run();
+  EXPECT_EQ(counts().bad_id, 1u);
+  EXPECT_EQ(logs.count("id out of sequence (last accepted 1099)"), 1u);
+  messages::spot_batch next;
+  for (int i = 0; i < 3; ++i)
+    next.trades.push_back(live_trade(1100 + i, t0 + 72700 + i, 101.5 + i, wall + 10s));
+  deliver(next);
+  sched.run();
+  auto s = capture("BTCUSDT");
+  EXPECT_DOUBLE_EQ(*s.last_price, 103.5);
+  EXPECT_EQ(s.window_1m.trade_count, 103);
+  auto c = counts();
+  EXPECT_EQ(c.trades_accepted, 103u);
+  EXPECT_EQ(c.trades_repeated, 0u);
+}
+
+TEST_F(CollectorBadInput, AWildFirstIdIsOutvotedByTheTradesAfterIt) {
+  start_with_store();
+  messages::spot_batch b;
+  b.trades.push_back(live_trade(int64_t{1} << 62, t0 + 62500, 300.0, wall));   // nothing to compare with yet
+  deliver(b);
+  send_normal_trades(1000);
+  auto c = counts();
+  EXPECT_EQ(c.bad_id, 2u);              // 1000 and 1001 disagree with 2^62 ...
+  EXPECT_EQ(c.trades_accepted, 99u);    // ... 1002 makes three in sequence: the reference moves to them
+  EXPECT_DOUBLE_EQ(*capture("BTCUSDT").last_price, 100.99);
+}
+
+TEST_F(CollectorBadInput, AWildBookIdNeverBlocksTheTickersAfterIt) {
+  start();
+  auto ticker = [&](int64_t id, double bid) {
+    messages::spot_ticker k;
+    k.symbol = "BTCUSDT";
+    k.update_id = id;
+    k.bid_price = bid;
+    k.ask_price = bid + 0.02;
+    k.received = wall;
+    messages::spot_batch b;
+    b.tickers.push_back(k);
+    deliver(b);
+    sched.run();
+  };
+  ticker(400900217, 99.87);
+  ticker(int64_t{1} << 62, 1.0);
+  ticker(400900218, 99.90);
+  EXPECT_DOUBLE_EQ(*capture("BTCUSDT").best_bid, 99.90);
 }
 
 TEST_F(Collector, CurrencyOverrideSelectsTheDerivatives) {

@@ -294,6 +294,66 @@ TEST_F(Feed, MalformedAndOversizedFramesAreCountedAndSkipped) {
   EXPECT_EQ(capture().window_1m.trade_count, 1);
 }
 
+// A slowed collector: 240 read bursts 150 ms apart (36 s) while the collector does not run. The feed keeps
+// at most max_queued_trades trades and one ticker per symbol; the snapshot's age counts from the socket read.
+TEST_F(Feed, ABacklogShowsAsAgeAndWhatWasDroppedIsCounted) {
+  auto d = deps();
+  d.max_queued_trades = 50;
+  d.stale_after = 60s;   // the feed's (watchdog, batch timeout); the collector's spot inputs go STALE after 30 s
+  start(d);
+  open(0);
+  auto* collector_job = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(collector));
+  auto without_collector = [&] { sched.run_jobs_filtered([&](caf::resumable* r) { return r != collector_job; }); };
+  auto status_now = [&] {
+    messages::feed_status out;
+    self->send(feed, caf::get_atom::value, messages::status_atom::value);
+    without_collector();
+    receive_now<messages::feed_status>([&](messages::feed_status& s) { out = s; });
+    return out;
+  };
+  const int64_t t_start = 1700000062600;
+  const int bursts = 240;
+  for (int i = 0; i < bursts; ++i) {
+    if (i > 0)
+      sched.advance_time(150ms);
+    made[0]->cb.on_frames({trade_frame(i + 1, i + 1, i + 1 == bursts ? "100.50" : "99.88", "0.1", false,
+                                       t_start + i * 150),
+                           ticker_frame});
+    without_collector();
+    EXPECT_LE(status_now().queued_trades, 50u);   // memory stays bounded however long the backlog
+  }
+  auto st = status_now();
+  EXPECT_EQ(st.agg_trades, 240u);
+  EXPECT_EQ(st.queued_trades, 50u);
+  EXPECT_EQ(st.trades_dropped, 189u);      // 1 in flight, 50 waiting, the oldest 189 of the rest dropped
+  EXPECT_EQ(st.tickers_conflated, 238u);   // 1 in flight, the other 239 conflated into the newest
+  EXPECT_EQ(logs.count("the collector is behind"), 1u);
+
+  // A snapshot asked now is answered after the one batch the collector has (the next is sent when that one
+  // is answered, so it queues behind the request): that trade was read 35.85 s ago.
+  self->send(collector, messages::capture_atom::value, std::string{"BTCUSDT"});
+  sched.run();
+  messages::feature_snapshot s;
+  receive_now<messages::feature_snapshot>([&](messages::feature_snapshot& x) { s = x; });
+  EXPECT_EQ(*s.trade.age, caf::timespan{35850ms});
+  EXPECT_EQ(s.trade.state, messages::input_state::stale);
+  EXPECT_EQ(s.book.state, messages::input_state::stale);
+  EXPECT_DOUBLE_EQ(*s.last_price, 99.88);
+
+  // Caught up: fresh again, and the windows say trades are missing.
+  s = capture();
+  EXPECT_EQ(s.trade.state, messages::input_state::fresh);
+  EXPECT_EQ(*s.trade.age, caf::timespan{0});
+  EXPECT_DOUBLE_EQ(*s.last_price, 100.50);
+  EXPECT_EQ(s.window_1m.trade_count, 51);
+  EXPECT_EQ(s.window_1m.missing_trades, 189);
+  EXPECT_EQ(s.window_5m.missing_trades, 189);
+  EXPECT_EQ(status().queued_trades, 0u);
+  // The next batch without drops ends the burst: a later backlog is logged again.
+  frames(0, {trade_frame(241, 241, "100.60", "0.1", false, t_start + 240 * 150)});
+  EXPECT_EQ(capture().window_1m.trade_count, 52);
+}
+
 TEST_F(Feed, CallbacksOfAReplacedConnectionAreIgnored) {
   start(deps());
   open(0);

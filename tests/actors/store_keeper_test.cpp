@@ -87,7 +87,11 @@ struct StoreKeeper : DeterministicCaf {
   }
 
   void feed(std::vector<messages::spot_trade> trades, std::vector<messages::spot_ticker> tickers = {}) {
-    self->send(collector, messages::spot_batch{std::move(trades), std::move(tickers)});
+    for (auto& t : trades)
+      t.read_at = sched.clock().now();   // read from the socket now, as the feed stamps it
+    for (auto& t : tickers)
+      t.read_at = sched.clock().now();
+    self->send(collector, messages::spot_batch{std::move(trades), std::move(tickers), {}});
     sched.run();
   }
 

@@ -231,6 +231,22 @@ TEST(BinanceCodec, AggTradeBadValuesAreNamed) {
   EXPECT_EQ(error_of(agg_with("l", "716849522")), "aggTrade: l is less than f");
 }
 
+// Nanosecond time points end in 2262: a later (or negative) T or E is an error, never an overflowing
+// conversion (UBSan's signed-overflow check runs this in CI).
+TEST(BinanceCodec, ExchangeTimesNanosecondsCannotHoldAreNamed) {
+  const std::string range = " is out of range (ms since 1970, up to the year 2262)";
+  EXPECT_EQ(error_of(agg_with("T", "9223372036854775807")), "aggTrade: T" + range);   // INT64_MAX ms
+  EXPECT_EQ(error_of(agg_with("E", "9223372036854775807")), "aggTrade: E" + range);
+  EXPECT_EQ(error_of(agg_with("T", "9223372036855")), "aggTrade: T" + range);          // first ms past the end
+  EXPECT_EQ(error_of(agg_with("T", "-1")), "aggTrade: T" + range);
+  auto last = decode_binance_frame(agg_with("T", "9223372036854"));                    // the last ms that fits
+  ASSERT_TRUE(last.ok()) << last.error;
+  EXPECT_EQ(quant::to_unix_ms(std::get<agg_trade>(last.event).trade_time), 9223372036854);
+  auto shutdown = decode_binance_frame(R"({"e":"serverShutdown","E":9223372036854775807})");
+  ASSERT_TRUE(shutdown.ok()) << shutdown.error;   // the notice still counts; its odd time is not kept
+  EXPECT_EQ(quant::to_unix_ms(std::get<server_shutdown>(shutdown.event).event_time), 0);
+}
+
 TEST(BinanceCodec, AggTradeReportsTheFirstBadField) {
   auto frame = R"({"e":"aggTrade","E":1,"s":"BTCUSDT","p":"x","q":"-1","f":1,"l":1,"T":1,"m":false})";
   EXPECT_EQ(error_of(frame), "aggTrade: p is not a decimal string");

@@ -61,6 +61,8 @@ const std::vector<invalid_case>& invalid_cases() {
     {"binance.max-backoff", "[binance]\nmax-backoff=500ms\n",
      {"binance.max-backoff: must not be shorter than binance.min-backoff"}},
     {"binance.stale-after", "[binance]\nstale-after=0s\n", {"binance.stale-after: must be a positive duration, got 0s"}},
+    {"binance.max-queued-trades", "[binance]\nmax-queued-trades=0\n",
+     {"binance.max-queued-trades: must be between 1 and 10000000"}},
     {"binance.symbol-currencies", "[binance]\nsymbol-currencies=[\"XBTUSDT\"]\n",
      {"binance.symbol-currencies: 'XBTUSDT' is not SYMBOL=CURRENCY with a currency of BTC, ETH, SOL"}},
     {"snapshots.interval", "[snapshots]\ninterval=-1s\n",

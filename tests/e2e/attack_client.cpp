@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
     auto hdl = caf::actor_cast<caf::actor>(ptr);
     self->send(hdl, fake_basis());
     self->send(hdl, fake_skew());
-    self->send(hdl, messages::ws_frames{1, {R"({"stream":"btcusdt@aggTrade","data":{}})"}, caf::make_timestamp()});
+    self->send(hdl, messages::ws_frames{1, {R"({"stream":"btcusdt@aggTrade","data":{}})"}, caf::make_timestamp(), {}});
     self->send(hdl, fake_trades());
     self->send(hdl, fake_bars());
     self->send(hdl, record, messages::feature_snapshot{});

@@ -113,6 +113,21 @@ TEST(RollingFeatures, OldTradesLeaveTheWindowsAndTooOldOnesAreRefused) {
   EXPECT_FALSE(f.add({t0 + 100000, 101, 1, 1, true}));   // more than 5 minutes before the latest
 }
 
+TEST(RollingFeatures, MissingTradesMarkAWindowIncompleteUntilItMovesPast) {
+  quant::rolling_features f{std::chrono::seconds{300}};
+  const int64_t t = 1'700'000'000'000;
+  f.add({t, 100.0, 1.0, 1, true});
+  f.mark_missing(t + 10'000, 7);   // 7 trades up to t + 10 s never arrived
+  f.add({t + 20'000, 101.0, 1.0, 1, true});
+  EXPECT_EQ(f.stats(std::chrono::seconds{60}).missing_trades, 7);
+  EXPECT_EQ(f.stats(std::chrono::seconds{300}).missing_trades, 7);
+  f.add({t + 70'000, 102.0, 1.0, 1, true});   // the 1-minute window now starts after t + 10 s
+  EXPECT_EQ(f.stats(std::chrono::seconds{60}).missing_trades, 0);
+  EXPECT_EQ(f.stats(std::chrono::seconds{300}).missing_trades, 7);
+  f.add({t + 310'000, 103.0, 1.0, 1, true});  // and the 5-minute one too
+  EXPECT_EQ(f.stats(std::chrono::seconds{300}).missing_trades, 0);
+}
+
 TEST(RollingFeatures, CurrencyIsTheBaseAsset) {
   EXPECT_EQ(quant::base_currency("BTCUSDT"), "BTC");
   EXPECT_EQ(quant::base_currency("solusdt"), "SOL");

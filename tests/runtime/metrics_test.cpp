@@ -95,6 +95,12 @@ TEST(Prometheus, ExpositionParsesStrictlyWithEveryFamily) {
   m.feed.messages = 1000;
   m.feed.reconnects = 2;
   m.feed.snapshot_captures = 9;
+  m.feed.trades_dropped = 189;
+  m.feed.tickers_conflated = 238;
+  m.feed.queued_trades = 50;
+  m.feed.bad_time = 1;
+  m.feed.bad_id = 2;
+  m.feed.trades_late = 3;
   m.introspection.accepted = 12;
   m.introspection.closed_oversized = 1;
 
@@ -126,6 +132,13 @@ TEST(Prometheus, ExpositionParsesStrictlyWithEveryFamily) {
   EXPECT_EQ(p.value("derivcache_binance_messages_total"), 1000);
   EXPECT_EQ(p.value("derivcache_binance_reconnects_total"), 2);
   EXPECT_EQ(p.value("derivcache_snapshot_captures_total"), 9);
+  EXPECT_EQ(p.value("derivcache_binance_trades_dropped_total"), 189);
+  EXPECT_EQ(p.value("derivcache_binance_tickers_conflated_total"), 238);
+  EXPECT_EQ(p.value("derivcache_binance_queued_trades"), 50);
+  EXPECT_EQ(p.types["derivcache_binance_queued_trades"], "gauge");
+  EXPECT_EQ(p.value("derivcache_spot_bad_input_total", {{"reason", "time"}}), 1);
+  EXPECT_EQ(p.value("derivcache_spot_bad_input_total", {{"reason", "id"}}), 2);
+  EXPECT_EQ(p.value("derivcache_spot_trades_late_total"), 3);
   EXPECT_EQ(p.value("derivcache_introspection_connections_total"), 12);
   EXPECT_EQ(p.value("derivcache_introspection_connections_refused_total", {{"reason", "oversized"}}), 1);
   EXPECT_EQ(p.value("derivcache_introspection_connections_refused_total", {{"reason", "over_cap"}}), 0);
