@@ -168,6 +168,18 @@ void send_closed_bars(self_ptr self) {
     }
 }
 
+// At a stop: the open bar of a second that has ended (by the local clock) is complete; it goes with the
+// closed ones. The bar of the current second would be partial, and is left out.
+void close_ended_bars(self_ptr self) {
+  auto& st = self->state;
+  const auto now_second = unix_second(st.deps.wall_clock());
+  for (auto& [symbol, e] : st.symbols)
+    if (e.bar && e.bar->second < now_second) {
+      e.closed.push_back(*e.bar);
+      e.bar.reset();
+    }
+}
+
 std::string iso_ms(caf::timestamp t) {
   return runtime::format_utc(std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
 }
@@ -372,6 +384,12 @@ messages::feature_collector_actor make_feature_collector(caf::actor_system& sys,
     deps.wall_clock = [] { return caf::make_timestamp(); };
   return sys.spawn([deps = std::move(deps)](self_ptr self) -> messages::feature_collector_actor::behavior_type {
     start(self, deps);
+    self->set_exit_handler([self](caf::exit_msg& em) {
+      // The store gets every complete bar before this actor is gone (the engine stops the store after it).
+      close_ended_bars(self);
+      send_closed_bars(self);
+      self->quit(em.reason);
+    });
     return {
       [self](messages::spot_batch& batch) { return on_spot_batch(self, batch); },
       [self](messages::derivatives_update& u) { store(self, u.view); },

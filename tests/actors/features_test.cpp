@@ -215,6 +215,8 @@ messages::store_actor bar_catcher(caf::actor_system& sys, std::shared_ptr<std::v
       },
       [bars](messages::bar_batch& b) { bars->insert(bars->end(), b.bars.begin(), b.bars.end()); },
       [](messages::flush_atom) {},
+      [](messages::retry_atom) {},
+      [](messages::maintain_atom) {},
       [](caf::tick_atom) {},
       [](caf::get_atom, messages::status_atom) { return messages::store_counts{}; },
     };

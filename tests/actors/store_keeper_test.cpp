@@ -282,6 +282,29 @@ TEST_F(StoreKeeper, CollectorSendsClosedOneSecondBars) {
             "1004:102.0/102.0/98.0/99.0x3;1005:99.0/99.5/99.0/99.5x2");   // 1006 is still open
 }
 
+// An orderly stop (engine::stop): the collector, then the store. The open bar of a second that has ended is
+// complete and is written; the bar of the second still under way is partial and is not.
+struct StoreKeeperStop : StoreKeeper {
+  std::string bars_after_stop_at(int64_t local_ms) {
+    start_keeper();
+    start_collector();
+    play_sequence();   // ends with a ticker that opens 1006
+    *now_ms = local_ms;
+    caf::anon_send_exit(collector, caf::exit_reason::user_shutdown);
+    sched.run();
+    stop_keeper();
+    return query("SELECT second || 'x' || trades FROM bars WHERE second >= 1005 ORDER BY second");
+  }
+};
+
+TEST_F(StoreKeeperStop, TheOpenBarOfASecondThatHasEndedIsWritten) {
+  EXPECT_EQ(bars_after_stop_at(1'007'000), "1005x2;1006x0");
+}
+
+TEST_F(StoreKeeperStop, TheBarOfTheSecondUnderWayIsNot) {
+  EXPECT_EQ(bars_after_stop_at(1'006'999), "1005x2");
+}
+
 TEST_F(StoreKeeper, PeriodicSnapshotsAreRecordedWhenAsked) {
   start_keeper();
   start_collector(2s);

@@ -4,6 +4,8 @@
 #include "actors/engine.hpp"
 #include "sim/binance_sim.hpp"
 #include "sim/deribit_sim.hpp"
+#include "store/sqlite.hpp"
+#include "support/temp_file.hpp"
 
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
@@ -36,6 +38,7 @@ protected:
     cfg.binance.max_backoff = 200ms;
     cfg.binance.stale_after = 1s;
     cfg.binance.timeout = 500ms;
+    cfg.store.path = db_.path;   // the collector's 1-second bars
     actors::engine_hooks hooks;
     hooks.log_sink = [](const std::string&) {};
     std::string error;
@@ -69,6 +72,7 @@ protected:
     return false;
   }
 
+  test::temp_db db_;
   feed_config cfg_;
   caf::actor_system sys_{cfg_};
   caf::scoped_actor self_{sys_};
@@ -143,4 +147,26 @@ TEST_F(BinanceE2E, HandshakesThatNeverCompleteTimeOutAndTheFeedReconnects) {
   EXPECT_GE(binance_->counters().connections, before.connects + 3);   // two hung, one good
   EXPECT_EQ(binance_->counters().handshakes, handshakes + 1);
   EXPECT_GE(last_.reconnects, before.reconnects + 3);
+}
+
+// An orderly stop: the WebSocket is closed with 1000 (the close frame goes out before the I/O thread ends),
+// and the bar of the last full second before the stop is in the store (the collector hands it over, the
+// store writes it, before either is gone).
+TEST_F(BinanceE2E, AStopClosesTheWebSocketWith1000AndStoresTheLastFullSecond) {
+  ASSERT_TRUE(until([](const messages::feed_status& s) { return s.agg_trades > 300; }));   // over a second
+  const auto stopped_at = std::chrono::duration_cast<std::chrono::seconds>(
+    std::chrono::system_clock::now().time_since_epoch()).count();
+  engine_->stop();
+  // The simulator counts the close frame on its own thread: wait for it, bounded.
+  const auto until_closed = std::chrono::steady_clock::now() + 5s;
+  while (binance_->counters().client_closes == 0 && std::chrono::steady_clock::now() < until_closed)
+    std::this_thread::yield();
+  const auto c = binance_->counters();
+  EXPECT_EQ(c.client_closes, 1u);
+  EXPECT_EQ(c.last_client_close_code, 1000u);
+  store::connection db{db_.path, true};
+  auto q = db.prepare("SELECT count(*) FROM bars WHERE symbol = 'BTCUSDT' AND second = ?");
+  q.bind(1, static_cast<int64_t>(stopped_at - 1));
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.int64(0), 1) << "no bar for " << stopped_at - 1 << ", the last full second before the stop";
 }
