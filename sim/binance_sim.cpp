@@ -47,14 +47,15 @@ using tcp = asio::ip::tcp;
 std::string to_string(binance_fault x) {
   static constexpr const char* names[] = {
     "drop", "stall", "malformed", "oversized", "handshake_never", "server_shutdown", "ping_flood",
+    "future_time", "wild_trade_id",
   };
-  static_assert(std::size(names) == static_cast<std::size_t>(binance_fault::ping_flood) + 1, "one name per value");
+  static_assert(std::size(names) == static_cast<std::size_t>(binance_fault::wild_trade_id) + 1, "one name per value");
   auto i = static_cast<std::size_t>(x);
   return i < std::size(names) ? names[i] : "unknown";
 }
 
 bool parse_binance_fault(const std::string& text, binance_fault& out) {
-  for (int i = 0; i <= static_cast<int>(binance_fault::ping_flood); ++i) {
+  for (int i = 0; i <= static_cast<int>(binance_fault::wild_trade_id); ++i) {
     if (text == to_string(static_cast<binance_fault>(i))) {
       out = static_cast<binance_fault>(i);
       return true;
@@ -654,7 +655,41 @@ private:
         return;
       case binance_fault::handshake_never:
         return;
+      case binance_fault::future_time:
+      case binance_fault::wild_trade_id:
+        for (int i = 0; i < f.count; ++i)
+          if (auto frame = bad_agg_trade(f.kind); !frame.empty()) {
+            out_.push_back({out_kind::data, std::move(frame)});
+            sim_.count(&binance_counters::bad_trades);
+          }
+        return;
     }
+  }
+
+  /// The next aggTrade of the market, rewritten: T and E a day ahead of the local clock, or the ids 2^62.
+  /// Empty when the connection streams no aggTrade.
+  std::string bad_agg_trade(binance_fault kind) {
+    for (std::size_t tries = 0; tries < std::max<std::size_t>(1, streams_.size()); ++tries) {
+      auto text = generator_.next();
+      if (generator_.last_stream().find("@aggTrade") == std::string::npos)
+        continue;
+      auto doc = boost::json::parse(text);
+      auto& data = doc.is_object() && doc.as_object().contains("data") ? doc.at("data").as_object() : doc.as_object();
+      if (kind == binance_fault::future_time) {
+        const std::int64_t ahead = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch() + std::chrono::hours{24})
+                                     .count();
+        data["T"] = ahead;
+        data["E"] = ahead;
+      } else {
+        const std::int64_t wild = std::int64_t{1} << 62;
+        data["a"] = wild;
+        data["f"] = wild;
+        data["l"] = wild;
+      }
+      return boost::json::serialize(doc);
+    }
+    return {};
   }
 
   void write_front() {

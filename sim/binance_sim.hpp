@@ -21,13 +21,16 @@ enum class binance_fault : uint8_t {
   handshake_never,  ///< (`handshake_never`) accept TCP + TLS, never answer the WebSocket upgrade
   server_shutdown,  ///< (`server_shutdown`) send a serverShutdown event, close (1001) after `shutdown_grace`
   ping_flood,       ///< (`ping_flood`) send `count` pings back to back
+  future_time,      ///< (`future_time`) the next `count` aggTrades stamped (T, E) a day ahead of the local clock
+  wild_trade_id,    ///< (`wild_trade_id`) the next `count` aggTrades with the ids a = f = l = 2^62
 };
 std::string to_string(binance_fault x);
 /// Parses a `to_string(binance_fault)` name. False when unknown.
 bool parse_binance_fault(const std::string& text, binance_fault& out);
 
 /// One queued fault. handshake_never, drop, stall and server_shutdown apply to the next `count`
-/// connections; malformed and oversized send `count` frames; ping_flood sends `count` pings.
+/// connections; malformed and oversized send `count` frames; ping_flood sends `count` pings; future_time and
+/// wild_trade_id rewrite the next `count` aggTrade frames.
 /// Except handshake_never, a fault fires on a streaming connection once it has sent `after`
 /// data frames.
 struct binance_fault_spec {
@@ -69,6 +72,7 @@ struct binance_counters {
   std::uint64_t pings = 0;
   std::uint64_t pongs = 0;              ///< pongs received
   std::uint64_t exchange_infos = 0;     ///< `GET /api/v3/exchangeInfo` answered
+  std::uint64_t bad_trades = 0;         ///< aggTrades sent with a future time or a wild id (future_time, wild_trade_id)
   std::uint64_t client_closes = 0;      ///< close frames received from clients
   std::uint16_t last_client_close_code = 0;   ///< the code of the latest one (1000: normal closure)
   std::uint64_t data_frames() const { return agg_trades + book_tickers + trades + replayed; }

@@ -23,7 +23,8 @@ const char* usage =
   "  KIND: 429 10028 10066 11051 500 stall reset reset_mid_body truncated malformed oversized wrong_types\n"
   "        result_not_array nan_mark_iv null_mark_iv negative_mark_iv negative_prices empty_chain one_expiry\n"
   "        expired_instruments (sim/data/README.md)\n"
-  "  Binance KIND: drop stall malformed oversized handshake_never server_shutdown ping_flood\n"
+  "  Binance KIND: drop stall malformed oversized handshake_never server_shutdown ping_flood future_time\n"
+  "               wild_trade_id\n"
   "  (COUNT: connections, frames or pings; AFTER: data frames sent on the connection first)\n";
 
 struct cli {

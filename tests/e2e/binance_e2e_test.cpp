@@ -170,3 +170,30 @@ TEST_F(BinanceE2E, AStopClosesTheWebSocketWith1000AndStoresTheLastFullSecond) {
   ASSERT_TRUE(q.step());
   EXPECT_EQ(q.int64(0), 1) << "no bar for " << stopped_at - 1 << ", the last full second before the stop";
 }
+
+// One bad frame must not freeze a feature: a trade stamped a day ahead of the local clock and one with the
+// id 2^62, through the real socket, are counted as bad input; the trades after them are accepted and the
+// trade input stays fresh.
+TEST_F(BinanceE2E, ATradeADayAheadAndAWildIdAreCountedAndTheTradesAfterThemCount) {
+  binance_->inject(sim::binance_fault_spec{sim::binance_fault::future_time});
+  binance_->inject(sim::binance_fault_spec{sim::binance_fault::wild_trade_id});
+  auto counts = [this] {
+    messages::spot_counts out;
+    self_->request(engine_->feature_collector, 2s, caf::get_atom::value, messages::status_atom::value)
+      .receive([&](const messages::spot_counts& c) { out = c; }, [&](const caf::error& e) { FAIL() << sys_.render(e); });
+    return out;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  messages::spot_counts c;
+  while (std::chrono::steady_clock::now() < deadline && (c = counts(), c.bad_time == 0 || c.bad_id == 0))
+    self_->receive(caf::after(std::chrono::milliseconds{20}) >> [] {});
+  ASSERT_EQ(binance_->counters().bad_trades, 2u);
+  EXPECT_EQ(c.bad_time, 1u);
+  EXPECT_EQ(c.bad_id, 1u);
+  const auto accepted = c.trades_accepted;
+  ASSERT_TRUE(until([&](const messages::feed_status&) { return counts().trades_accepted > accepted + 50; }));
+  messages::feature_snapshot snap;
+  self_->request(engine_->feature_collector, 2s, messages::capture_atom::value, std::string{"BTCUSDT"})
+    .receive([&](const messages::feature_snapshot& x) { snap = x; }, [&](const caf::error& e) { FAIL() << sys_.render(e); });
+  EXPECT_EQ(snap.trade.state, messages::input_state::fresh);
+}

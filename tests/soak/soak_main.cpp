@@ -280,6 +280,8 @@ std::vector<soak_fault> soak_faults() {
     {"binance oversized", binance(sim::binance_fault::oversized)},
     {"binance ping flood", binance(sim::binance_fault::ping_flood, 200)},
     {"binance handshake never", binance(sim::binance_fault::handshake_never)},
+    {"binance trade a day ahead", binance(sim::binance_fault::future_time)},
+    {"binance trade id 2^62", binance(sim::binance_fault::wild_trade_id)},
     {"store locked past the busy timeout", [](soak_targets& x) { x.store.take(steady::now()); }},
   };
 }
