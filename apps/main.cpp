@@ -3,6 +3,8 @@
 #include "apps/export.hpp"
 #include "apps/run.hpp"
 
+#include <malloc.h>
+
 #include <iostream>
 #include <string>
 #include <vector>
@@ -39,8 +41,14 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   args.erase(args.begin());
-  if (command == "run")
+  if (command == "run") {
+    // Deribit bodies (a BTC option chain is 435 KB) and their decode buffers come and go every cycle. With
+    // glibc's dynamic threshold they soon land in the heap arenas of whichever thread freed them, and RSS
+    // creeps; above a fixed 128 KiB they are mmapped and returned on free (docs/operations.md, Memory).
+    // Not set by the engine library: a host chooses its own allocator policy.
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     return derivcache::apps::run_engine_command(args, std::cout, std::cerr);
+  }
   if (command == "analyze")
     return derivcache::apps::run_analyze(args, std::cout, std::cerr);
   if (command == "export")

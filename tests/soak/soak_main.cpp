@@ -307,7 +307,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   sim::binance_simulator_options bopts;
-  bopts.rate = 50;
+  // 100 frames/s: the synthetic trade clock advances 10 ms per frame on average, so trade time then runs at
+  // wall-clock speed and the 300 s window fills in the 300 s warm-up (at 50 frames/s it would take 600 s).
+  bopts.rate = 100;
   bopts.seed = opt.seed;
   bopts.ping_interval = 5s;
   sim::binance_simulator binance{bopts};
