@@ -367,13 +367,18 @@ TEST_F(StoreKeeper, ALockHeldPastTheBusyTimeoutLosesNoAcknowledgedRecordAndNoBar
             "labelled 99.5");
 }
 
-TEST_F(StoreKeeper, ARecordStillUnwrittenAfterItsAttemptsFailsAloneWithAClearError) {
-  start_keeper([](actors::store_keeper_deps& d, store::store_options& o) {
+/// Keeper (with a short busy timeout, tuned by `tune`) and collector, after one trade.
+void start_with_short_busy_timeout(StoreKeeper& t, std::function<void(actors::store_keeper_deps&)> tune) {
+  t.start_keeper([&](actors::store_keeper_deps& d, store::store_options& o) {
     short_busy_timeout(d, o);
-    d.record_attempts = 3;
+    tune(d);
   });
-  start_collector();
-  feed({trade(1'000'200, 100, 10)});
+  t.start_collector();
+  t.feed({trade(1'000'200, 100, 10)});
+}
+
+TEST_F(StoreKeeper, ARecordStillUnwrittenAfterItsAttemptsFailsAloneWithAClearError) {
+  start_with_short_busy_timeout(*this, [](actors::store_keeper_deps& d) { d.record_attempts = 3; });
   write_lock lock{db.path};
   self->send(collector, messages::record_request{"detector", "lost", "BTCUSDT", "{}"});
   sched.run();
@@ -395,12 +400,7 @@ TEST_F(StoreKeeper, ARecordStillUnwrittenAfterItsAttemptsFailsAloneWithAClearErr
 }
 
 TEST_F(StoreKeeper, BarsDroppedPastThePendingBoundMakeTheirOutcomesIncompleteNeverLabelled) {
-  start_keeper([](actors::store_keeper_deps& d, store::store_options& o) {
-    short_busy_timeout(d, o);
-    d.max_pending_bars = 4;
-  });
-  start_collector();
-  feed({trade(1'000'200, 100, 10)});
+  start_with_short_busy_timeout(*this, [](actors::store_keeper_deps& d) { d.max_pending_bars = 4; });
   const auto e0 = record("e0");
   write_lock lock{db.path};
   play_sequence();    // six bars, four kept: 1000 and 1001 are dropped (1001: a 1 s hole, shorter than max-gap 2 s)

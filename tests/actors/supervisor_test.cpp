@@ -42,6 +42,17 @@ struct Supervisor : DeterministicCaf {
     return sup;
   }
 
+  /// The next fetcher is spawned exactly `delay` from now: not 1 ms before, and at `delay`.
+  void expect_restart_after(caf::timespan delay) {
+    const int before = spawned;
+    sched.advance_time(delay - std::chrono::milliseconds{1});
+    sched.run();
+    EXPECT_EQ(spawned, before) << "restarted before " << caf::deep_to_string(delay);
+    sched.advance_time(std::chrono::milliseconds{1});
+    sched.run();
+    EXPECT_EQ(spawned, before + 1) << "not restarted at " << caf::deep_to_string(delay);
+  }
+
   /// Completes the current fetcher's BTC cycle with the recorded payloads.
   void good_cycle() {
     complete_good_cycle(*http);
@@ -66,12 +77,7 @@ TEST_F(Supervisor, RestartAfter429HonoursRetryAfter) {
   EXPECT_NE(st.last_error.find("HTTP 429"), std::string::npos) << st.last_error;
   EXPECT_EQ((*fetch_stats)[messages::fetch_outcome::rate_limited].load(), 1u);
 
-  sched.advance_time(42s - 1ms);
-  sched.run();
-  EXPECT_EQ(spawned, 1);
-  sched.advance_time(1ms);
-  sched.run();
-  EXPECT_EQ(spawned, 2);
+  expect_restart_after(42s);
   st = status_of(sup);
   EXPECT_TRUE(st.alive);
   EXPECT_EQ(st.restarts, 1u);
@@ -118,12 +124,7 @@ TEST_F(Supervisor, RateLimitWithoutRetryAfterUsesJitteredMinimum) {
   http->complete("kind=option", reply(429, ""));
   sched.run();
   EXPECT_FALSE(status_of(sup).alive);
-  sched.advance_time(4s - 1ms);
-  sched.run();
-  EXPECT_EQ(spawned, 1);
-  sched.advance_time(1ms);
-  sched.run();
-  EXPECT_EQ(spawned, 2);
+  expect_restart_after(4s);
 
   good_cycle();   // resets k
   EXPECT_EQ(status_of(sup).consecutive_failures, 0u);
@@ -132,12 +133,7 @@ TEST_F(Supervisor, RateLimitWithoutRetryAfterUsesJitteredMinimum) {
   sched.run();
   http->complete("kind=future", reply(200, R"({"jsonrpc":"2.0","error":{"code":10066,"message":"too_many_concurrent_requests"}})"));
   sched.run();
-  sched.advance_time(6s - 1ms);
-  sched.run();
-  EXPECT_EQ(spawned, 2);
-  sched.advance_time(1ms);
-  sched.run();
-  EXPECT_EQ(spawned, 3);
+  expect_restart_after(6s);
 }
 
 TEST_F(Supervisor, DegradedAfterFiveFailuresKeepsRetryingAtMaxAndClearsAfterAGoodCycle) {
@@ -149,12 +145,8 @@ TEST_F(Supervisor, DegradedAfterFiveFailuresKeepsRetryingAtMaxAndClearsAfterAGoo
     auto st = status_of(sup);
     EXPECT_EQ(st.consecutive_failures, i + 1);
     EXPECT_FALSE(st.degraded);
-    sched.advance_time(delays[i] - 1ms);
-    sched.run();
     EXPECT_EQ(spawned, static_cast<int>(i + 1));
-    sched.advance_time(1ms);
-    sched.run();
-    EXPECT_EQ(spawned, static_cast<int>(i + 2));
+    expect_restart_after(delays[i]);
   }
   EXPECT_EQ(logs.count("ERROR"), 0u);
   http->complete("kind=option", failed(net::failure::timeout, "deadline"));   // 5th consecutive failure
@@ -167,13 +159,7 @@ TEST_F(Supervisor, DegradedAfterFiveFailuresKeepsRetryingAtMaxAndClearsAfterAGoo
   EXPECT_EQ(logs.count("ERROR [TEST] fetcher DEGRADED after 5 consecutive failures"), 1u);
 
   for (int round = 0; round < 2; ++round) {   // keeps retrying, every max_backoff
-    const int before = spawned;
-    sched.advance_time(300s - 1ms);
-    sched.run();
-    EXPECT_EQ(spawned, before);
-    sched.advance_time(1ms);
-    sched.run();
-    EXPECT_EQ(spawned, before + 1);
+    expect_restart_after(300s);
     if (round == 0) {
       http->complete("kind=future", reply(503, R"({"error":{"message":"system_maintenance","code":11051}})"));
       sched.run();
