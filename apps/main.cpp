@@ -42,11 +42,15 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "run") {
-    // Deribit bodies (a BTC option chain is 435 KB) and their decode buffers come and go every cycle. With
-    // glibc's dynamic threshold they soon land in the heap arenas of whichever thread freed them, and RSS
-    // creeps; above a fixed 128 KiB they are mmapped and returned on free (docs/operations.md, Memory).
+    // glibc's allocator policy for the process (docs/operations.md, Memory). Deribit bodies (a BTC option chain
+    // is 435 KB) and their decode buffers come and go every cycle: above a fixed 128 KiB they are mmapped and
+    // returned on free, where glibc's dynamic threshold would soon keep them in the heap. One arena: with one
+    // per thread (up to 8 per core), each CAF worker and I/O thread keeps its own high-water mark of free
+    // pages and RSS creeps for many minutes although the live heap is flat; the engine makes about 25,000
+    // allocations a second, too few for one arena's lock to matter. `run` also trims the heap every minute.
     // Not set by the engine library: a host chooses its own allocator policy.
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    mallopt(M_ARENA_MAX, 1);
     return derivcache::apps::run_engine_command(args, std::cout, std::cerr);
   }
   if (command == "analyze")

@@ -11,8 +11,10 @@
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 
+#include <cerrno>
 #include <csignal>
 #include <ostream>
+#include <malloc.h>
 #include <pthread.h>
 
 namespace derivcache::apps {
@@ -119,8 +121,13 @@ int run_engine_command(const std::vector<std::string>& args, std::ostream& out, 
     err << "derivcache: " << error << '\n';
     return 2;
   }
-  int signal = 0;
-  sigwait(&signals, &signal);
+  // While waiting for a signal, hand the heap's free pages back to the system once a minute
+  // (malloc_trim: glibc otherwise keeps free pages below the top of the heap; docs/operations.md, Memory).
+  const timespec trim_every{60, 0};
+  int signal = -1;
+  while (signal < 0)
+    if ((signal = sigtimedwait(&signals, nullptr, &trim_every)) < 0 && errno == EAGAIN)
+      malloc_trim(0);
   engine->log->info(std::string{"received "} + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
   engine->stop();
   return 0;
