@@ -18,23 +18,27 @@ namespace {
 
 // ---- the endpoint actor ----------------------------------------------------------------------------------
 
-messages::basis_reading basis(const std::string& currency, double apr) {
-  messages::basis_reading r;
+// A reading of `currency` received now.
+template <class Reading>
+Reading received_now(const std::string& currency) {
+  Reading r;
   r.currency = currency;
-  r.apr_pct = apr;
-  r.state = quant::basis_state::contango;
   r.received = caf::make_timestamp();
   r.as_of = r.received;
   return r;
 }
 
+messages::basis_reading basis(const std::string& currency, double apr) {
+  auto r = received_now<messages::basis_reading>(currency);
+  r.apr_pct = apr;
+  r.state = quant::basis_state::contango;
+  return r;
+}
+
 messages::skew_reading skew(const std::string& currency, double pct) {
-  messages::skew_reading r;
-  r.currency = currency;
+  auto r = received_now<messages::skew_reading>(currency);
   r.skew_pct = pct;
   r.state = quant::skew_state::fear;
-  r.received = caf::make_timestamp();
-  r.as_of = r.received;
   return r;
 }
 

@@ -21,12 +21,11 @@ std::string trim(std::string s) {
   return s;
 }
 
-// Same shape as the recorded btcusdt@aggTrade frame, with one field replaced.
-std::string agg_with(const std::string& field, const std::string& value_json) {
-  std::string fields[][2] = {{"e", R"("aggTrade")"}, {"E", "1616176861895"}, {"s", R"("BTCUSDT")"},
-                             {"a", "640283266"},    {"p", R"("58942.01000000")"}, {"q", R"("0.00035600")"},
-                             {"f", "716849523"},    {"l", "716849523"},     {"T", "1616176861893"},
-                             {"m", "false"},        {"M", "true"}};
+// A combined-stream frame of `stream` whose data object has `fields` (key, JSON value), with `field` set to
+// `value_json`, or left out when `value_json` is empty.
+template <std::size_t N>
+std::string frame_with(const char* stream, const std::string (&fields)[N][2], const std::string& field,
+                       const std::string& value_json) {
   std::string data;
   for (auto& [k, v] : fields) {
     if (k == field && value_json.empty())
@@ -35,21 +34,33 @@ std::string agg_with(const std::string& field, const std::string& value_json) {
       data += ",";
     data += "\"" + k + "\":" + (k == field ? value_json : v);
   }
-  return R"({"stream":"btcusdt@aggTrade","data":{)" + data + "}}";
+  return std::string{R"({"stream":")"} + stream + R"(","data":{)" + data + "}}";
+}
+
+// Same shape as the recorded btcusdt@aggTrade frame, with one field replaced.
+std::string agg_with(const std::string& field, const std::string& value_json) {
+  static const std::string fields[][2] = {{"e", R"("aggTrade")"}, {"E", "1616176861895"}, {"s", R"("BTCUSDT")"},
+                                          {"a", "640283266"},    {"p", R"("58942.01000000")"}, {"q", R"("0.00035600")"},
+                                          {"f", "716849523"},    {"l", "716849523"},     {"T", "1616176861893"},
+                                          {"m", "false"},        {"M", "true"}};
+  return frame_with("btcusdt@aggTrade", fields, field, value_json);
 }
 
 std::string book_with(const std::string& field, const std::string& value_json) {
-  std::string fields[][2] = {{"u", "400900217"},       {"s", R"("BNBUSDT")"},     {"b", R"("25.35190000")"},
-                             {"B", R"("31.21000000")"}, {"a", R"("25.36520000")"}, {"A", R"("40.66000000")"}};
-  std::string data;
-  for (auto& [k, v] : fields) {
-    if (k == field && value_json.empty())
-      continue;
-    if (!data.empty())
-      data += ",";
-    data += "\"" + k + "\":" + (k == field ? value_json : v);
-  }
-  return R"({"stream":"bnbusdt@bookTicker","data":{)" + data + "}}";
+  static const std::string fields[][2] = {{"u", "400900217"},       {"s", R"("BNBUSDT")"},
+                                          {"b", R"("25.35190000")"}, {"B", R"("31.21000000")"},
+                                          {"a", R"("25.36520000")"}, {"A", R"("40.66000000")"}};
+  return frame_with("bnbusdt@bookTicker", fields, field, value_json);
+}
+
+// The event a recorded frame decodes to; a failed decode or another kind of event fails the test.
+template <class Event>
+Event recorded(const std::string& file) {
+  auto d = decode_binance_frame(data_file(file));
+  EXPECT_TRUE(d.ok()) << file << ": " << d.error;
+  const auto* e = std::get_if<Event>(&d.event);
+  EXPECT_NE(e, nullptr) << file;
+  return e ? *e : Event{};
 }
 
 std::string error_of(const std::string& frame) {
@@ -58,56 +69,51 @@ std::string error_of(const std::string& frame) {
   return d.error;
 }
 
+// Every field of a recorded aggTrade frame against the values in the file (times in ms since the epoch).
+void expect_agg(const std::string& file, const agg_trade& want, int64_t trade_ms, int64_t event_ms) {
+  const auto t = recorded<agg_trade>(file);
+  EXPECT_EQ(t.symbol, want.symbol);
+  EXPECT_DOUBLE_EQ(t.price, want.price);
+  EXPECT_DOUBLE_EQ(t.quantity, want.quantity);
+  EXPECT_EQ(t.first_trade_id, want.first_trade_id);
+  EXPECT_EQ(t.last_trade_id, want.last_trade_id);
+  EXPECT_EQ(quant::to_unix_ms(t.trade_time), trade_ms);
+  EXPECT_EQ(quant::to_unix_ms(t.event_time), event_ms);
+  EXPECT_EQ(t.buyer_is_maker, want.buyer_is_maker);
+}
+
 TEST(BinanceCodec, RecordedAggTradeDecodesEveryField) {
-  auto d = decode_binance_frame(data_file("binance_ws_combined_aggtrade_btcusdt_2021-03-19.json"));
-  ASSERT_TRUE(d.ok()) << d.error;
-  const auto* t = std::get_if<agg_trade>(&d.event);
-  ASSERT_NE(t, nullptr);
-  EXPECT_EQ(t->symbol, "BTCUSDT");
-  EXPECT_DOUBLE_EQ(t->price, 58942.01);
-  EXPECT_DOUBLE_EQ(t->quantity, 0.000356);
-  EXPECT_EQ(t->first_trade_id, 716849523);
-  EXPECT_EQ(t->last_trade_id, 716849523);
-  EXPECT_EQ(quant::to_unix_ms(t->trade_time), 1616176861893);
-  EXPECT_EQ(quant::to_unix_ms(t->event_time), 1616176861895);
-  EXPECT_FALSE(t->buyer_is_maker);
+  // symbol, price, quantity, first and last trade id, (times), buyer is maker
+  expect_agg("binance_ws_combined_aggtrade_btcusdt_2021-03-19.json",
+             {"BTCUSDT", 58942.01, 0.000356, 716849523, 716849523, {}, {}, false}, 1616176861893, 1616176861895);
 }
 
 TEST(BinanceCodec, RecordedNknAggTrade) {
-  auto d = decode_binance_frame(data_file("binance_ws_combined_aggtrade_nknusdt_2021-10-12.json"));
-  ASSERT_TRUE(d.ok()) << d.error;
-  const auto& t = std::get<agg_trade>(d.event);
-  EXPECT_EQ(t.symbol, "NKNUSDT");
-  EXPECT_DOUBLE_EQ(t.price, 0.3528);
-  EXPECT_DOUBLE_EQ(t.quantity, 58.0);
-  EXPECT_EQ(t.first_trade_id, 19862790);
-  EXPECT_EQ(quant::to_unix_ms(t.trade_time), 1633998523963);
+  expect_agg("binance_ws_combined_aggtrade_nknusdt_2021-10-12.json",
+             {"NKNUSDT", 0.3528, 58.0, 19862790, 19862790, {}, {}, false}, 1633998523963, 1633998523963);
+}
+
+// Every field of a recorded bookTicker frame against the values in the file.
+void expect_book(const std::string& file, const book_ticker& want) {
+  const auto b = recorded<book_ticker>(file);
+  EXPECT_EQ(b.symbol, want.symbol);
+  EXPECT_EQ(b.update_id, want.update_id);
+  EXPECT_DOUBLE_EQ(b.bid_price, want.bid_price);
+  EXPECT_DOUBLE_EQ(b.bid_quantity, want.bid_quantity);
+  EXPECT_DOUBLE_EQ(b.ask_price, want.ask_price);
+  EXPECT_DOUBLE_EQ(b.ask_quantity, want.ask_quantity);
 }
 
 TEST(BinanceCodec, RecordedBookTickerDecodesEveryField) {
-  auto d = decode_binance_frame(data_file("binance_ws_combined_bookticker_nknusdt_2021-10-12.json"));
-  ASSERT_TRUE(d.ok()) << d.error;
-  const auto* b = std::get_if<book_ticker>(&d.event);
-  ASSERT_NE(b, nullptr);
-  EXPECT_EQ(b->symbol, "NKNUSDT");
-  EXPECT_EQ(b->update_id, 499869768);
-  EXPECT_DOUBLE_EQ(b->bid_price, 0.3521);
-  EXPECT_DOUBLE_EQ(b->bid_quantity, 672.0);
-  EXPECT_DOUBLE_EQ(b->ask_price, 0.3526);
-  EXPECT_DOUBLE_EQ(b->ask_quantity, 3199.0);
+  // symbol, update id, bid, bid quantity, ask, ask quantity
+  expect_book("binance_ws_combined_bookticker_nknusdt_2021-10-12.json",
+              {"NKNUSDT", 499869768, 0.3521, 672.0, 0.3526, 3199.0});
 }
 
 TEST(BinanceCodec, RecordedAllBookTickerFrameIsABookTicker) {
-  auto d = decode_binance_frame(data_file("binance_ws_combined_allbookticker_btcusdt_2022-04-28.json"));
-  ASSERT_TRUE(d.ok()) << d.error;
-  const auto& b = std::get<book_ticker>(d.event);
-  EXPECT_EQ(b.symbol, "BTCUSDT");
-  EXPECT_EQ(b.update_id, 19575390521);
-  EXPECT_DOUBLE_EQ(b.bid_price, 29010.90);
-  EXPECT_DOUBLE_EQ(b.bid_quantity, 13.94302);
-  EXPECT_DOUBLE_EQ(b.ask_price, 29010.91);
-  EXPECT_DOUBLE_EQ(b.ask_quantity, 3.99953);
-  EXPECT_LT(b.bid_price, b.ask_price);
+  // symbol, update id, bid, bid quantity, ask, ask quantity
+  expect_book("binance_ws_combined_allbookticker_btcusdt_2022-04-28.json",
+              {"BTCUSDT", 19575390521, 29010.90, 13.94302, 29010.91, 3.99953});
 }
 
 TEST(BinanceCodec, CryptofeedCaptureDecodesTradesAndTickersAndIgnoresTheRest) {

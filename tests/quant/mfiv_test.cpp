@@ -14,18 +14,6 @@ using namespace derivcache::quant;
 
 namespace {
 
-const mfiv_result& real_mfiv() {
-  static const auto r = compute_mfiv(test::btc_chain_2026(), {});
-  return r;
-}
-
-const mfiv_expiry* find_expiry(const mfiv_result& r, const std::string& label) {
-  for (const auto& e : r.expiries)
-    if (e.expiry == label)
-      return &e;
-  return nullptr;
-}
-
 using names = std::vector<std::string>;
 
 // Hand-built chains: BTC-31MAR26 and SOL_USDC-31MAR26 expire 36.5 days (T = 0.1 year) after `hand_now`.
@@ -72,14 +60,14 @@ const std::vector<usd_quote> thin_quotes{{"90-P", 2}, {"100-P", 5}, {"100-C", 4}
 } // namespace
 
 TEST(Mfiv, PinsOnTheRealBtcChain) {
-  const auto& r = real_mfiv();
+  const auto& r = test::on_btc_chain_2026<compute_mfiv>();
   ASSERT_TRUE(r.value) << to_string(r.reason);
   EXPECT_NEAR(r.value->iv_pct, 54.9440, 5e-5);
   EXPECT_TRUE(r.value->bracketed);
   EXPECT_EQ(r.value->expiries, (names{"BTC-3APR26", "BTC-24APR26"}));
   EXPECT_DOUBLE_EQ(r.value->tenor_days, 30);
-  auto near = find_expiry(r, "BTC-3APR26");
-  auto far = find_expiry(r, "BTC-24APR26");
+  auto near = test::find_expiry(r.expiries, "BTC-3APR26");
+  auto far = test::find_expiry(r.expiries, "BTC-24APR26");
   ASSERT_TRUE(near && far);
   EXPECT_NEAR(*near->iv_pct, 53.470, 5e-4);
   EXPECT_EQ(near->strikes, 17u);
@@ -91,8 +79,8 @@ TEST(Mfiv, PinsOnTheRealBtcChain) {
 }
 
 TEST(Mfiv, ExpiriesUnderOneDayAreIgnored) {
-  const auto& r = real_mfiv();
-  EXPECT_FALSE(find_expiry(r, "BTC-14MAR26"));
+  const auto& r = test::on_btc_chain_2026<compute_mfiv>();
+  EXPECT_FALSE(test::find_expiry(r.expiries, "BTC-14MAR26"));
   ASSERT_EQ(r.expiries.size(), 11u);
   EXPECT_EQ(r.expiries.front().expiry, "BTC-15MAR26");
   for (const auto& e : r.expiries)

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -12,11 +13,6 @@ using namespace derivcache;
 using namespace derivcache::quant;
 
 namespace {
-
-const surface_result& real_surface() {
-  static const auto r = compute_surface(test::btc_chain_2026(), {});
-  return r;
-}
 
 const skew_value& record(const surface_result& r, double tenor, double delta) {
   auto x = r.find(tenor, delta);
@@ -30,13 +26,6 @@ const atm_value& atm(const surface_result& r, double tenor) {
   EXPECT_TRUE(x && x->value) << tenor << " d";
   static const atm_value none;
   return x && x->value ? *x->value : none;
-}
-
-const expiry_smile* find_expiry(const surface_result& r, const std::string& label) {
-  for (const auto& e : r.smile)
-    if (e.expiry == label)
-      return &e;
-  return nullptr;
 }
 
 using names = std::vector<std::string>;
@@ -78,6 +67,18 @@ std::vector<option_summary> three_expiries(double lowest_put_30d = 0) {
   return rows;
 }
 
+struct pinned {
+  const char* what;
+  double got;
+  double want;
+};
+
+// Values against the independent reference, which gives them to 4 decimals.
+void expect_pins(std::initializer_list<pinned> pins) {
+  for (const auto& p : pins)
+    EXPECT_NEAR(p.got, p.want, 5e-5) << p.what;
+}
+
 surface_params hand_params(std::vector<double> tenors) {
   surface_params p;
   p.tenors_days = std::move(tenors);
@@ -88,26 +89,21 @@ surface_params hand_params(std::vector<double> tenors) {
 } // namespace
 
 TEST(Surface, ThirtyDay25DeltaPinsOnTheRealBtcChain) {
-  const auto& v = record(real_surface(), 30, 0.25);
-  EXPECT_NEAR(v.skew_pct, 6.3218, 5e-5);
-  EXPECT_NEAR(v.atm_iv, 51.3286, 5e-5);
-  EXPECT_NEAR(v.butterfly, 1.1772, 5e-5);
-  EXPECT_NEAR(v.skew_normalized, 0.1232, 5e-5);
+  const auto& v = record(test::on_btc_chain_2026<compute_surface>(), 30, 0.25);
+  expect_pins({{"skew", v.skew_pct, 6.3218}, {"ATM", v.atm_iv, 51.3286}, {"butterfly", v.butterfly, 1.1772},
+               {"normalized skew", v.skew_normalized, 0.1232}});
   EXPECT_TRUE(v.bracketed);
   EXPECT_EQ(v.expiries, (names{"BTC-3APR26", "BTC-24APR26"}));
 }
 
 TEST(Surface, ThirtyDay10DeltaPinsOnTheRealBtcChain) {
-  const auto& v = record(real_surface(), 30, 0.10);
-  EXPECT_NEAR(v.put_iv, 63.3490, 5e-5);
-  EXPECT_NEAR(v.call_iv, 49.7053, 5e-5);
-  EXPECT_NEAR(v.skew_pct, 13.6437, 5e-5);
-  EXPECT_NEAR(v.skew_normalized, 0.2659, 5e-5);
-  EXPECT_NEAR(v.butterfly, 5.2249, 5e-5);
+  const auto& v = record(test::on_btc_chain_2026<compute_surface>(), 30, 0.10);
+  expect_pins({{"put", v.put_iv, 63.3490}, {"call", v.call_iv, 49.7053}, {"skew", v.skew_pct, 13.6437},
+               {"normalized skew", v.skew_normalized, 0.2659}, {"butterfly", v.butterfly, 5.2249}});
   EXPECT_TRUE(v.bracketed);
   // BTC-3APR26 lists no 10-delta put, so the 10-delta pair differs from the 25-delta one.
   EXPECT_EQ(v.expiries, (names{"BTC-27MAR26", "BTC-24APR26"}));
-  auto apr3 = find_expiry(real_surface(), "BTC-3APR26");
+  auto apr3 = test::find_expiry(test::on_btc_chain_2026<compute_surface>().smile, "BTC-3APR26");
   ASSERT_TRUE(apr3);
   EXPECT_FALSE(apr3->wing(0.10)->put_iv);
   EXPECT_TRUE(apr3->wing(0.10)->call_iv);
@@ -115,16 +111,17 @@ TEST(Surface, ThirtyDay10DeltaPinsOnTheRealBtcChain) {
 }
 
 TEST(Surface, OtherTenorPinsOnTheRealBtcChain) {
-  EXPECT_NEAR(atm(real_surface(), 7).atm_iv, 53.1526, 5e-5);
-  EXPECT_NEAR(record(real_surface(), 7, 0.25).skew_pct, 6.0393, 5e-5);
-  EXPECT_NEAR(atm(real_surface(), 90).atm_iv, 50.6429, 5e-5);
-  EXPECT_NEAR(record(real_surface(), 180, 0.25).skew_pct, 4.6632, 5e-5);
+  const auto& surface = test::on_btc_chain_2026<compute_surface>();
+  expect_pins({{"7 d ATM", atm(surface, 7).atm_iv, 53.1526},
+               {"7 d 25-delta skew", record(surface, 7, 0.25).skew_pct, 6.0393},
+               {"90 d ATM", atm(surface, 90).atm_iv, 50.6429},
+               {"180 d 25-delta skew", record(surface, 180, 0.25).skew_pct, 4.6632}});
 }
 
 TEST(Surface, HeadlineSkewIsTheSurfaceRecordAtThirtyDays25Delta) {
   auto headline = compute_skew(test::btc_chain_2026(), {});
   ASSERT_TRUE(headline.value);
-  const auto& v = record(real_surface(), 30, 0.25);
+  const auto& v = record(test::on_btc_chain_2026<compute_surface>(), 30, 0.25);
   EXPECT_EQ(headline.value->skew_pct, v.skew_pct);
   EXPECT_EQ(headline.value->put_iv, v.put_iv);
   EXPECT_EQ(headline.value->call_iv, v.call_iv);
@@ -132,15 +129,15 @@ TEST(Surface, HeadlineSkewIsTheSurfaceRecordAtThirtyDays25Delta) {
   EXPECT_EQ(headline.value->butterfly, v.butterfly);
   EXPECT_EQ(headline.value->skew_normalized, v.skew_normalized);
   EXPECT_EQ(headline.value->expiries, v.expiries);
-  ASSERT_EQ(headline.smile.size(), real_surface().smile.size());
+  ASSERT_EQ(headline.smile.size(), test::on_btc_chain_2026<compute_surface>().smile.size());
   for (std::size_t i = 0; i < headline.smile.size(); ++i) {
-    EXPECT_EQ(headline.smile[i].put_iv, real_surface().smile[i].wing(0.25)->put_iv);
-    EXPECT_EQ(headline.smile[i].atm_iv, real_surface().smile[i].atm_iv);
+    EXPECT_EQ(headline.smile[i].put_iv, test::on_btc_chain_2026<compute_surface>().smile[i].wing(0.25)->put_iv);
+    EXPECT_EQ(headline.smile[i].atm_iv, test::on_btc_chain_2026<compute_surface>().smile[i].atm_iv);
   }
 }
 
 TEST(Surface, DefaultsAreTheIssuesTenorsAndDeltas) {
-  const auto& r = real_surface();
+  const auto& r = test::on_btc_chain_2026<compute_surface>();
   EXPECT_EQ(r.reason, skew_reason::none);
   ASSERT_EQ(r.atm.size(), 5u);
   ASSERT_EQ(r.skews.size(), 10u);
@@ -191,7 +188,7 @@ TEST(Surface, TenorBetweenTwoExpiriesIsInTotalVariance) {
 TEST(Surface, PairMovesWhenAnExpiryHasNoBracketFor10DeltaPuts) {
   // BTC-31MAR26 lists no put below 87.5: its lowest put is about 16 delta, so it has a 25-delta put but no 10-delta one.
   auto r = compute_surface(three_expiries(87.5), hand_params({20}));
-  auto mar31 = find_expiry(r, "BTC-31MAR26");
+  auto mar31 = test::find_expiry(r.smile, "BTC-31MAR26");
   ASSERT_TRUE(mar31);
   EXPECT_FALSE(mar31->wing(0.10)->put_iv);
   EXPECT_TRUE(mar31->wing(0.10)->call_iv);
