@@ -220,6 +220,7 @@ quant::option_summary read_option(row_reader& r) {
   row.underlying_price = r.non_negative("underlying_price");
   row.estimated_delivery_price = r.optional_non_negative("estimated_delivery_price");
   row.creation_time = r.time_ms("creation_timestamp");
+  row.mark_price = r.optional_non_negative("mark_price");
   return row;
 }
 

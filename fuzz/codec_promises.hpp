@@ -42,7 +42,7 @@ inline void check_deribit_body(std::string_view body) {
   require(options.rows_without_mark_iv <= options.rows.size(), "more rows without mark_iv than rows");
   for (const auto& row : options.rows)
     require(non_negative(row.mark_iv) && non_negative(row.underlying_price) &&
-              non_negative(row.estimated_delivery_price),
+              non_negative(row.estimated_delivery_price) && non_negative(row.mark_price),
             "option row with a negative or non-finite number");
 
   auto futures = codec::decode_future_summaries(body);

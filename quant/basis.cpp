@@ -3,10 +3,13 @@
 
 #include "quant/enum_names.hpp"
 #include "quant/median.hpp"
+#include "quant/option_rows.hpp"
+#include "quant/tenor.hpp"
 
 #include <algorithm>
 #include <map>
 #include <set>
+#include <utility>
 
 namespace derivcache::quant {
 
@@ -21,6 +24,13 @@ std::string to_string(basis_reason x) {
   return name_of(names, x);
 }
 
+std::string to_string(cm_basis_reason x) {
+  static constexpr name_table<cm_basis_reason, 3> names{{{cm_basis_reason::none, "none"},
+    {cm_basis_reason::no_points, "no dated future or synthetic forward"},
+    {cm_basis_reason::all_below_min_dte, "every dated point is closer than min_dte"}}};
+  return name_of(names, x);
+}
+
 double annualized_basis_pct(double future_price, double index_price, double dte_days) {
   return (future_price - index_price) / index_price * (365.0 / dte_days) * 100.0;
 }
@@ -28,13 +38,7 @@ double annualized_basis_pct(double future_price, double index_price, double dte_
 namespace {
 
 timestamp newest_creation(const std::vector<future_summary>& futures, const std::vector<option_summary>& options) {
-  timestamp newest{};
-  for (const auto& row : futures)
-    newest = std::max(newest, row.creation_time);
-  if (futures.empty())
-    for (const auto& row : options)
-      newest = std::max(newest, row.creation_time);
-  return newest;
+  return futures.empty() ? newest_creation_time(options) : newest_creation_time(futures);
 }
 
 // Quarterly expiries without a listed future: F = median underlying_price of the expiry's options,
@@ -127,6 +131,38 @@ basis_result compute_basis(const std::vector<future_summary>& futures,
     out.reason = basis_reason::no_quarterly;
   else
     out.reason = basis_reason::no_rows;
+  return out;
+}
+
+std::vector<cm_basis_record> constant_maturity_basis(const basis_result& basis, const cm_basis_params& params) {
+  auto dte_of = [](const basis_point& p) { return p.dte_days; };
+  auto in_range = [](const basis_point& p) { return !p.below_min_dte; };
+  auto premium_of = [](const basis_point& p) { return (p.future_price - p.index_price) / p.index_price; };
+  std::vector<cm_basis_record> out;
+  out.reserve(params.tenors_days.size());
+  for (double tenor : params.tenors_days) {
+    cm_basis_record record{tenor, std::nullopt, cm_basis_reason::no_points};
+    if (!basis.term_structure.empty())
+      record.reason = cm_basis_reason::all_below_min_dte;
+    if (auto pair = pick_tenor_pair(basis.term_structure, tenor, dte_of, in_range)) {
+      const auto& a = basis.term_structure[pair->near];
+      const auto& b = basis.term_structure[pair->far];
+      cm_basis_value v;
+      v.tenor_days = tenor;
+      v.bracketed = pair->bracketed;
+      if (pair->bracketed) {
+        v.premium = interpolate_linear(a.dte_days, premium_of(a), b.dte_days, premium_of(b), tenor);
+        v.apr_pct = v.premium * (365.0 / tenor) * 100.0;
+      } else {
+        v.premium = premium_of(a);
+        v.apr_pct = a.apr_pct;
+      }
+      v.instruments = tenor_pair_names(*pair, basis.term_structure, [](const basis_point& p) { return p.instrument; });
+      record.value = std::move(v);
+      record.reason = cm_basis_reason::none;
+    }
+    out.push_back(std::move(record));
+  }
   return out;
 }
 

@@ -1,4 +1,5 @@
-// Annualized futures basis: nearest quarterly, the whole term structure and the perpetual premium.
+// Annualized futures basis: nearest quarterly, the whole term structure, the perpetual premium and the basis at
+// constant maturities.
 #pragma once
 
 #include "quant/instrument.hpp"
@@ -82,5 +83,36 @@ struct basis_result {
 /// Computes basis from futures rows (and, with `synthetic_forward`, option rows).
 basis_result compute_basis(const std::vector<future_summary>& futures,
                            const std::vector<option_summary>& options, const basis_params& params);
+
+/// Why there is no constant-maturity basis at a tenor.
+enum class cm_basis_reason : uint8_t {
+  none,                ///< a value exists
+  no_points,           ///< the term structure has no dated point
+  all_below_min_dte,   ///< every dated point expires within min_dte
+};
+std::string to_string(cm_basis_reason x);
+
+struct cm_basis_params {
+  std::vector<double> tenors_days{30, 90};
+};
+
+/// The basis at a constant maturity: the premium (F - S) / S linear in time between the pair of points, annualized.
+struct cm_basis_value {
+  double apr_pct = 0;          ///< premium * 365 / tenor * 100; unbracketed: the point's own annualized basis
+  double premium = 0;          ///< (F - S) / S at the tenor (a fraction); unbracketed: the point's own
+  double tenor_days = 0;
+  bool bracketed = false;      ///< true: interpolated between two points
+  std::vector<std::string> instruments;   ///< the pair (near, far), or the one point used
+};
+
+struct cm_basis_record {
+  double tenor_days = 0;
+  std::optional<cm_basis_value> value;
+  cm_basis_reason reason = cm_basis_reason::no_points;
+};
+
+/// One record per tenor (in `params` order) from the term structure's points with DTE >= min_dte (futures and the
+/// synthetic forwards `compute_basis` put there).
+std::vector<cm_basis_record> constant_maturity_basis(const basis_result& basis, const cm_basis_params& params);
 
 } // namespace derivcache::quant

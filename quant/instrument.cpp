@@ -5,7 +5,7 @@
 
 #include <array>
 #include <cctype>
-#include <cstdlib>
+#include <charconv>
 
 namespace derivcache::quant {
 
@@ -67,8 +67,17 @@ bool all_upper_alnum(std::string_view s) {
   return true;
 }
 
+// The value of a run of digits (all_digits checked).
+template <class Int>
+Int digits_value(std::string_view digits) {
+  Int value = 0;
+  std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  return value;
+}
+
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
+  out.reserve(4);   // an option name has four parts
   std::size_t start = 0;
   for (;;) {
     auto pos = s.find(sep, start);
@@ -100,8 +109,8 @@ std::optional<timestamp> parse_expiry_code(std::string_view code, std::string& e
     error = "expiry '" + std::string{code} + "' has an unknown month '" + std::string{month_part} + "'";
     return std::nullopt;
   }
-  const int year = 2000 + std::atoi(std::string{year_part}.c_str());
-  const auto day = static_cast<unsigned>(std::atoi(std::string{day_part}.c_str()));
+  const int year = 2000 + digits_value<int>(year_part);
+  const auto day = digits_value<unsigned>(day_part);
   if (day == 0 || day > days_in_month(year, month)) {
     error = "expiry '" + std::string{code} + "' has no such day";
     return std::nullopt;
@@ -116,10 +125,13 @@ std::optional<double> parse_strike(std::string_view text) {
   auto frac_part = d == std::string_view::npos ? std::string_view{} : text.substr(d + 1);
   if (!all_digits(int_part) || (d != std::string_view::npos && !all_digits(frac_part)))
     return std::nullopt;
-  std::string decimal{int_part};
-  if (!frac_part.empty())
-    decimal += "." + std::string{frac_part};
-  double value = std::strtod(decimal.c_str(), nullptr);
+  double value = 0;
+  if (frac_part.empty()) {
+    std::from_chars(int_part.data(), int_part.data() + int_part.size(), value);
+  } else {
+    const std::string decimal = std::string{int_part} + "." + std::string{frac_part};
+    std::from_chars(decimal.data(), decimal.data() + decimal.size(), value);
+  }
   if (!(value > 0))
     return std::nullopt;
   return value;

@@ -26,6 +26,7 @@ struct option_summary {
   double underlying_price = 0;                      ///< the expiry's forward used for the IV
   std::optional<double> estimated_delivery_price;
   timestamp creation_time{};
+  std::optional<double> mark_price;                 ///< coin (inverse BTC, ETH) or USDC (linear SOL_USDC)
 };
 
 /// One row of `public/get_instruments`, kept for its authoritative expiry.

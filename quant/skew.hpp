@@ -1,8 +1,9 @@
-// 30-day constant-maturity 25-delta skew (put IV - call IV), ATM IV, butterfly and the smile term structure.
+// The headline skew: the constant-maturity surface's record at one tenor and delta (default 30 days, 25 delta).
 #pragma once
 
 #include "quant/instrument.hpp"
 #include "quant/records.hpp"
+#include "quant/tenor.hpp"
 
 #include <cstddef>
 #include <optional>
@@ -17,6 +18,7 @@ enum class skew_reason : uint8_t {
   no_rows,           ///< no option rows at all
   no_usable_rows,    ///< every row lacked a positive mark_iv / underlying_price or a valid name
   no_valid_expiry,   ///< no expiry has a put wing, a call wing and an ATM IV
+  no_atm_expiry,     ///< no expiry has an ATM IV (surface ATM records)
 };
 std::string to_string(skew_reason x);
 
@@ -29,27 +31,25 @@ struct skew_params {
 };
 
 /// One expiry of the smile: the wings at +/- delta and the ATM IV, in vol points.
-struct smile_point {
-  std::string expiry;           ///< "BTC-3APR26"
-  timestamp expiry_time{};
-  double dte_days = 0;
-  double forward = 0;           ///< median underlying_price of the expiry
+struct smile_point : expiry_point {
   std::optional<double> put_iv;
   std::optional<double> call_iv;
   std::optional<double> atm_iv;
   std::size_t rows = 0;
 };
 
-/// The constant-maturity reading.
+/// The constant-maturity reading at one tenor and delta; IVs in vol points.
 struct skew_value {
   double skew_pct = 0;          ///< put_iv - call_iv (the negative of the risk reversal)
   double put_iv = 0;
   double call_iv = 0;
   double atm_iv = 0;
   double butterfly = 0;         ///< (put_iv + call_iv) / 2 - atm_iv
+  double skew_normalized = 0;   ///< (put_iv - call_iv) / atm_iv, a ratio (Velo's and Glassnode's convention)
   double tenor_days = 30;
+  double delta = 0.25;
   bool bracketed = false;       ///< true: interpolated between two expiries
-  std::vector<std::string> expiries;
+  std::vector<std::string> expiries;   ///< the pair (near, far), or the one expiry used unchanged
 };
 
 struct skew_result {
@@ -61,9 +61,7 @@ struct skew_result {
   std::size_t expiry_disagreements = 0;
 };
 
+/// The surface (quant/surface.hpp) with one tenor and one delta, its record as the value.
 skew_result compute_skew(const std::vector<option_summary>& options, const skew_params& params);
-
-/// Total-variance interpolation of an IV (vol points) to `t` between (t1, iv1) and (t2, iv2), times in days.
-double interpolate_total_variance(double t1, double iv1, double t2, double iv2, double t);
 
 } // namespace derivcache::quant

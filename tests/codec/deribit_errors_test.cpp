@@ -195,6 +195,28 @@ TEST(DeribitCodec, NullMarkIvIsKeptAndCounted) {
   EXPECT_EQ(decoded.rows_without_mark_iv, 1u);
 }
 
+TEST(DeribitCodec, OptionMarkPriceIsOptionalButMustBeANonNegativeNumber) {
+  auto null_price = option_row();
+  null_price["mark_price"] = nullptr;
+  auto absent = decoded_without(option_row(), {"mark_price"}, decode_option_summaries);
+  auto decoded = decode_option_summaries(body_of(json::array{null_price, option_row()}));
+  EXPECT_TRUE(decoded.row_errors.empty());
+  ASSERT_EQ(decoded.rows.size(), 2u);
+  EXPECT_FALSE(decoded.rows[0].mark_price);
+  EXPECT_DOUBLE_EQ(*decoded.rows[1].mark_price, 0.07301792);
+  ASSERT_EQ(absent.rows.size(), 1u);
+  EXPECT_FALSE(absent.rows[0].mark_price);
+
+  auto text = option_row();
+  text["mark_price"] = "0.073";
+  EXPECT_EQ(decode_option_summaries(body_of(json::array{option_row(), text})).row_errors,
+            std::vector<std::string>{"options row 1: mark_price is not a number"});
+  auto negative = option_row();
+  negative["mark_price"] = -0.073;
+  EXPECT_EQ(decode_option_summaries(body_of(negative)).row_errors,
+            std::vector<std::string>{"options row 0: mark_price is negative"});
+}
+
 TEST(DeribitCodec, NonFiniteNumberMakesTheRowBad) {
   // Boost.JSON reads an out-of-range exponent as infinity.
   auto decoded = decode_option_summaries(

@@ -52,6 +52,13 @@ TEST(DeribitCodec, FullBtcChainRowMatchesTheFile) {
   ASSERT_TRUE(row->estimated_delivery_price);
   EXPECT_DOUBLE_EQ(*row->estimated_delivery_price, 71048.7);
   EXPECT_EQ(quant::to_unix_ms(row->creation_time), 1773428415531);
+  ASSERT_TRUE(row->mark_price);
+  EXPECT_DOUBLE_EQ(*row->mark_price, 0.07301792);   // in BTC: Deribit quotes inverse options in coin
+}
+
+TEST(DeribitCodec, FullBtcChainHasAMarkPriceOnEveryRow) {
+  auto decoded = decode_option_summaries(data("deribit_book_summary_option_btc_full_2026-03-13.json"));
+  EXPECT_TRUE(std::all_of(decoded.rows.begin(), decoded.rows.end(), [](const auto& row) { return row.mark_price; }));
 }
 
 TEST(DeribitCodec, OptionRowsFrom2022WithoutMarkIvAreKeptAndCounted) {

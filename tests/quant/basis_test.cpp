@@ -166,3 +166,94 @@ TEST(Basis, SolWithNeitherFutureNorQuarterlyOptionsHasNoValueAndAReason) {
   EXPECT_EQ(r.reason, basis_reason::no_rows);
   EXPECT_EQ(to_string(r.reason), "no usable futures rows");
 }
+
+TEST(Basis, ConstantMaturityPinsOnTheRealCurve) {
+  auto cm = constant_maturity_basis(compute_basis(test::btc_futures_2025(), {}, {}), {});
+  ASSERT_EQ(cm.size(), 2u);
+  ASSERT_TRUE(cm[0].value) << to_string(cm[0].reason);
+  EXPECT_DOUBLE_EQ(cm[0].tenor_days, 30);
+  EXPECT_NEAR(cm[0].value->apr_pct, 13.6343, 5e-5);
+  EXPECT_TRUE(cm[0].value->bracketed);
+  EXPECT_EQ(cm[0].value->instruments, (std::vector<std::string>{"BTC-31JAN25", "BTC-28FEB25"}));
+  ASSERT_TRUE(cm[1].value);
+  EXPECT_NEAR(cm[1].value->apr_pct, 12.5524, 5e-5);
+  EXPECT_EQ(cm[1].value->instruments, (std::vector<std::string>{"BTC-28MAR25", "BTC-27JUN25"}));
+  EXPECT_DOUBLE_EQ(cm[1].value->apr_pct, cm[1].value->premium * 365 / 90 * 100);
+}
+
+TEST(Basis, ConstantMaturityIsLinearInPremium) {
+  auto r = compute_basis(test::btc_futures_2025(), {}, {});
+  auto cm = constant_maturity_basis(r, {{30}});
+  const basis_point* a = nullptr;
+  const basis_point* b = nullptr;
+  for (const auto& p : r.term_structure) {
+    if (p.instrument == "BTC-31JAN25")
+      a = &p;
+    if (p.instrument == "BTC-28FEB25")
+      b = &p;
+  }
+  ASSERT_TRUE(a && b);
+  const double pa = (a->future_price - a->index_price) / a->index_price;
+  const double pb = (b->future_price - b->index_price) / b->index_price;
+  const double p30 = pa + (pb - pa) * (30 - a->dte_days) / (b->dte_days - a->dte_days);
+  EXPECT_NEAR(cm[0].value->premium, p30, 1e-15);
+  EXPECT_NEAR(cm[0].value->apr_pct, p30 * 365 / 30 * 100, 1e-12);
+}
+
+TEST(Basis, ConstantMaturityLeavesOutPointsBelowMinDte) {
+  // BTC-10JAN25 (4.3 days) is below min_dte: 7 days reads BTC-17JAN25 (11.3 days) unchanged.
+  auto r = compute_basis(test::btc_futures_2025(), {}, {});
+  auto cm = constant_maturity_basis(r, {{7, 400}});
+  ASSERT_TRUE(cm[0].value);
+  EXPECT_FALSE(cm[0].value->bracketed);
+  EXPECT_EQ(cm[0].value->instruments, std::vector<std::string>{"BTC-17JAN25"});
+  EXPECT_DOUBLE_EQ(cm[0].value->apr_pct, r.term_structure[1].apr_pct);
+  EXPECT_EQ(cm[1].value->instruments, std::vector<std::string>{"BTC-26DEC25"});   // beyond the last point
+  EXPECT_DOUBLE_EQ(cm[1].value->apr_pct, r.term_structure.back().apr_pct);
+}
+
+TEST(Basis, ConstantMaturityFromACurveWithOnePoint) {
+  std::vector<future_summary> one;
+  for (const auto& row : test::btc_futures_2025())
+    if (row.instrument_name == "BTC-28MAR25")
+      one.push_back(row);
+  auto r = compute_basis(one, {}, {});
+  auto cm = constant_maturity_basis(r, {});
+  ASSERT_EQ(cm.size(), 2u);
+  for (const auto& x : cm) {
+    ASSERT_TRUE(x.value) << x.tenor_days;
+    EXPECT_FALSE(x.value->bracketed);
+    EXPECT_EQ(x.value->instruments, std::vector<std::string>{"BTC-28MAR25"});
+    EXPECT_NEAR(x.value->apr_pct, 12.527, 1e-3);   // the future's own annualized basis, at its own 81.3 days
+    EXPECT_DOUBLE_EQ(x.value->premium, (100955.87 - 98215.44) / 98215.44);
+  }
+}
+
+TEST(Basis, ConstantMaturityReasons) {
+  auto empty = constant_maturity_basis(compute_basis({}, {}, {}), {});
+  EXPECT_EQ(empty[0].reason, cm_basis_reason::no_points);
+  EXPECT_EQ(to_string(empty[0].reason), "no dated future or synthetic forward");
+  basis_params params;
+  params.as_of = expiry_at(2025, 12, 24);   // only BTC-26DEC25 is left, 2 days out
+  auto near_expiry = constant_maturity_basis(compute_basis(test::btc_futures_2025(), {}, params), {});
+  EXPECT_FALSE(near_expiry[0].value);
+  EXPECT_EQ(near_expiry[0].reason, cm_basis_reason::all_below_min_dte);
+}
+
+TEST(Basis, ConstantMaturityUsesSolSyntheticForwards) {
+  std::vector<option_summary> options = {
+    sol_option("SOL_USDC-27MAR26-90-C", 90.20, 89.0, sol_now_ms),
+    sol_option("SOL_USDC-26JUN26-90-C", 92.00, 89.0, sol_now_ms),
+  };
+  basis_params params;
+  params.synthetic_forward = true;
+  auto r = compute_basis({}, options, params);
+  auto cm = constant_maturity_basis(r, {{30}});
+  ASSERT_TRUE(cm[0].value);
+  EXPECT_TRUE(cm[0].value->bracketed);
+  EXPECT_EQ(cm[0].value->instruments, (std::vector<std::string>{"SOL_USDC-27MAR26", "SOL_USDC-26JUN26"}));
+  const double t1 = r.term_structure[0].dte_days;
+  const double t2 = r.term_structure[1].dte_days;
+  const double p30 = 1.2 / 89 + (3.0 / 89 - 1.2 / 89) * (30 - t1) / (t2 - t1);
+  EXPECT_NEAR(cm[0].value->apr_pct, p30 * 365 / 30 * 100, 1e-9);
+}

@@ -14,13 +14,6 @@ const std::vector<option_summary>& chain() {
   return rows;
 }
 
-const smile_point* find_expiry(const skew_result& r, const std::string& label) {
-  for (const auto& p : r.smile)
-    if (p.expiry == label)
-      return &p;
-  return nullptr;
-}
-
 } // namespace
 
 TEST(Skew, PinsOnTheRealBtcChain) {
@@ -44,7 +37,7 @@ TEST(Skew, PerExpiryWingsMatchTheReferenceTable) {
   };
   for (auto x : {row{"BTC-27MAR26", 13.541, 50.770, 57.330}, row{"BTC-3APR26", 20.541, 49.893, 56.546},
                  row{"BTC-24APR26", 41.541, 49.011, 55.129}}) {
-    auto p = find_expiry(r, x.expiry);
+    auto p = test::find_expiry(r.smile, x.expiry);
     ASSERT_TRUE(p) << x.expiry;
     EXPECT_NEAR(p->dte_days, x.dte, 1e-3);
     EXPECT_NEAR(*p->call_iv, x.call, 1e-3) << x.expiry;
@@ -54,7 +47,7 @@ TEST(Skew, PerExpiryWingsMatchTheReferenceTable) {
 
 TEST(Skew, ExpiriesUnderOneDayAreIgnored) {
   auto r = compute_skew(chain(), {});
-  EXPECT_FALSE(find_expiry(r, "BTC-14MAR26"));   // 0.54 days out
+  EXPECT_FALSE(test::find_expiry(r.smile, "BTC-14MAR26"));   // 0.54 days out
   ASSERT_EQ(r.smile.size(), 11u);
   EXPECT_EQ(r.smile.front().expiry, "BTC-15MAR26");
 }
@@ -68,7 +61,7 @@ TEST(Skew, WithoutABracketTheClosestExpiryIsUsedUnchanged) {
   ASSERT_TRUE(r.value);
   EXPECT_FALSE(r.value->bracketed);
   EXPECT_EQ(r.value->expiries, (std::vector<std::string>{"BTC-29MAY26"}));
-  auto p = find_expiry(r, "BTC-29MAY26");
+  auto p = test::find_expiry(r.smile, "BTC-29MAY26");
   EXPECT_DOUBLE_EQ(r.value->put_iv, *p->put_iv);
   EXPECT_DOUBLE_EQ(r.value->atm_iv, *p->atm_iv);
 }

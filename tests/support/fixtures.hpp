@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace derivcache::test {
 
@@ -25,6 +26,22 @@ inline auto btc_chain_2026() {
 
 inline auto btc_futures_2025() {
   return load_rows("derived/deribit_book_summary_future_btc_2025-01-06.json", codec::decode_future_summaries);
+}
+
+/// `Compute(btc_chain_2026(), {})` (compute_surface, compute_mfiv, ...), computed once: several tests pin one result.
+template <auto Compute>
+const auto& on_btc_chain_2026() {
+  static const auto result = Compute(btc_chain_2026(), {});
+  return result;
+}
+
+/// The expiry labelled `label` ("BTC-3APR26") among `points` (a smile, MFIV's expiries), or null.
+template <class Point>
+const Point* find_expiry(const std::vector<Point>& points, const std::string& label) {
+  for (const auto& p : points)
+    if (p.expiry == label)
+      return &p;
+  return nullptr;
 }
 
 } // namespace derivcache::test
