@@ -383,7 +383,7 @@ void start_core(caf::actor_system& sys, const engine_config& cfg, engine& e,
   e.cache = make_cache_holder(sys, cache_deps);
   const auto& t = cfg.thresholds;
   e.basis_calculator = make_calculator(sys, {e.cache, basis_calculation{t.basis, cfg.deribit.min_dte}, e.log});
-  e.skew_calculator = make_calculator(sys, {e.cache, skew_calculation{t.skew, cfg.deribit.skew_tenor_days}, e.log});
+  e.skew_calculator = make_calculator(sys, {e.cache, skew_calculation{t.skew, cfg.skew.tenor}, e.log});
   if (feature_store) {
     store_keeper_deps keeper;
     keeper.store = std::move(feature_store);
