@@ -16,11 +16,12 @@ namespace {
 
 using clock_point = caf::actor_clock::time_point;
 
-/// The latest reading of one kind that arrived (with or without a value), for the cycle summary line.
+/// The latest reading of one kind that arrived (with or without a value), for the cycle summary lines.
 struct last_arrival {
   caf::timestamp received;
   caf::optional<double> value;
   std::string state;
+  std::string volatility;   ///< skew readings: "ATM 30d=51.33% | MFIV 30d=54.94%"
 };
 
 /// What the cache holds of one kind of reading for one currency.
@@ -68,6 +69,95 @@ std::string percent(const caf::optional<double>& x) {
   return buf;
 }
 
+std::string days(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%gd", x);
+  return buf;
+}
+
+// The ATM IV at the headline tenor and the MFIV, as this reading brought them; each part is " | NAME=VALUE".
+std::string volatility_text(const messages::skew_reading& r) {
+  caf::optional<double> atm;
+  for (const auto& t : r.surface)
+    if (t.tenor_days == r.tenor_days)
+      atm = t.atm.atm_iv;
+  return "ATM " + days(r.tenor_days) + "=" + percent(atm) + " | MFIV " + days(r.mfiv.tenor_days) + "=" +
+         percent(r.mfiv.value_pct);
+}
+
+std::string volatility_text(const messages::basis_reading&) { return {}; }
+
+// -- the last good value of every record ------------------------------------------------------------------
+
+/// What merging a reading's records with the cached ones found.
+struct merge_count {
+  std::size_t fresh_values = 0;      ///< records that brought a value
+  std::vector<std::string> kept;     ///< records without a value that kept their cached good one
+};
+
+/// A record without a value takes the cached record (value, times) when that has one; its reason stays the
+/// latest one, so the record reads "this value, kept because now: reason".
+template <class Record>
+void merge_record(Record& fresh, const Record* cached, caf::optional<double> Record::*value, std::string name,
+                  merge_count& n) {
+  if (fresh.*value) {
+    ++n.fresh_values;
+    return;
+  }
+  if (!cached || !(cached->*value))
+    return;
+  auto reason = std::move(fresh.reason);
+  fresh = *cached;
+  fresh.reason = std::move(reason);
+  n.kept.push_back(std::move(name));
+}
+
+template <class Record, class Key>
+const Record* match(const std::vector<Record>* cached, Key Record::*key, Key k) {
+  if (cached)
+    for (const auto& c : *cached)
+      if (c.*key == k)
+        return &c;
+  return nullptr;
+}
+
+merge_count merge_records(messages::skew_reading& fresh, const messages::skew_reading* cached) {
+  merge_count n;
+  for (auto& t : fresh.surface) {
+    const auto* ct = match(cached ? &cached->surface : nullptr, &messages::surface_tenor::tenor_days, t.tenor_days);
+    merge_record(t.atm, ct ? &ct->atm : nullptr, &messages::surface_atm::atm_iv, "ATM " + days(t.tenor_days), n);
+    for (auto& p : t.deltas) {
+      char delta[32];
+      std::snprintf(delta, sizeof(delta), " %g", p.delta);
+      merge_record(p, match(ct ? &ct->deltas : nullptr, &messages::surface_point::delta, p.delta),
+                   &messages::surface_point::skew_pct, "skew " + days(t.tenor_days) + delta, n);
+    }
+  }
+  merge_record(fresh.mfiv, cached ? &cached->mfiv : nullptr, &messages::mfiv_record::value_pct,
+               "MFIV " + days(fresh.mfiv.tenor_days), n);
+  return n;
+}
+
+merge_count merge_records(messages::basis_reading& fresh, const messages::basis_reading* cached) {
+  merge_count n;
+  for (auto& p : fresh.constant_maturity)
+    merge_record(p,
+                 match(cached ? &cached->constant_maturity : nullptr, &messages::cm_basis_point::tenor_days,
+                       p.tenor_days),
+                 &messages::cm_basis_point::apr_pct, "basis " + days(p.tenor_days), n);
+  return n;
+}
+
+/// The records of `from` replace those of `into`, whose headline stays.
+void take_records(messages::skew_reading& into, messages::skew_reading&& from) {
+  into.surface = std::move(from.surface);
+  into.mfiv = std::move(from.mfiv);
+}
+
+void take_records(messages::basis_reading& into, messages::basis_reading&& from) {
+  into.constant_maturity = std::move(from.constant_maturity);
+}
+
 messages::derivatives_view make_view(const std::string& currency, const entry& e, clock_point now,
                                      caf::timespan max_age) {
   messages::derivatives_view v;
@@ -85,6 +175,8 @@ messages::derivatives_view make_view(const std::string& currency, const entry& e
   };
   fill(e.basis, v.basis, v.basis_age, v.basis_lag, v.basis_last_state, v.basis_state);
   fill(e.skew, v.skew, v.skew_age, v.skew_lag, v.skew_last_state, v.skew_state);
+  if (v.skew)
+    v.mfiv_age = messages::part_age(v.skew_age, v.skew->received, v.skew->mfiv.received);
   return v;
 }
 
@@ -109,25 +201,43 @@ void maybe_summarize(self_ptr self, const std::string& currency) {
   if (e.summarized && *e.summarized == basis->received)
     return;
   e.summarized = basis->received;
-  if (self->state.deps.log)
-    self->state.deps.log->info("📡 Derivatives Cache [" + currency + "]: Basis=" + percent(basis->value) + " (" +
-                               basis->state + ") | Skew=" + percent(skew->value) + " (" + skew->state + ")");
+  if (!self->state.deps.log)
+    return;
+  self->state.deps.log->info("📡 Derivatives Cache [" + currency + "]: Basis=" + percent(basis->value) + " (" +
+                             basis->state + ") | Skew=" + percent(skew->value) + " (" + skew->state + ")");
+  self->state.deps.log->info("📈 Volatility [" + currency + "]: " + skew->volatility);
 }
 
-// A reading without a value does not replace a good one: the last good value stays (and turns STALE).
+// A record without a value does not replace a good one: the headline (the reading's value) and every record of
+// the surface, the constant-maturity basis and the MFIV keep their last good value (and their times).
 template <class Reading>
 void on_reading(self_ptr self, Reading& r, const reading_kind<Reading>& kind) {
   auto& st = self->state;
   auto& s = st.entries[r.currency].*kind.where;
   const auto value = r.*kind.value;
-  s.last = last_arrival{r.received, value, quant::to_string(r.state)};
+  s.last = last_arrival{r.received, value, quant::to_string(r.state), volatility_text(r)};
   const auto currency = r.currency;
+  const auto records = merge_records(r, s.latest ? &*s.latest : nullptr);
+  if (!records.kept.empty()) {
+    if (st.deps.stats)
+      st.deps.stats->records_kept_last_good += records.kept.size();
+    if (st.deps.log) {
+      std::string names;
+      for (const auto& n : records.kept)
+        names += (names.empty() ? "" : ", ") + n;
+      st.deps.log->warn(std::string{kind.name} + " [" + currency + "]: no value for " + names +
+                        "; keeping the last good values");
+    }
+  }
   if (!value && s.latest && (*s.latest).*kind.value) {
     if (st.deps.stats)
       ++((*st.deps.stats).*kind.kept_last_good);
     if (st.deps.log)
       st.deps.log->warn(std::string{kind.name} + " [" + currency + "]: no value (" + r.reason +
                         "); keeping the last good reading");
+    take_records(*s.latest, std::move(r));
+    if (records.fresh_values > 0)
+      push(self, currency);
   } else {
     s.latest = std::move(r);
     s.arrived = self->clock().now();

@@ -1,4 +1,5 @@
-// The cache holder: latest basis and skew reading per currency, last good value kept, STALE after max age.
+// The cache holder: latest basis and skew reading per currency, last good value of every record kept, STALE
+// after max age.
 #pragma once
 
 #include "messages/interfaces.hpp"
@@ -20,8 +21,10 @@ struct cache_holder_deps {
 };
 
 /// Spawns the cache holder. Ages are measured on the actor clock from the moment a reading arrives.
-/// When both readings of one currency from the same fetch arrived, it logs the one-line summary
-/// "📡 Derivatives Cache [BTC]: Basis=15.50% (CONTANGO) | Skew=6.32% (FEAR)".
+/// A record without a value (the headline, or one of the surface, the constant-maturity basis or the MFIV)
+/// never replaces a good one. When both readings of one currency from the same fetch arrived, it logs the
+/// summary "📡 Derivatives Cache [BTC]: Basis=15.50% (CONTANGO) | Skew=6.32% (FEAR)" and the line
+/// "📈 Volatility [BTC]: ATM 30d=51.33% | MFIV 30d=54.94%" (values as that fetch brought them).
 messages::cache_holder_actor make_cache_holder(caf::actor_system& sys, cache_holder_deps deps);
 
 } // namespace derivcache::actors

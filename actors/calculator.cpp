@@ -2,8 +2,11 @@
 #include "actors/calculator.hpp"
 
 #include "messages/convert.hpp"
+#include "messages/from_quant.hpp"
 #include "quant/basis.hpp"
+#include "quant/mfiv.hpp"
 #include "quant/skew.hpp"
+#include "quant/surface.hpp"
 
 #include <caf/all.hpp>
 
@@ -51,12 +54,15 @@ messages::basis_reading compute(const messages::currency_chain& chain, const bas
       out.funding_8h = *r.perpetual->funding_8h;
   }
   out.expiry_disagreements = r.expiry_disagreements;
+  out.constant_maturity =
+    messages::to_constant_maturity(quant::constant_maturity_basis(r, calc.constant_maturity), r.as_of, chain.received);
   return out;
 }
 
 messages::skew_reading compute(const messages::currency_chain& chain, const skew_calculation& calc) {
   quant::skew_params params;
   params.tenor_days = calc.tenor_days;
+  params.delta = calc.delta;
   params.expiries = chain.expiries.get();
   auto r = quant::compute_skew(chain.options, params);
   auto out = reading_of<messages::skew_reading>(chain, r, r.value.has_value());
@@ -74,11 +80,24 @@ messages::skew_reading compute(const messages::currency_chain& chain, const skew
   }
   for (const auto& p : r.smile)
     out.smile.push_back({p.expiry, p.dte_days, p.forward, to_caf(p.put_iv), to_caf(p.call_iv), to_caf(p.atm_iv)});
+  auto surface = calc.surface;
+  surface.expiries = chain.expiries.get();
+  out.surface = messages::to_surface(quant::compute_surface(chain.options, surface), surface, chain.received);
+  auto mfiv = calc.mfiv;
+  mfiv.expiries = chain.expiries.get();
+  out.mfiv = messages::to_mfiv(quant::compute_mfiv(chain.options, mfiv), mfiv.tenor_days, chain.received);
   return out;
 }
 
 const char* name_of(const basis_calculation&) { return "basis"; }
 const char* name_of(const skew_calculation&) { return "skew"; }
+
+// The MFIV rides on the skew reading and has its own reason.
+void warn_about_parts(const messages::basis_reading&, runtime::logger&) {}
+void warn_about_parts(const messages::skew_reading& r, runtime::logger& log) {
+  if (!r.mfiv.value_pct)
+    log.warn("mfiv [" + r.currency + "]: no value: " + r.mfiv.reason);
+}
 
 } // namespace
 
@@ -94,6 +113,8 @@ messages::calculator_actor make_calculator(caf::actor_system& sys, calculator_de
             auto reading = compute(*chain, calc);
             if (!reading.reason.empty() && deps.log)   // reason is set exactly when there is no value
               deps.log->warn(std::string{name_of(calc)} + " [" + reading.currency + "]: no value: " + reading.reason);
+            if (deps.log)
+              warn_about_parts(reading, *deps.log);
             if (deps.cache)
               self->send(deps.cache, std::move(reading));
           },

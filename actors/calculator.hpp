@@ -2,7 +2,10 @@
 #pragma once
 
 #include "messages/interfaces.hpp"
+#include "quant/basis.hpp"
+#include "quant/mfiv.hpp"
 #include "quant/states.hpp"
+#include "quant/surface.hpp"
 #include "runtime/log.hpp"
 
 #include <caf/actor_system.hpp>
@@ -12,16 +15,20 @@
 
 namespace derivcache::actors {
 
-/// The annualized basis of the nearest quarterly future -> basis_reading.
+/// The annualized basis of the nearest quarterly future and the basis at constant maturities -> basis_reading.
 struct basis_calculation {
   quant::basis_thresholds thresholds;
-  double min_dte_days = 7;               ///< nearer quarterlies are skipped
+  double min_dte_days = 7;                        ///< nearer quarterlies and points are skipped
+  quant::cm_basis_params constant_maturity;       ///< the tenors
 };
 
-/// The constant-maturity 25-delta skew -> skew_reading.
+/// The headline skew at (tenor_days, delta), the surface and the MFIV -> skew_reading.
 struct skew_calculation {
   quant::skew_thresholds thresholds;
   double tenor_days = 30;
+  double delta = 0.25;
+  quant::surface_params surface;                  ///< tenors and deltas (as_of and expiries are the chain's)
+  quant::mfiv_params mfiv;                        ///< the tenor
 };
 
 struct calculator_deps {

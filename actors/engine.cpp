@@ -382,8 +382,13 @@ void start_core(caf::actor_system& sys, const engine_config& cfg, engine& e,
   cache_deps.stats = e.cache_counters;
   e.cache = make_cache_holder(sys, cache_deps);
   const auto& t = cfg.thresholds;
-  e.basis_calculator = make_calculator(sys, {e.cache, basis_calculation{t.basis, cfg.deribit.min_dte}, e.log});
-  e.skew_calculator = make_calculator(sys, {e.cache, skew_calculation{t.skew, cfg.deribit.skew_tenor_days}, e.log});
+  basis_calculation basis{t.basis, cfg.deribit.min_dte, {cfg.basis.tenors}};
+  skew_calculation skew{t.skew, cfg.skew.tenor, cfg.skew.delta, {}, {}};
+  skew.surface.tenors_days = cfg.surface.tenors;
+  skew.surface.deltas = cfg.surface.deltas;
+  skew.mfiv.tenor_days = cfg.mfiv.tenor;
+  e.basis_calculator = make_calculator(sys, {e.cache, basis, e.log});
+  e.skew_calculator = make_calculator(sys, {e.cache, skew, e.log});
   if (feature_store) {
     store_keeper_deps keeper;
     keeper.store = std::move(feature_store);

@@ -114,6 +114,7 @@ messages::feature_snapshot capture(self_ptr self, const std::string& symbol, con
       s.basis_last_state = v.basis_last_state;
       s.basis_state =
         s.basis.state == messages::input_state::stale ? quant::basis_state::stale : v.basis_last_state;
+      s.basis_cm = v.basis->constant_maturity;
     }
     if (v.skew) {
       s.options_skew = v.skew->skew_pct;
@@ -124,6 +125,8 @@ messages::feature_snapshot capture(self_ptr self, const std::string& symbol, con
       s.skew = status_of(v.skew_age + since, v.skew_lag, st.deps.derivatives_max_age);
       s.skew_last_state = v.skew_last_state;
       s.skew_state = s.skew.state == messages::input_state::stale ? quant::skew_state::stale : v.skew_last_state;
+      s.surface = v.skew->surface;
+      s.mfiv = v.skew->mfiv;
     }
   }
   return s;

@@ -5,12 +5,19 @@
 #include "codec/deribit.hpp"
 #include "codec/file.hpp"
 #include "codec/json_writer.hpp"
+#include "configuration/engine_config.hpp"
+#include "configuration/keys.hpp"
+#include "messages/from_quant.hpp"
 #include "quant/basis.hpp"
 #include "quant/currency.hpp"
+#include "quant/mfiv.hpp"
 #include "quant/skew.hpp"
 #include "quant/states.hpp"
+#include "quant/surface.hpp"
+#include "runtime/reading_json.hpp"
 
 #include <cerrno>
+#include <cmath>
 #include <optional>
 #include <ostream>
 
@@ -20,15 +27,21 @@ const char* const analyze_help = R"(Usage: derivcache analyze --currency BTC|ETH
 
 Computes the annualized basis of the nearest quarterly future, the futures term structure,
 the 30-day constant-maturity 25-delta skew (put IV - call IV), ATM IV, butterfly and the
-per-expiry smile from recorded Deribit public/get_book_summary_by_currency bodies.
+per-expiry smile, the implied-volatility surface (ATM, skew, normalized skew and butterfly
+per tenor and delta), the basis at constant maturities and the model-free implied volatility
+(MFIV) from recorded Deribit public/get_book_summary_by_currency bodies (docs/methodology.md).
 
 Options (--key value or --key=value):
-  --currency C      BTC, ETH or SOL (SOL: the linear SOL_USDC rows of the USDC book)
-  --futures FILE    book summary, kind=future (full response body or bare result array)
-  --options FILE    book summary, kind=option
-  --now MS          as-of time in Unix milliseconds (default: newest creation_timestamp)
-  --min-dte DAYS    skip quarterlies closer than this (default 7)
-  --help            this text
+  --currency C          BTC, ETH or SOL (SOL: the linear SOL_USDC rows of the USDC book)
+  --futures FILE        book summary, kind=future (full response body or bare result array)
+  --options FILE        book summary, kind=option
+  --now MS              as-of time in Unix milliseconds (default: newest creation_timestamp)
+  --min-dte DAYS        skip quarterlies closer than this (default 7)
+  --tenors LIST         surface tenors in days, e.g. 7,30,90 (default: surface.tenors, 7,30,60,90,180)
+  --deltas LIST         surface wing |deltas|, each in (0, 0.5) (default: surface.deltas, 0.1,0.25)
+  --basis-tenors LIST   constant-maturity basis tenors in days (default: basis.tenors, 30,90)
+  --mfiv-tenor DAYS     MFIV tenor in days (default: mfiv.tenor, 30)
+  --help                this text
 
 Prints one JSON object on stdout. Exit 0 on success; 2 with one line on stderr when a file is
 unreadable, not JSON, a JSON-RPC error, or has no rows for the currency.
@@ -109,6 +122,48 @@ void write_basis(codec::json_writer& w, const std::optional<quant::basis_result>
   }
 }
 
+/// The surface, constant-maturity basis and MFIV settings, from the configuration's defaults and the options.
+struct signal_settings {
+  configuration::surface_settings surface;
+  configuration::basis_settings basis;
+  configuration::mfiv_settings mfiv;
+};
+
+/// A part of the output that needs an input file: its writer, or null and a reason beside it.
+template <class Write>
+void write_part(codec::json_writer& w, const char* key, bool computed, const std::string& missing, Write write) {
+  if (computed)
+    return write();
+  w.key(key).null();
+  w.field(std::string{key} + "_reason", missing);
+}
+
+void write_signals(codec::json_writer& w, const std::vector<quant::option_summary>* options,
+                   const std::optional<quant::basis_result>& basis, const signal_settings& settings,
+                   std::optional<quant::timestamp> now) {
+  const caf::timestamp received{};   // a recording has no local receive time
+  write_part(w, "surface", options != nullptr, "no options file given", [&] {
+    quant::surface_params params;
+    params.tenors_days = settings.surface.tenors;
+    params.deltas = settings.surface.deltas;
+    params.as_of = now;
+    w.key("surface");
+    runtime::write_surface(w, messages::to_surface(quant::compute_surface(*options, params), params, received));
+  });
+  write_part(w, "basis_cm", basis.has_value(), "no futures file given", [&] {
+    auto records = quant::constant_maturity_basis(*basis, {settings.basis.tenors});
+    w.key("basis_cm");
+    runtime::write_constant_maturity_basis(w, messages::to_constant_maturity(records, basis->as_of, received));
+  });
+  write_part(w, "mfiv", options != nullptr, "no options file given", [&] {
+    quant::mfiv_params params;
+    params.tenor_days = settings.mfiv.tenor;
+    params.as_of = now;
+    w.key("mfiv");
+    runtime::write_mfiv(w, messages::to_mfiv(quant::compute_mfiv(*options, params), params.tenor_days, received), true);
+  });
+}
+
 void write_skew(codec::json_writer& w, const std::optional<quant::skew_result>& skew, const std::string& missing) {
   if (!skew || !skew->value) {
     w.key("skew").null();
@@ -150,6 +205,36 @@ int fail(std::ostream& err, const std::string& message) {
   return 2;
 }
 
+// A list option ("7,30,90" or "[7, 30, 90]") checked by the rules of its configuration key; an error text
+// naming the option, or empty.
+std::string parse_list(std::map<std::string, std::string>& v, const char* option, std::vector<double>& out,
+                       std::vector<std::string> (*rules)(const std::vector<double>&)) {
+  if (!v.count(option))
+    return {};
+  auto why = configuration::parse_number_list(v[option], out);
+  if (why.empty()) {
+    auto problems = rules(out);
+    if (!problems.empty())
+      why = problems.front();
+  }
+  return why.empty() ? std::string{} : "--" + std::string{option} + ": " + why;
+}
+
+std::string parse_signal_options(std::map<std::string, std::string>& v, signal_settings& s) {
+  for (auto e : {parse_list(v, "tenors", s.surface.tenors, configuration::tenor_problems),
+                 parse_list(v, "deltas", s.surface.deltas, configuration::delta_problems),
+                 parse_list(v, "basis-tenors", s.basis.tenors, configuration::tenor_problems)})
+    if (!e.empty())
+      return e;
+  if (v.count("mfiv-tenor")) {
+    char* end = nullptr;
+    s.mfiv.tenor = std::strtod(v["mfiv-tenor"].c_str(), &end);
+    if (v["mfiv-tenor"].empty() || *end != '\0' || !(s.mfiv.tenor > 0) || !std::isfinite(s.mfiv.tenor))
+      return "--mfiv-tenor '" + v["mfiv-tenor"] + "' is not a positive number of days";
+  }
+  return {};
+}
+
 // --now (Unix ms) and --min-dte (days) when given; an error text naming the option, or empty.
 std::string parse_numbers(std::map<std::string, std::string>& v, std::optional<quant::timestamp>& now,
                           double& min_dte) {
@@ -170,9 +255,12 @@ std::string parse_numbers(std::map<std::string, std::string>& v, std::optional<q
   return {};
 }
 
-// The output object: currency, as-of time, basis, skew and the skipped-row counts.
+// The output object: currency, as-of time, basis, skew, the surface, constant-maturity basis and MFIV, and the
+// skipped-row counts.
 std::string report(const std::string& currency, const std::optional<quant::basis_result>& basis,
-                   const std::optional<quant::skew_result>& skew, std::size_t bad_options, std::size_t bad_futures) {
+                   const std::optional<quant::skew_result>& skew, const std::vector<quant::option_summary>* options,
+                   const signal_settings& settings, std::optional<quant::timestamp> now, std::size_t bad_options,
+                   std::size_t bad_futures) {
   quant::timestamp as_of{};
   if (basis)
     as_of = std::max(as_of, basis->as_of);
@@ -182,6 +270,7 @@ std::string report(const std::string& currency, const std::optional<quant::basis
   w.begin_object().field("currency", currency).field("as_of_ms", quant::to_unix_ms(as_of));
   write_basis(w, basis, "no futures file given");
   write_skew(w, skew, "no options file given");
+  write_signals(w, options, basis, settings, now);
   w.key("skipped_rows").begin_object()
     .field("options", static_cast<uint64_t>(bad_options + (skew ? skew->skipped_rows : 0)))
     .field("futures", static_cast<uint64_t>(bad_futures + (basis ? basis->skipped_rows : 0)))
@@ -193,7 +282,9 @@ std::string report(const std::string& currency, const std::optional<quant::basis
 } // namespace
 
 int run_analyze(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = parse_flags(args, {"currency", "futures", "options", "now", "min-dte"}, {"help"});
+  auto flags = parse_flags(args, {"currency", "futures", "options", "now", "min-dte", "tenors", "deltas",
+                                  "basis-tenors", "mfiv-tenor"},
+                           {"help"});
   if (!flags.error.empty())
     return fail(err, flags.error + " (see --help)");
   auto& v = flags.values;
@@ -212,6 +303,9 @@ int run_analyze(const std::vector<std::string>& args, std::ostream& out, std::os
   std::optional<quant::timestamp> now;
   double min_dte = 7;
   if (auto e = parse_numbers(v, now, min_dte); !e.empty())
+    return fail(err, e);
+  signal_settings settings;
+  if (auto e = parse_signal_options(v, settings); !e.empty())
     return fail(err, e);
 
   std::string error;
@@ -248,7 +342,9 @@ int run_analyze(const std::vector<std::string>& args, std::ostream& out, std::os
     skew = quant::compute_skew(options, params);
   }
 
-  out << report(currency->name, basis, skew, bad_options, bad_futures) << '\n';
+  out << report(currency->name, basis, skew, v.count("options") ? &options : nullptr, settings, now, bad_options,
+                bad_futures)
+      << '\n';
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "messages/errors.hpp"
 #include "messages/interfaces.hpp"
 #include "runtime/duration_text.hpp"
+#include "runtime/reading_json.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -17,6 +18,7 @@
 #include <iomanip>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <sstream>
@@ -29,7 +31,9 @@ Connects to a derivcache engine published with introspection.port and prints wha
 
 Commands:
   status   version, uptime, configuration summary (default)
-  cache    every currency: basis and skew with state, age and exchange lag
+  cache    every currency (or --currency C): basis and skew with state, age and exchange lag, then a
+           table of the surface (rows: tenors; columns: ATM IV and the skew at each delta), the
+           basis at constant maturities and the MFIV
   actors   every actor of the engine: liveness, restarts, last error, DEGRADED, next retry
   feed     the Binance feed: connection state, message counts, reconnects, lag
   store    the feature/label store: snapshots recorded, outcomes pending, labelled, incomplete
@@ -40,6 +44,7 @@ Commands:
 
 Options:
   --json              machine-readable output
+  --currency C        cache: only this currency
   --timeout SECONDS   connect and request timeout (default 5)
   --tls-cert FILE --tls-key FILE --tls-ca FILE   mutual TLS (all three or none)
 
@@ -129,22 +134,61 @@ void write_view(codec::json_writer& w, const messages::derivatives_view& v) {
   } else {
     w.null();
   }
+  w.key("surface");
+  runtime::write_surface(w, v.skew ? v.skew->surface : std::vector<messages::surface_tenor>{});
+  w.key("basis_cm");
+  runtime::write_constant_maturity_basis(w, v.basis ? v.basis->constant_maturity
+                                                    : std::vector<messages::cm_basis_point>{});
+  w.key("mfiv");
+  if (v.skew)
+    runtime::write_mfiv(w, v.skew->mfiv, false);
+  else
+    w.null();
+  w.field("mfiv_age_s", v.skew ? std::optional<double>{seconds(v.mfiv_age)} : std::nullopt);
   w.end_object();
 }
 
-void print_view(const messages::derivatives_view& v, bool json, std::ostream& out) {
-  if (json) {
-    codec::json_writer w;
-    write_view(w, v);
-    out << w.str() << '\n';
-    return;
+std::string number_text(double x) {
+  std::ostringstream os;
+  os << x;
+  return os.str();
+}
+
+// A value of the tables; "*" marks a last good value the cache kept (it has a reason beside it).
+template <class Value>
+std::string cell(const Value& v, const std::string& reason) {
+  return value_text(v) + (v && !reason.empty() ? "*" : "");
+}
+
+// The surface (rows: tenors; columns: ATM IV and the skew at each delta), the basis at constant maturities and the
+// MFIV of one currency, under its summary line.
+void print_tables(const messages::derivatives_view& v, std::ostream& out) {
+  const std::string indent(6, ' ');
+  if (v.skew && !v.skew->surface.empty()) {
+    const auto& surface = v.skew->surface;
+    out << indent << std::right << std::setw(6) << "tenor" << std::setw(9) << "ATM";
+    for (const auto& p : surface.front().deltas)
+      out << std::setw(11) << "skew " + number_text(p.delta);
+    out << '\n';
+    for (const auto& t : surface) {
+      out << indent << std::setw(6) << number_text(t.tenor_days) + "d" << std::setw(9) << cell(t.atm.atm_iv, t.atm.reason);
+      for (const auto& p : t.deltas)
+        out << std::setw(11) << cell(p.skew_pct, p.reason);
+      out << '\n';
+    }
   }
-  out << std::left << std::setw(5) << v.currency << " basis " << std::setw(8)
-      << value_text(v.basis ? v.basis->apr_pct : caf::none) << std::setw(17) << quant::to_string(v.basis_state)
-      << " age " << std::setw(8) << age_text(v.basis_age) << " lag " << std::setw(10) << age_text(v.basis_lag)
-      << " | skew " << std::setw(7) << value_text(v.skew ? v.skew->skew_pct : caf::none) << std::setw(13)
-      << quant::to_string(v.skew_state) << " age " << std::setw(8) << age_text(v.skew_age) << " lag "
-      << age_text(v.skew_lag) << '\n';
+  if (v.basis && !v.basis->constant_maturity.empty()) {
+    out << indent << "basis %/yr";
+    for (const auto& p : v.basis->constant_maturity)
+      out << "  " << number_text(p.tenor_days) << "d " << cell(p.apr_pct, p.reason);
+    out << '\n';
+  }
+  if (v.skew) {
+    const auto& m = v.skew->mfiv;
+    out << indent << "MFIV " << number_text(m.tenor_days) << "d " << cell(m.value_pct, m.reason) << "  age "
+        << age_text(v.mfiv_age) << (m.reason.empty() ? "" : "  (" + m.reason + ")") << '\n';
+  }
+  out << std::left;
 }
 
 void print_status(const messages::engine_status& s, bool json, std::ostream& out) {
@@ -174,20 +218,6 @@ void print_status(const messages::engine_status& s, bool json, std::ostream& out
     out << ' ' << c;
   out << "\ncontrol      " << (s.allow_control ? "allowed" : "read-only") << "\nsubscribers  " << s.subscribers
       << " of " << s.max_subscribers << '\n';
-}
-
-void print_cache(const messages::cache_contents& c, bool json, std::ostream& out) {
-  if (!json) {
-    for (const auto& v : c.currencies)
-      print_view(v, false, out);
-    return;
-  }
-  codec::json_writer w;
-  w.begin_array();
-  for (const auto& v : c.currencies)
-    write_view(w, v);
-  w.end_array();
-  out << w.str() << '\n';
 }
 
 void print_actors(const messages::actors_report& r, bool json, std::ostream& out) {
@@ -257,18 +287,51 @@ void print_refreshed(const caf::ok_atom&, bool, std::ostream& out) { out << "ref
 
 void print_nothing(const caf::ok_atom&, bool, std::ostream&) {}
 
-// Sends one request to the engine and prints its reply.
-template <class Reply, class... Ts>
-int ask(session& s, void (*print)(const Reply&, bool, std::ostream&), Ts... xs) {
+// Sends one request to the engine and hands its reply to `handle`, which returns the exit code.
+template <class Reply, class Handle, class... Ts>
+int ask_then(session& s, Handle handle, Ts... xs) {
   int code = inspect_ok;
   s.self->request(s.engine, s.req.timeout, std::move(xs)...)
-    .receive([&](const Reply& reply) { print(reply, s.req.json, s.out); },
+    .receive([&](Reply& reply) { code = handle(reply); },
              [&](const caf::error& err) { code = failed(s, s.req.command + " failed: " + messages::render(err)); });
   return code;
 }
 
+// Sends one request to the engine and prints its reply.
+template <class Reply, class... Ts>
+int ask(session& s, void (*print)(const Reply&, bool, std::ostream&), Ts... xs) {
+  return ask_then<Reply>(
+    s, [&](const Reply& reply) { return print(reply, s.req.json, s.out), inspect_ok; }, std::move(xs)...);
+}
+
+std::string upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return text;
+}
+
 int status(session& s) { return ask(s, print_status, messages::status_atom::value); }
-int cache(session& s) { return ask(s, print_cache, caf::get_atom::value); }
+
+int cache(session& s) {
+  auto wanted = s.req.flags.find("currency");
+  return ask_then<messages::cache_contents>(
+    s,
+    [&](messages::cache_contents& c) {
+      if (wanted != s.req.flags.end()) {
+        std::string held;
+        for (const auto& v : c.currencies)
+          held += (held.empty() ? "" : ", ") + v.currency;
+        auto& cs = c.currencies;
+        cs.erase(std::remove_if(cs.begin(), cs.end(), [&](const auto& v) { return v.currency != upper(wanted->second); }),
+                 cs.end());
+        if (cs.empty())
+          return failed(s, "the cache holds no reading for " + wanted->second + " (it holds: " +
+                             (held.empty() ? "none yet" : held) + ")");
+      }
+      print_cache(c, s.req.json, s.out);
+      return inspect_ok;
+    },
+    caf::get_atom::value);
+}
 int actors(session& s) { return ask(s, print_actors, messages::actors_atom::value); }
 int feed(session& s) { return ask(s, print_feed, messages::feed_atom::value); }
 int store(session& s) { return ask(s, print_store, messages::store_atom::value); }
@@ -345,7 +408,8 @@ void split_arguments(const std::vector<std::string>& args, std::vector<std::stri
 std::string parse_request(const std::vector<std::string>& args, inspect_request& req) {
   std::vector<std::string> positional, options;
   split_arguments(args, positional, options);
-  auto flags = parse_flags(options, {"timeout", "tls-cert", "tls-key", "tls-ca", "kind", "id", "symbol", "attributes"},
+  auto flags = parse_flags(options,
+                           {"timeout", "tls-cert", "tls-key", "tls-ca", "kind", "id", "symbol", "attributes", "currency"},
                            {"json", "help"});
   if (flags.values.count("help")) {
     req.help = true;
@@ -366,6 +430,8 @@ std::string parse_request(const std::vector<std::string>& args, inspect_request&
   auto& v = flags.values;
   if (req.command == "record" && (!v.count("kind") || !v.count("id") || !v.count("symbol")))
     return "record needs --kind, --id and --symbol";
+  if (v.count("currency") && req.command != "cache")
+    return "--currency goes with cache";
   req.json = v.count("json") > 0;
   if (v.count("timeout"))
     req.timeout = std::chrono::seconds{std::max(1L, std::strtol(v["timeout"].c_str(), nullptr, 10))};
@@ -423,6 +489,40 @@ int run(const inspect_request& req, std::ostream& out, std::ostream& err) {
 }
 
 } // namespace
+
+void print_view(const messages::derivatives_view& v, bool json, std::ostream& out) {
+  if (json) {
+    codec::json_writer w;
+    write_view(w, v);
+    out << w.str() << '\n';
+    return;
+  }
+  out << std::left << std::setw(5) << v.currency << " basis " << std::setw(8)
+      << value_text(v.basis ? v.basis->apr_pct : caf::none) << std::setw(17) << quant::to_string(v.basis_state)
+      << " age " << std::setw(8) << age_text(v.basis_age) << " lag " << std::setw(10) << age_text(v.basis_lag)
+      << " | skew " << std::setw(7) << value_text(v.skew ? v.skew->skew_pct : caf::none) << std::setw(13)
+      << quant::to_string(v.skew_state) << " age " << std::setw(8) << age_text(v.skew_age) << " lag "
+      << age_text(v.skew_lag) << '\n';
+}
+
+void print_cache(const messages::cache_contents& c, bool json, std::ostream& out) {
+  if (!json) {
+    for (const auto& v : c.currencies) {
+      print_view(v, false, out);
+      print_tables(v, out);
+    }
+    if (!c.currencies.empty())
+      out << "(IV and skew in vol points, skew = put IV - call IV at |delta|; * = the last good value, kept because "
+             "the latest reading had none)\n";
+    return;
+  }
+  codec::json_writer w;
+  w.begin_array();
+  for (const auto& v : c.currencies)
+    write_view(w, v);
+  w.end_array();
+  out << w.str() << '\n';
+}
 
 int run_inspect(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   inspect_request req;

@@ -5,6 +5,8 @@
 
 #include <caf/actor_system_config.hpp>
 
+#include <charconv>
+
 namespace derivcache::configuration {
 
 namespace {
@@ -34,6 +36,19 @@ std::string form(const key_spec& spec) {
   return flag + "=" + default_text(spec);
 }
 
+// "[7.0, 0.25]": CAF reads an integer item as an integer, which a list of doubles refuses.
+std::string reals_text(const std::vector<double>& xs) {
+  std::string out = "[";
+  for (double x : xs) {
+    char buf[32];
+    std::string item{buf, std::to_chars(buf, buf + sizeof buf, x).ptr};
+    if (item.find_first_of(".en") == std::string::npos)
+      item += ".0";
+    out += (out.size() > 1 ? ", " : "") + item;
+  }
+  return out + "]";
+}
+
 } // namespace
 
 command_line prepare_command_line(const std::vector<std::string>& args, std::vector<std::string>& problems) {
@@ -41,7 +56,13 @@ command_line prepare_command_line(const std::vector<std::string>& args, std::vec
   for (const auto& arg : args) {
     auto a = split(arg);
     auto spec = a.has_value ? find_key(a.name) : nullptr;
-    if (!spec || spec->kind != value_kind::boolean)
+    std::vector<double> numbers;
+    if (spec && spec->kind == value_kind::number_list) {
+      if (parse_number_list(a.value, numbers).empty())
+        out.args.push_back("--" + a.name + "=" + reals_text(numbers));
+      else
+        problems.push_back(arg + ": expected " + to_string(spec->kind) + " (" + form(*spec) + ")");
+    } else if (!spec || spec->kind != value_kind::boolean)
       out.args.push_back(arg);
     else if (a.value == "true")
       out.args.push_back("--" + a.name);

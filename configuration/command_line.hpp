@@ -19,7 +19,9 @@ struct command_line {
 };
 
 /// Prepares `args`; a boolean key with a value other than true or false adds a line to `problems`
-/// naming the argument and its forms.
+/// naming the argument and its forms. A list of numbers (`--surface.tenors=[7,30]` or `=7,30`) is
+/// rewritten with every item a real, the only form CAF's parser takes for a list of doubles; one that is
+/// not a list of numbers adds a line to `problems`.
 command_line prepare_command_line(const std::vector<std::string>& args, std::vector<std::string>& problems);
 
 /// Sets the `=false` booleans in CAF's parsed settings (the command line wins over the file).

@@ -25,11 +25,10 @@ struct deribit_settings {
   std::vector<std::string> currencies{"BTC", "ETH", "SOL"};
   double min_dte = 7;                                               ///< days
   double max_requests_per_second = 5;                               ///< book summaries (burst = this)
-  // Not keys (code only): get_instruments pacing and the skew tenor.
+  // Not keys (code only): get_instruments pacing.
   caf::timespan instruments_interval = std::chrono::hours{1};
   double instruments_requests_per_second = 0.1;
   double instruments_burst = 5;
-  double skew_tenor_days = 30;
 };
 
 /// [supervisor]: restarts of the fetcher after failures.
@@ -49,6 +48,29 @@ struct cache_settings {
 struct thresholds_settings {
   quant::basis_thresholds basis;
   quant::skew_thresholds skew;
+};
+
+/// [surface]: the constant-maturity implied-volatility surface (docs/methodology.md).
+struct surface_settings {
+  std::vector<double> tenors{7, 30, 60, 90, 180};                  ///< days
+  std::vector<double> deltas{0.10, 0.25};                          ///< |delta| of the wings, each in (0, 0.5)
+};
+
+/// [skew]: the headline skew, classified by thresholds.skew-*: the surface's record at (tenor, delta), so both
+/// must be among surface.tenors and surface.deltas.
+struct skew_settings {
+  double tenor = 30;                                                ///< days
+  double delta = 0.25;
+};
+
+/// [basis]: the basis at constant maturities (the headline basis stays the nearest quarterly, deribit.min-dte).
+struct basis_settings {
+  std::vector<double> tenors{30, 90};                               ///< days
+};
+
+/// [mfiv]: the model-free implied volatility (the VIX method, as DVOL).
+struct mfiv_settings {
+  double tenor = 30;                                                ///< days
 };
 
 /// [binance]: the spot WebSocket feed and the feature collector; off when `symbols` is empty.
@@ -125,6 +147,10 @@ struct engine_config {
   supervisor_settings supervisor;
   cache_settings cache;
   thresholds_settings thresholds;
+  surface_settings surface;
+  skew_settings skew;
+  basis_settings basis;
+  mfiv_settings mfiv;
   binance_settings binance;
   snapshots_settings snapshots;
   store_settings store;

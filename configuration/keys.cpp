@@ -21,6 +21,7 @@ std::string to_string(value_kind kind) {
     case value_kind::number: return "a number";
     case value_kind::boolean: return "true or false";
     case value_kind::string_list: return "a list of quoted strings";
+    case value_kind::number_list: return "a list of numbers";
   }
   return "?";
 }
@@ -51,7 +52,8 @@ std::string render(double x) {
 
 std::string render(bool x) { return x ? "true" : "false"; }
 
-std::string render(const std::vector<std::string>& xs) {
+template <class T>
+std::string render(const std::vector<T>& xs) {
   std::string out = "[";
   for (const auto& x : xs)
     out += (out.size() > 1 ? ", " : "") + render(x);
@@ -67,17 +69,29 @@ template <> constexpr value_kind kind_of<int64_t>() { return value_kind::integer
 template <> constexpr value_kind kind_of<double>() { return value_kind::number; }
 template <> constexpr value_kind kind_of<bool>() { return value_kind::boolean; }
 template <> constexpr value_kind kind_of<std::vector<std::string>>() { return value_kind::string_list; }
+template <> constexpr value_kind kind_of<std::vector<double>>() { return value_kind::number_list; }
 
 std::vector<std::string> wrong(value_kind kind, const caf::config_value& v) {
   return {"expected " + to_string(kind) + ", got " + caf::to_string(v)};
 }
 
-const caf::config_value::list* string_list(const caf::config_value& v) {
+bool is_number(const caf::config_value& v) {
+  return caf::holds_alternative<int64_t>(v) || caf::holds_alternative<double>(v);
+}
+
+double number_of(const caf::config_value& v) {
+  auto i = caf::get_if<int64_t>(&v);
+  return i ? static_cast<double>(*i) : caf::get<double>(v);
+}
+
+/// The list, when every item satisfies `item_ok`.
+template <class Pred>
+const caf::config_value::list* list_of(const caf::config_value& v, Pred item_ok) {
   auto items = caf::get_if<caf::config_value::list>(&v);
   if (!items)
     return nullptr;
   for (const auto& item : *items)
-    if (!caf::holds_alternative<std::string>(item))
+    if (!item_ok(item))
       return nullptr;
   return items;
 }
@@ -87,9 +101,11 @@ bool has_kind(const caf::config_value& v, value_kind kind) {
     case value_kind::string: return caf::holds_alternative<std::string>(v);
     case value_kind::duration: return caf::holds_alternative<caf::timespan>(v);
     case value_kind::integer: return caf::holds_alternative<int64_t>(v);
-    case value_kind::number: return caf::holds_alternative<int64_t>(v) || caf::holds_alternative<double>(v);
+    case value_kind::number: return is_number(v);
     case value_kind::boolean: return caf::holds_alternative<bool>(v);
-    case value_kind::string_list: return string_list(v) != nullptr;
+    case value_kind::string_list:
+      return list_of(v, [](const caf::config_value& x) { return caf::holds_alternative<std::string>(x); }) != nullptr;
+    case value_kind::number_list: return list_of(v, is_number) != nullptr;
   }
   return false;
 }
@@ -99,12 +115,15 @@ std::vector<std::string> assign(T& out, const caf::config_value& v) {
   if (!has_kind(v, kind_of<T>()))
     return wrong(kind_of<T>(), v);
   if constexpr (std::is_same_v<T, double>) {
-    auto i = caf::get_if<int64_t>(&v);
-    out = i ? static_cast<double>(*i) : caf::get<double>(v);
+    out = number_of(v);
   } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
     out.clear();
     for (const auto& item : caf::get<caf::config_value::list>(v))
       out.push_back(caf::get<std::string>(item));
+  } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+    out.clear();
+    for (const auto& item : caf::get<caf::config_value::list>(v))
+      out.push_back(number_of(item));
   } else {
     out = caf::get<T>(v);
   }
@@ -205,6 +224,12 @@ std::vector<key_spec> make_keys() {
     bind("thresholds.skew-extreme-fear", "skew above this: EXTREME_FEAR", [](auto& c) -> auto& { return c.thresholds.skew.extreme_fear; }),
     bind("thresholds.skew-fear", "skew at or above this: FEAR", [](auto& c) -> auto& { return c.thresholds.skew.fear; }),
     bind("thresholds.skew-neutral", "skew at or above this: NEUTRAL, below: GREED", [](auto& c) -> auto& { return c.thresholds.skew.neutral; }),
+    bind("surface.tenors", "constant-maturity tenors of the implied-volatility surface, in days", [](auto& c) -> auto& { return c.surface.tenors; }),
+    bind("surface.deltas", "|delta| of the surface's wings, each in (0, 0.5)", [](auto& c) -> auto& { return c.surface.deltas; }),
+    bind("skew.tenor", "tenor of the headline skew (classified by thresholds.skew-*), one of surface.tenors", [](auto& c) -> auto& { return c.skew.tenor; }),
+    bind("skew.delta", "delta of the headline skew, one of surface.deltas", [](auto& c) -> auto& { return c.skew.delta; }),
+    bind("basis.tenors", "constant-maturity basis tenors, in days", [](auto& c) -> auto& { return c.basis.tenors; }),
+    bind("mfiv.tenor", "tenor of the model-free implied volatility (the VIX method, as DVOL), in days", [](auto& c) -> auto& { return c.mfiv.tenor; }),
     bind("binance.url", "Binance spot WebSocket origin (wss://host[:port])", [](auto& c) -> auto& { return c.binance.url; }),
     bind("binance.symbols", "spot symbols to follow; [] turns the feed off", [](auto& c) -> auto& { return c.binance.symbols; }),
     bind("binance.ca-file", "extra trusted CA certificates (PEM) for the WebSocket", [](auto& c) -> auto& { return c.binance.ca_file; }),
@@ -286,6 +311,7 @@ void add_options(caf::config_option_set& options) {
       case value_kind::number: adder.add<double>(name, help); break;
       case value_kind::boolean: adder.add<bool>(name, help); break;
       case value_kind::string_list: adder.add<std::vector<std::string>>(name, help); break;
+      case value_kind::number_list: adder.add<std::vector<double>>(name, help); break;
     }
   }
 }
@@ -323,6 +349,15 @@ std::vector<std::string> check_config_file(const std::string& path) {
   for (const auto& p : check_settings(*parsed))
     out.push_back(path + ": " + to_string(p));
   return out;
+}
+
+std::string parse_number_list(const std::string& text, std::vector<double>& out) {
+  const bool bracketed = !text.empty() && text.front() == '[';
+  auto parsed = caf::config_value::parse(bracketed ? text : "[" + text + "]");
+  if (!parsed || !has_kind(*parsed, value_kind::number_list))
+    return "expected " + to_string(value_kind::number_list) + " such as 7,30,90, got '" + text + "'";
+  assign(out, *parsed);
+  return {};
 }
 
 engine_config from_settings(const caf::settings& content, const caf::settings& file, std::vector<problem>& problems) {

@@ -15,7 +15,7 @@
 
 namespace derivcache::configuration {
 
-enum class value_kind { string, duration, integer, number, boolean, string_list };
+enum class value_kind { string, duration, integer, number, boolean, string_list, number_list };
 
 /// "a quoted string", "a duration such as 300s or 5min", ...
 std::string to_string(value_kind kind);
@@ -52,6 +52,10 @@ std::vector<problem> check_settings(const caf::settings& file);
 
 /// Parses a config file and checks it; each line names the file, and a parse error names the line.
 std::vector<std::string> check_config_file(const std::string& path);
+
+/// A list of numbers as a user writes it on a command line ("7,30,90" or "[7, 30, 90]"), parsed like a
+/// number_list key; why it is not one, or empty.
+std::string parse_number_list(const std::string& text, std::vector<double>& out);
 
 /// Reads CAF's parsed settings (command line over file) and the config file as written (CAF drops INI
 /// values whose type differs from the declared one) into an engine_config, then validates it. Unset keys

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -146,8 +148,6 @@ void check_deribit(checker& in, const deribit_settings& d) {
   in.duration("deribit.instruments-interval", d.instruments_interval);
   if (!(d.instruments_requests_per_second > 0) || !(d.instruments_burst >= 1))
     in.add("deribit.instruments-requests-per-second", "must be positive, with a burst of at least 1");
-  if (!(d.skew_tenor_days > 0))
-    in.add("deribit.skew-tenor-days", "must be positive");
 }
 
 void check_supervisor(checker& in, const supervisor_settings& s) {
@@ -165,6 +165,60 @@ void check_thresholds(checker& in, const thresholds_settings& t) {
     threshold_problem(in, *bad, "basis");
   if (auto bad = quant::validate(t.skew))
     threshold_problem(in, *bad, "skew");
+}
+
+std::string number_text(double x) {
+  char buf[32];
+  auto end = std::to_chars(buf, buf + sizeof buf, x).ptr;
+  return {buf, end};
+}
+
+std::string list_text(const std::vector<double>& xs) {
+  std::string out = "[";
+  for (double x : xs)
+    out += (out.size() > 1 ? ", " : "") + number_text(x);
+  return out + "]";
+}
+
+bool contains(const std::vector<double>& xs, double x) { return std::find(xs.begin(), xs.end(), x) != xs.end(); }
+
+// Each value passes `ok` and appears once; `what` says what a value must be.
+std::vector<std::string> list_problems(const std::vector<double>& xs, bool (*ok)(double), const char* what,
+                                       const char* noun) {
+  std::vector<std::string> out;
+  std::vector<double> seen;
+  for (double x : xs) {
+    if (!ok(x))
+      out.push_back("'" + number_text(x) + "' is not " + what);
+    else if (contains(seen, x))
+      out.push_back("'" + number_text(x) + "' is listed twice");
+    else
+      seen.push_back(x);
+  }
+  if (xs.empty())
+    out.push_back(std::string{"must name at least one "} + noun);
+  return out;
+}
+
+bool is_days(double x) { return x > 0 && std::isfinite(x); }
+
+// The headline skew is a record of the surface: its tenor and delta must be among the surface's.
+void check_signals(checker& in, const engine_config& cfg) {
+  for (auto& why : tenor_problems(cfg.surface.tenors))
+    in.add("surface.tenors", std::move(why));
+  for (auto& why : delta_problems(cfg.surface.deltas))
+    in.add("surface.deltas", std::move(why));
+  const char* headline = ": the headline skew is the surface's record at (skew.tenor, skew.delta)";
+  if (!contains(cfg.surface.tenors, cfg.skew.tenor))
+    in.add("skew.tenor", number_text(cfg.skew.tenor) + " is not one of surface.tenors " +
+                           list_text(cfg.surface.tenors) + headline);
+  if (!contains(cfg.surface.deltas, cfg.skew.delta))
+    in.add("skew.delta", number_text(cfg.skew.delta) + " is not one of surface.deltas " +
+                           list_text(cfg.surface.deltas) + headline);
+  for (auto& why : tenor_problems(cfg.basis.tenors))
+    in.add("basis.tenors", std::move(why));
+  if (!is_days(cfg.mfiv.tenor))
+    in.add("mfiv.tenor", "must be a positive number of days, got " + number_text(cfg.mfiv.tenor));
 }
 
 void check_binance(checker& in, const binance_settings& b) {
@@ -268,6 +322,14 @@ bool is_log_level(std::string text) {
 
 } // namespace
 
+std::vector<std::string> tenor_problems(const std::vector<double>& tenors) {
+  return list_problems(tenors, is_days, "a positive number of days", "tenor");
+}
+
+std::vector<std::string> delta_problems(const std::vector<double>& deltas) {
+  return list_problems(deltas, [](double x) { return x > 0 && x < 0.5; }, "in (0, 0.5)", "delta");
+}
+
 std::vector<std::string> horizon_problems(const std::vector<caf::timespan>& horizons,
                                           const std::vector<std::string>& texts) {
   std::vector<std::string> out;
@@ -293,6 +355,7 @@ std::vector<problem> validate(const engine_config& cfg) {
   if (cfg.cache.max_age)
     in.duration("cache.max-age", *cfg.cache.max_age);
   check_thresholds(in, cfg.thresholds);
+  check_signals(in, cfg);
   check_binance(in, cfg.binance);
   check_snapshots(in, cfg.snapshots, cfg.store);
   check_outcomes(in, cfg.outcomes);

@@ -33,6 +33,12 @@ std::vector<problem> validate(const engine_config& cfg);
 std::vector<std::string> horizon_problems(const std::vector<caf::timespan>& horizons,
                                           const std::vector<std::string>& texts);
 
+/// The surface.tenors and basis.tenors rules (positive days, no repeats, not empty), one message per problem.
+std::vector<std::string> tenor_problems(const std::vector<double>& tenors);
+
+/// The surface.deltas rules (each in (0, 0.5), no repeats, not empty).
+std::vector<std::string> delta_problems(const std::vector<double>& deltas);
+
 /// A duration as a user writes it: 0s, -1s, 500us, 5min, 1h.
 std::string duration_text(caf::timespan t);
 

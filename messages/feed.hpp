@@ -1,6 +1,7 @@
 // Binance spot records (trades, book tickers), raw WebSocket events, feed status and the feature snapshot.
 #pragma once
 
+#include "messages/readings.hpp"
 #include "quant/states.hpp"
 
 #include <caf/actor_clock.hpp>
@@ -181,6 +182,9 @@ struct feature_snapshot {
   input_status book;
   input_status basis;
   input_status skew;
+  std::vector<surface_tenor> surface;        ///< the currency's surface (docs/snapshots.md)
+  std::vector<cm_basis_point> basis_cm;      ///< its basis at constant maturities
+  caf::optional<mfiv_record> mfiv;           ///< its MFIV; none without a skew reading
 };
 
 template <class Inspector>
@@ -244,7 +248,7 @@ typename Inspector::result_type inspect(Inspector& f, feature_snapshot& x) {
   return f(caf::meta::type_name("feature_snapshot"), x.time, x.symbol, x.currency, x.last_price, x.best_bid,
            x.best_bid_quantity, x.best_ask, x.best_ask_quantity, x.mid, x.spread_bps, x.window_1m, x.window_5m,
            x.futures_basis_apr, x.basis_state, x.basis_last_state, x.options_skew, x.skew_state, x.skew_last_state,
-           x.atm_iv, x.butterfly, x.trade, x.book, x.basis, x.skew);
+           x.atm_iv, x.butterfly, x.trade, x.book, x.basis, x.skew, x.surface, x.basis_cm, x.mfiv);
 }
 
 } // namespace derivcache::messages

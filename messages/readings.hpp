@@ -24,6 +24,22 @@ struct basis_point {
   std::string source;   ///< "future" or "synthetic_forward"
 };
 
+// The records of the surface, the constant-maturity basis and the MFIV: without a value, `reason` says why. A value
+// with a reason beside it is the last good one, kept by the cache because the latest reading had none (the reason
+// says why); `as_of` (exchange time) and `received` (local wall clock) are those of the chain it was read from.
+
+/// The basis at a constant maturity (docs/methodology.md), percent a year.
+struct cm_basis_point {
+  double tenor_days = 0;
+  caf::optional<double> apr_pct;
+  std::string reason;
+  double premium = 0;                     ///< (F - S) / S at the tenor, a fraction
+  bool bracketed = false;                 ///< true: interpolated between two points
+  std::vector<std::string> instruments;   ///< the pair (near, far), or the one point used
+  caf::timestamp as_of;
+  caf::timestamp received;
+};
+
 /// Annualized basis of the nearest quarterly plus the curve, for one currency.
 struct basis_reading {
   std::string currency;
@@ -42,6 +58,7 @@ struct basis_reading {
   caf::timestamp received;            ///< local wall-clock time the data arrived
   uint64_t skipped_rows = 0;
   uint64_t expiry_disagreements = 0;
+  std::vector<cm_basis_point> constant_maturity;   ///< one per basis.tenors
 };
 
 /// One expiry of the smile (vol points).
@@ -54,7 +71,67 @@ struct smile_entry {
   caf::optional<double> atm_iv;
 };
 
-/// 30-day constant-maturity 25-delta skew (put - call) with ATM, butterfly and the smile, for one currency.
+/// The ATM IV at one tenor of the surface, vol points.
+struct surface_atm {
+  caf::optional<double> atm_iv;
+  std::string reason;
+  bool bracketed = false;
+  std::vector<std::string> expiries;   ///< the pair (near, far), or the one expiry used unchanged
+  caf::timestamp as_of;
+  caf::timestamp received;
+};
+
+/// The surface at one tenor and |delta|: put and call IV at the delta, and the ATM IV of the same pair of expiries.
+struct surface_point {
+  double delta = 0;
+  caf::optional<double> skew_pct;      ///< put_iv - call_iv, vol points
+  std::string reason;
+  double put_iv = 0;
+  double call_iv = 0;
+  double atm_iv = 0;
+  double skew_normalized = 0;          ///< skew_pct / atm_iv
+  double butterfly = 0;                ///< (put_iv + call_iv) / 2 - atm_iv
+  bool bracketed = false;
+  std::vector<std::string> expiries;
+  caf::timestamp as_of;
+  caf::timestamp received;
+};
+
+/// One tenor of the surface: its ATM IV and one point per surface.deltas.
+struct surface_tenor {
+  double tenor_days = 0;
+  surface_atm atm;
+  std::vector<surface_point> deltas;
+};
+
+/// One expiry of the MFIV strip.
+struct mfiv_expiry_entry {
+  std::string expiry;
+  double dte_days = 0;
+  double forward = 0;
+  caf::optional<double> k0;            ///< the largest listed strike <= forward
+  uint64_t strikes = 0;                ///< strikes used, K0 included
+  caf::optional<double> variance;      ///< sigma^2 per year, when the expiry counts
+  caf::optional<double> iv_pct;        ///< 100 * sqrt(variance)
+  std::string gap;                     ///< why the expiry does not count (empty when it does)
+};
+
+/// The model-free implied volatility at mfiv.tenor (the VIX method, as DVOL), vol points.
+struct mfiv_record {
+  caf::optional<double> value_pct;
+  std::string reason;
+  double tenor_days = 0;
+  bool bracketed = false;
+  std::vector<std::string> expiries;
+  std::vector<mfiv_expiry_entry> per_expiry;
+  caf::timestamp as_of;
+  caf::timestamp received;
+  uint64_t skipped_rows = 0;           ///< rows without a positive mark_price or underlying_price, bad names
+};
+
+/// The headline skew (put - call at skew.tenor and skew.delta, default 30 days and 25 delta) with ATM, butterfly
+/// and the smile, plus the surface and the MFIV, for one currency. The headline fields keep their names
+/// (`put25_iv`, ...) whatever skew.delta is.
 struct skew_reading {
   std::string currency;
   caf::optional<double> skew_pct;     ///< none: see `reason`
@@ -71,7 +148,17 @@ struct skew_reading {
   caf::timestamp as_of;
   caf::timestamp received;
   uint64_t skipped_rows = 0;
+  std::vector<surface_tenor> surface;   ///< one per surface.tenors
+  mfiv_record mfiv;
 };
+
+/// The age of a record the cache may have kept from an earlier (or taken from a later) reading than the one shown:
+/// the shown reading's age plus how much earlier (local wall clock) the record's chain arrived; never negative.
+inline caf::timespan part_age(caf::timespan reading_age, caf::timestamp reading_received,
+                              caf::timestamp part_received) {
+  const auto age = reading_age + (reading_received - part_received);
+  return age < caf::timespan{0} ? caf::timespan{0} : age;
+}
 
 /// What the cache holds for one currency, with ages measured when asked.
 /// `*_state` is STALE once the reading is older than the cache's max age; `*_last_state` keeps the
@@ -88,6 +175,7 @@ struct derivatives_view {
   caf::timespan skew_age{0};
   caf::timespan basis_lag{0};
   caf::timespan skew_lag{0};
+  caf::timespan mfiv_age{0};   ///< of skew->mfiv (part_age)
 };
 
 /// Every currency the cache holds.
@@ -107,10 +195,16 @@ typename Inspector::result_type inspect(Inspector& f, basis_point& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cm_basis_point& x) {
+  return f(caf::meta::type_name("cm_basis_point"), x.tenor_days, x.apr_pct, x.reason, x.premium, x.bracketed,
+           x.instruments, x.as_of, x.received);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, basis_reading& x) {
   return f(caf::meta::type_name("basis_reading"), x.currency, x.apr_pct, x.reason, x.instrument, x.dte_days,
            x.future_price, x.index_price, x.source, x.state, x.term_structure, x.perpetual_premium_pct, x.funding_8h,
-           x.as_of, x.received, x.skipped_rows, x.expiry_disagreements);
+           x.as_of, x.received, x.skipped_rows, x.expiry_disagreements, x.constant_maturity);
 }
 
 template <class Inspector>
@@ -119,16 +213,44 @@ typename Inspector::result_type inspect(Inspector& f, smile_entry& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, surface_atm& x) {
+  return f(caf::meta::type_name("surface_atm"), x.atm_iv, x.reason, x.bracketed, x.expiries, x.as_of, x.received);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, surface_point& x) {
+  return f(caf::meta::type_name("surface_point"), x.delta, x.skew_pct, x.reason, x.put_iv, x.call_iv, x.atm_iv,
+           x.skew_normalized, x.butterfly, x.bracketed, x.expiries, x.as_of, x.received);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, surface_tenor& x) {
+  return f(caf::meta::type_name("surface_tenor"), x.tenor_days, x.atm, x.deltas);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, mfiv_expiry_entry& x) {
+  return f(caf::meta::type_name("mfiv_expiry_entry"), x.expiry, x.dte_days, x.forward, x.k0, x.strikes, x.variance,
+           x.iv_pct, x.gap);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, mfiv_record& x) {
+  return f(caf::meta::type_name("mfiv_record"), x.value_pct, x.reason, x.tenor_days, x.bracketed, x.expiries,
+           x.per_expiry, x.as_of, x.received, x.skipped_rows);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, skew_reading& x) {
   return f(caf::meta::type_name("skew_reading"), x.currency, x.skew_pct, x.reason, x.put25_iv, x.call25_iv, x.atm_iv,
            x.butterfly25, x.tenor_days, x.bracketed, x.expiries, x.state, x.smile, x.as_of, x.received,
-           x.skipped_rows);
+           x.skipped_rows, x.surface, x.mfiv);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, derivatives_view& x) {
   return f(caf::meta::type_name("derivatives_view"), x.currency, x.basis, x.skew, x.basis_state, x.basis_last_state,
-           x.skew_state, x.skew_last_state, x.basis_age, x.skew_age, x.basis_lag, x.skew_lag);
+           x.skew_state, x.skew_last_state, x.basis_age, x.skew_age, x.basis_lag, x.skew_lag, x.mfiv_age);
 }
 
 template <class Inspector>

@@ -10,8 +10,14 @@ struct second_bar;
 
 namespace derivcache::messages {
 struct basis_point;
+struct cm_basis_point;
 struct basis_reading;
 struct smile_entry;
+struct surface_atm;
+struct surface_point;
+struct surface_tenor;
+struct mfiv_expiry_entry;
+struct mfiv_record;
 struct skew_reading;
 struct derivatives_view;
 struct cache_contents;
@@ -40,8 +46,14 @@ struct spot_counts;
 
 CAF_BEGIN_TYPE_ID_BLOCK(derivcache, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::basis_point))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::cm_basis_point))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::basis_reading))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::smile_entry))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::surface_atm))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::surface_point))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::surface_tenor))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::mfiv_expiry_entry))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::mfiv_record))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::skew_reading))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::derivatives_view))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::cache_contents))

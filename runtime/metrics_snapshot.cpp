@@ -19,7 +19,12 @@ currency_metrics to_currency_metrics(const messages::derivatives_view& view) {
       out.skew_pct = *view.skew->skew_pct;
     out.skew_age = view.skew_age;
     out.skew_stale = view.skew_state == quant::skew_state::stale;
+    out.surface = view.skew->surface;
+    out.mfiv = view.skew->mfiv;
+    out.mfiv_age = view.mfiv_age;
   }
+  if (view.basis)
+    out.basis_cm = view.basis->constant_maturity;
   return out;
 }
 

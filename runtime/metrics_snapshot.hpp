@@ -28,6 +28,10 @@ struct currency_metrics {
   std::chrono::nanoseconds skew_age{0};
   bool basis_stale = false;
   bool skew_stale = false;
+  std::vector<messages::surface_tenor> surface;      ///< of the skew reading (kept last good values included)
+  std::vector<messages::cm_basis_point> basis_cm;    ///< of the basis reading
+  std::optional<messages::mfiv_record> mfiv;         ///< of the skew reading
+  std::chrono::nanoseconds mfiv_age{0};              ///< meaningful when has_skew
 };
 
 currency_metrics to_currency_metrics(const messages::derivatives_view& view);

@@ -162,16 +162,65 @@ void render_readings(exposition& x, const metrics_snapshot& m) {
     {"basis", &currency_metrics::has_basis, &currency_metrics::basis_age, &currency_metrics::basis_stale},
     {"skew", &currency_metrics::has_skew, &currency_metrics::skew_age, &currency_metrics::skew_stale},
   };
-  x.family("derivcache_reading_age_seconds", "gauge", "Seconds since the reading arrived.");
-  for (const auto& c : m.currencies)
+  x.family("derivcache_reading_age_seconds", "gauge",
+           "Seconds since the reading arrived (mfiv: the reading that brought the value shown).");
+  for (const auto& c : m.currencies) {
     for (const auto& k : kinds)
       if (c.*k.has)
         x.sample("derivcache_reading_age_seconds", {{"currency", c.currency}, {"kind", k.name}}, seconds_of(c.*k.age));
+    if (c.has_skew)
+      x.sample("derivcache_reading_age_seconds", {{"currency", c.currency}, {"kind", "mfiv"}}, seconds_of(c.mfiv_age));
+  }
   x.family("derivcache_reading_stale", "gauge", "1 when the reading is older than the cache's max age.");
   for (const auto& c : m.currencies)
     for (const auto& k : kinds)
       if (c.*k.has)
         x.sample("derivcache_reading_stale", {{"currency", c.currency}, {"kind", k.name}}, flag(c.*k.stale));
+}
+
+// The surface, the constant-maturity basis and the MFIV: one sample per record with a value (a kept last good
+// value included), labelled by currency, tenor and delta.
+void render_signals(exposition& x, const metrics_snapshot& m) {
+  struct point_family {
+    const char* name;
+    const char* help;
+    double messages::surface_point::*value;
+  };
+  static constexpr point_family points[] = {
+    {"derivcache_surface_skew_pct", "Put IV - call IV at |delta| and a constant maturity, vol points.", nullptr},
+    {"derivcache_surface_skew_normalized", "(Put IV - call IV) / ATM IV at |delta| and a constant maturity.",
+     &messages::surface_point::skew_normalized},
+    {"derivcache_surface_butterfly_pct", "(Put IV + call IV) / 2 - ATM IV at |delta| and a constant maturity, vol points.",
+     &messages::surface_point::butterfly},
+  };
+  x.family("derivcache_atm_iv_pct", "gauge", "ATM implied volatility at a constant maturity, vol points.");
+  for (const auto& c : m.currencies)
+    for (const auto& t : c.surface)
+      if (t.atm.atm_iv)
+        x.sample("derivcache_atm_iv_pct", {{"currency", c.currency}, {"tenor_days", format_sample_value(t.tenor_days)}},
+                 *t.atm.atm_iv);
+  for (const auto& f : points) {
+    x.family(f.name, "gauge", f.help);
+    for (const auto& c : m.currencies)
+      for (const auto& t : c.surface)
+        for (const auto& p : t.deltas)
+          if (p.skew_pct)
+            x.sample(f.name,
+                     {{"currency", c.currency}, {"tenor_days", format_sample_value(t.tenor_days)},
+                      {"delta", format_sample_value(p.delta)}},
+                     f.value ? p.*f.value : *p.skew_pct);
+  }
+  x.family("derivcache_basis_cm_apr_pct", "gauge", "Futures basis at a constant maturity, percent a year.");
+  for (const auto& c : m.currencies)
+    for (const auto& p : c.basis_cm)
+      if (p.apr_pct)
+        x.sample("derivcache_basis_cm_apr_pct",
+                 {{"currency", c.currency}, {"tenor_days", format_sample_value(p.tenor_days)}}, *p.apr_pct);
+  x.family("derivcache_mfiv_pct", "gauge", "Model-free implied volatility (the VIX method) at mfiv.tenor, vol points.");
+  for (const auto& c : m.currencies)
+    if (c.mfiv && c.mfiv->value_pct)
+      x.sample("derivcache_mfiv_pct", {{"currency", c.currency}, {"tenor_days", format_sample_value(c.mfiv->tenor_days)}},
+               *c.mfiv->value_pct);
 }
 
 void render_feed(exposition& x, const metrics_snapshot& m) {
@@ -245,6 +294,7 @@ std::string render_prometheus(const metrics_snapshot& m) {
   render_fetches(x, m);
   render_fetcher(x, m);
   render_readings(x, m);
+  render_signals(x, m);
   render_feed(x, m);
   render_introspection(x, m);
   render_store(x, m);

@@ -2,6 +2,7 @@
 #include "runtime/snapshot_sink.hpp"
 
 #include "runtime/log.hpp"
+#include "runtime/reading_json.hpp"
 #include "codec/json_writer.hpp"
 
 #include <cerrno>
@@ -165,6 +166,15 @@ std::string snapshot_json(const messages::feature_snapshot& s) {
   w.field("skew_last_state", quant::to_string(s.skew_last_state));
   w.field("atm_iv", opt(s.atm_iv));
   w.field("butterfly", opt(s.butterfly));
+  w.key("surface");
+  write_surface(w, s.surface);
+  w.key("basis_cm");
+  write_constant_maturity_basis(w, s.basis_cm);
+  w.key("mfiv");
+  if (s.mfiv)
+    write_mfiv(w, *s.mfiv, false);
+  else
+    w.null();
   w.key("inputs");
   w.begin_object();
   w.key("trade");

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the whole engine on loopback against the Deribit and Binance simulators, for about a minute
-# (DEMO_FOREVER=1: until Ctrl-C). Shows the log, a supervisor restart after an injected 429, and snapshots.
+# (DEMO_FOREVER=1: until Ctrl-C). Shows the log (per currency and cycle the derivatives line and the volatility
+# line), a supervisor restart after an injected 429, snapshots, and at the end the BTC cache as
+# `derivcache-inspect cache` prints it.
 set -euo pipefail
 
 build=${BUILD_DIR:-build}
@@ -26,10 +28,11 @@ binance_port=$(sed -n 's/^binance listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$wor
 echo "== simulators: Deribit https://127.0.0.1:$deribit_port, Binance wss://127.0.0.1:$binance_port (test CA $build/certs/ca.pem)"
 
 snapshots="$work/demo-snapshots.jsonl"
+# The log goes to the terminal and to a file, where the introspection port is read from.
 "$build/apps/derivcache" run --config-file=config/demo.ini \
   --deribit.url="https://127.0.0.1:$deribit_port" --deribit.ca-file="$build/certs/ca.pem" \
   --binance.url="wss://127.0.0.1:$binance_port" --binance.ca-file="$build/certs/ca.pem" \
-  --snapshots.path="$snapshots" &
+  --snapshots.path="$snapshots" 2> >(tee "$work/engine.log" >&2) &
 engine_pid=$!
 
 inject_429() {
@@ -51,4 +54,7 @@ inject_429
 sleep $((seconds - 15))
 echo "== the last snapshots ($snapshots), one JSON object per line:"
 tail -n 3 "$snapshots"
+introspection_port=$(sed -n 's/.*introspection listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/engine.log" | head -n 1)
+echo "== derivcache-inspect 127.0.0.1 $introspection_port cache --currency BTC"
+"$build/apps/derivcache-inspect" 127.0.0.1 "$introspection_port" cache --currency BTC || true
 echo "== stopping"

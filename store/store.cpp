@@ -56,6 +56,34 @@ CREATE TABLE outcomes (
 );
 CREATE INDEX outcomes_by_status ON outcomes (status, due_ms);
 )sql",
+  // 2: the surface, the constant-maturity basis and the MFIV of each snapshot as rows (snapshots of version 1
+  // have none of them and add no rows).
+  R"sql(
+CREATE VIEW surface_atm AS
+SELECT s.id AS snapshot, s.time_ms, s.symbol, json_extract(s.snapshot, '$.currency') AS currency,
+       json_extract(t.value, '$.tenor_days') AS tenor_days, json_extract(t.value, '$.atm_iv') AS atm_iv,
+       json_extract(t.value, '$.atm_reason') AS reason, json_extract(t.value, '$.atm_as_of_ms') AS as_of_ms
+FROM snapshots s, json_each(s.snapshot, '$.surface') t;
+CREATE VIEW surface_skew AS
+SELECT s.id AS snapshot, s.time_ms, s.symbol, json_extract(s.snapshot, '$.currency') AS currency,
+       json_extract(t.value, '$.tenor_days') AS tenor_days, json_extract(d.value, '$.delta') AS delta,
+       json_extract(d.value, '$.skew') AS skew, json_extract(d.value, '$.skew_normalized') AS skew_normalized,
+       json_extract(d.value, '$.butterfly') AS butterfly, json_extract(d.value, '$.put_iv') AS put_iv,
+       json_extract(d.value, '$.call_iv') AS call_iv, json_extract(d.value, '$.atm_iv') AS atm_iv,
+       json_extract(d.value, '$.reason') AS reason, json_extract(d.value, '$.as_of_ms') AS as_of_ms
+FROM snapshots s, json_each(s.snapshot, '$.surface') t, json_each(t.value, '$.deltas') d;
+CREATE VIEW basis_cm AS
+SELECT s.id AS snapshot, s.time_ms, s.symbol, json_extract(s.snapshot, '$.currency') AS currency,
+       json_extract(b.value, '$.tenor_days') AS tenor_days, json_extract(b.value, '$.apr_pct') AS apr_pct,
+       json_extract(b.value, '$.reason') AS reason, json_extract(b.value, '$.as_of_ms') AS as_of_ms
+FROM snapshots s, json_each(s.snapshot, '$.basis_cm') b;
+CREATE VIEW mfiv AS
+SELECT s.id AS snapshot, s.time_ms, s.symbol, json_extract(s.snapshot, '$.currency') AS currency,
+       json_extract(s.snapshot, '$.mfiv.tenor_days') AS tenor_days,
+       json_extract(s.snapshot, '$.mfiv.value_pct') AS value_pct,
+       json_extract(s.snapshot, '$.mfiv.reason') AS reason, json_extract(s.snapshot, '$.mfiv.as_of_ms') AS as_of_ms
+FROM snapshots s WHERE json_type(s.snapshot, '$.mfiv') = 'object';
+)sql",
 };
 
 constexpr int migration_count = static_cast<int>(sizeof migrations / sizeof migrations[0]);
@@ -83,9 +111,11 @@ std::string check_attributes(connection& db, const std::string& attributes) {
 feature_store::feature_store(store_options options)
   : options_(std::move(options)), db_(options_.path, options_.read_only, options_.busy_timeout_ms) {
   if (options_.read_only) {
+    // Every version keeps the tables of version 1, which is all a reader (export) uses: an older store is read as
+    // it is, and upgraded when the engine next opens it.
     const int v = version();
-    if (v != schema_version)
-      throw error(options_.path + ": schema version " + std::to_string(v) + ", this derivcache reads version " +
+    if (v < 1 || v > schema_version)
+      throw error(options_.path + ": schema version " + std::to_string(v) + ", this derivcache reads versions 1 to " +
                   std::to_string(schema_version));
     return;
   }

@@ -14,11 +14,11 @@
 namespace derivcache::store {
 
 /// The schema version this build writes (PRAGMA user_version).
-constexpr int schema_version = 1;
+constexpr int schema_version = 2;
 
 struct store_options {
   std::string path;
-  bool read_only = false;                      ///< export: never writes, never migrates
+  bool read_only = false;                      ///< export: never writes, never migrates (reads versions 1 and up)
   std::vector<int64_t> horizons_s{300, 900, 3600};
   int64_t max_gap_s = 30;
   int64_t settle_ms = 2000;                    ///< an outcome is evaluated this long after its horizon
@@ -74,7 +74,7 @@ struct store_counts {
 class feature_store {
 public:
   /// Opens or creates the database, sets WAL and synchronous=FULL, and migrates the schema to
-  /// schema_version (read-only: refuses a database that is not at schema_version).
+  /// schema_version (read-only: refuses a database that is not at a version from 1 to schema_version).
   explicit feature_store(store_options options);
 
   int version();

@@ -81,6 +81,19 @@ inline void complete_good_cycle(fake_http_client& http) {
   http.complete("kind=option", reply_file(options_file));
 }
 
+/// One fetch cycle's BTC chain as the fetcher hands it to the calculators (by default the recorded options of
+/// 2026-03-13 and futures of 2025-01-06), received at `received`.
+inline messages::chain_ptr btc_chain(caf::timestamp received,
+                                     std::vector<quant::option_summary> options = btc_chain_2026(),
+                                     std::vector<quant::future_summary> futures = btc_futures_2025()) {
+  auto chain = std::make_shared<messages::currency_chain>();
+  chain->currency = *quant::find_currency("BTC");
+  chain->options = std::move(options);
+  chain->futures = std::move(futures);
+  chain->received = received;
+  return chain;
+}
+
 /// A logger whose lines the test can read.
 struct captured_log {
   std::shared_ptr<std::vector<std::string>> lines = std::make_shared<std::vector<std::string>>();

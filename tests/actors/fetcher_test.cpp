@@ -22,8 +22,8 @@ struct Pipeline : DeterministicCaf {
   std::shared_ptr<runtime::fetch_stats> stats = std::make_shared<runtime::fetch_stats>();
   std::shared_ptr<runtime::cache_stats> cstats = std::make_shared<runtime::cache_stats>();
   messages::cache_holder_actor cache = track(actors::make_cache_holder(sys, {900s, logs.log, cstats}));
-  messages::calculator_actor basis_calc = track(actors::make_calculator(sys, {cache, actors::basis_calculation{{}, 7}, logs.log}));
-  messages::calculator_actor skew_calc = track(actors::make_calculator(sys, {cache, actors::skew_calculation{{}, 30}, logs.log}));
+  messages::calculator_actor basis_calc = track(actors::make_calculator(sys, {cache, actors::basis_calculation{}, logs.log}));
+  messages::calculator_actor skew_calc = track(actors::make_calculator(sys, {cache, actors::skew_calculation{}, logs.log}));
   messages::deribit_fetcher_actor fetcher;   // the latest one spawned
 
   actors::deribit_fetcher_deps deps(std::vector<std::string> currencies) {

@@ -3,6 +3,7 @@
 #include "actor_fixture.hpp"
 
 #include "actors/cache_holder.hpp"
+#include "actors/calculator.hpp"
 #include "actors/deribit_fetcher.hpp"
 #include "actors/fetch_supervisor.hpp"
 #include "actors/metrics.hpp"
@@ -149,6 +150,39 @@ TEST_F(MetricsEndpoint, RendersTheCacheAndSupervisorReplies) {
   EXPECT_EQ(p.value("derivcache_fetcher_up"), 1);
   EXPECT_EQ(p.value("derivcache_fetcher_restarts_total"), 0);
   EXPECT_EQ(p.value("derivcache_metrics_source_up", {{"source", "cache"}}), 1);
+}
+
+TEST_F(MetricsEndpoint, SurfaceBasisAtConstantMaturitiesAndMfivAreGaugesByCurrencyTenorAndDelta) {
+  start();
+  auto basis_calc = track(actors::make_calculator(sys, {cache, actors::basis_calculation{}, nullptr}));
+  auto skew_calc = track(actors::make_calculator(sys, {cache, actors::skew_calculation{}, nullptr}));
+  auto chain = btc_chain(caf::make_timestamp());
+  self->send(basis_calc, chain);
+  self->send(skew_calc, chain);
+  sched.run();
+  sched.advance_time(20s);
+  auto res = get("/metrics");
+  auto p = parse_prometheus(res.body);
+  ASSERT_FALSE(::testing::Test::HasFailure()) << res.body;
+  EXPECT_EQ(p.types["derivcache_surface_skew_pct"], "gauge");
+  EXPECT_NEAR(p.value("derivcache_surface_skew_pct", {{"currency", "BTC"}, {"tenor_days", "30"}, {"delta", "0.25"}}),
+              6.3218, 5e-5);
+  EXPECT_NEAR(p.value("derivcache_surface_skew_pct", {{"currency", "BTC"}, {"tenor_days", "30"}, {"delta", "0.1"}}),
+              13.6437, 5e-5);
+  EXPECT_NEAR(
+    p.value("derivcache_surface_skew_normalized", {{"currency", "BTC"}, {"tenor_days", "30"}, {"delta", "0.25"}}),
+    0.1232, 5e-5);
+  EXPECT_NEAR(
+    p.value("derivcache_surface_butterfly_pct", {{"currency", "BTC"}, {"tenor_days", "30"}, {"delta", "0.1"}}),
+    5.2249, 5e-5);
+  EXPECT_NEAR(p.value("derivcache_atm_iv_pct", {{"currency", "BTC"}, {"tenor_days", "7"}}), 53.1526, 5e-5);
+  EXPECT_NEAR(p.value("derivcache_atm_iv_pct", {{"currency", "BTC"}, {"tenor_days", "90"}}), 50.6429, 5e-5);
+  EXPECT_NEAR(p.value("derivcache_basis_cm_apr_pct", {{"currency", "BTC"}, {"tenor_days", "30"}}), 13.6343, 5e-5);
+  EXPECT_NEAR(p.value("derivcache_basis_cm_apr_pct", {{"currency", "BTC"}, {"tenor_days", "90"}}), 12.5524, 5e-5);
+  EXPECT_NEAR(p.value("derivcache_mfiv_pct", {{"currency", "BTC"}, {"tenor_days", "30"}}), 54.9440, 5e-5);
+  EXPECT_EQ(p.value("derivcache_reading_age_seconds", {{"currency", "BTC"}, {"kind", "mfiv"}}), 20);
+  EXPECT_EQ(p.value("derivcache_skew_pct", {{"currency", "BTC"}}),
+            p.value("derivcache_surface_skew_pct", {{"currency", "BTC"}, {"tenor_days", "30"}, {"delta", "0.25"}}));
 }
 
 TEST_F(MetricsEndpoint, HealthGoesFromWarmUpToFreshToStale) {

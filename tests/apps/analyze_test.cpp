@@ -157,3 +157,131 @@ TEST(AnalyzeCommand, HelpAndVersion) {
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_EQ(v.out.rfind("derivcache ", 0), 0u);
 }
+
+namespace {
+
+const boost::json::object& tenor_of(const boost::json::object& j, double tenor_days) {
+  for (const auto& t : j.at("surface").as_array())
+    if (t.at("tenor_days").to_number<double>() == tenor_days)
+      return t.as_object();
+  throw std::runtime_error("no surface tenor " + std::to_string(tenor_days));
+}
+
+const boost::json::object& delta_of(const boost::json::object& tenor, double delta) {
+  for (const auto& d : tenor.at("deltas").as_array())
+    if (d.at("delta").to_number<double>() == delta)
+      return d.as_object();
+  throw std::runtime_error("no delta " + std::to_string(delta));
+}
+
+} // namespace
+
+TEST(AnalyzeCommand, SurfaceBasisAtConstantMaturitiesAndMfivOnTheRealData) {
+  auto j = run_json({"--currency", "BTC", "--options", chain, "--futures", futures});
+  ASSERT_EQ(j.at("surface").as_array().size(), 5u);   // 7, 30, 60, 90, 180 days
+  const auto& t30 = tenor_of(j, 30);
+  EXPECT_EQ(t30.at("atm_bracketed"), true);
+  EXPECT_EQ(t30.at("atm_expiries"), (boost::json::array{"BTC-3APR26", "BTC-24APR26"}));
+  EXPECT_TRUE(t30.at("atm_reason").is_null());
+  const auto& d25 = delta_of(t30, 0.25);
+  EXPECT_NEAR(d25.at("skew").as_double(), 6.3218, 5e-5);
+  EXPECT_NEAR(d25.at("skew_normalized").as_double(), 0.1232, 5e-5);
+  EXPECT_NEAR(d25.at("butterfly").as_double(), 1.1772, 5e-5);
+  EXPECT_NEAR(d25.at("atm_iv").as_double(), 51.3286, 5e-5);
+  EXPECT_DOUBLE_EQ(d25.at("skew").as_double(), j.at("skew").at("value_pct").as_double());   // the headline
+  const auto& d10 = delta_of(t30, 0.10);
+  EXPECT_NEAR(d10.at("put_iv").as_double(), 63.3490, 5e-5);
+  EXPECT_NEAR(d10.at("call_iv").as_double(), 49.7053, 5e-5);
+  EXPECT_NEAR(d10.at("skew").as_double(), 13.6437, 5e-5);
+  EXPECT_EQ(d10.at("expiries"), (boost::json::array{"BTC-27MAR26", "BTC-24APR26"}));
+  EXPECT_EQ(d10.at("as_of_ms"), 1773428415542);
+  EXPECT_NEAR(tenor_of(j, 7).at("atm_iv").as_double(), 53.1526, 5e-5);
+  EXPECT_NEAR(tenor_of(j, 90).at("atm_iv").as_double(), 50.6429, 5e-5);
+  EXPECT_NEAR(delta_of(tenor_of(j, 180), 0.25).at("skew").as_double(), 4.6632, 5e-5);
+
+  const auto& cm = j.at("basis_cm").as_array();
+  ASSERT_EQ(cm.size(), 2u);
+  EXPECT_EQ(cm[0].at("tenor_days"), 30);
+  EXPECT_NEAR(cm[0].at("apr_pct").as_double(), 13.6343, 5e-5);
+  EXPECT_EQ(cm[0].at("bracketed"), true);
+  EXPECT_EQ(cm[0].at("instruments"), (boost::json::array{"BTC-31JAN25", "BTC-28FEB25"}));
+  EXPECT_NEAR(cm[1].at("apr_pct").as_double(), 12.5524, 5e-5);
+  EXPECT_EQ(cm[1].at("as_of_ms"), 1736124757223);
+
+  const auto& mfiv = j.at("mfiv").as_object();
+  EXPECT_NEAR(mfiv.at("value_pct").as_double(), 54.9440, 5e-5);
+  EXPECT_EQ(mfiv.at("tenor_days"), 30);
+  EXPECT_EQ(mfiv.at("bracketed"), true);
+  EXPECT_EQ(mfiv.at("expiries"), (boost::json::array{"BTC-3APR26", "BTC-24APR26"}));
+  EXPECT_TRUE(mfiv.at("reason").is_null());
+  bool near_seen = false;
+  for (const auto& e : mfiv.at("per_expiry").as_array())
+    if (e.at("expiry") == "BTC-3APR26") {
+      near_seen = true;
+      EXPECT_EQ(e.at("strikes"), 17);
+      EXPECT_EQ(e.at("k0"), 71000);
+      EXPECT_NEAR(e.at("iv_pct").as_double(), 53.4702, 5e-5);
+      EXPECT_TRUE(e.at("gap").is_null());
+    }
+  EXPECT_TRUE(near_seen);
+}
+
+TEST(AnalyzeCommand, TenorsDeltasBasisTenorsAndMfivTenorOverrideTheDefaults) {
+  auto j = run_json({"--currency", "BTC", "--options", chain, "--futures", futures, "--tenors", "7,90", "--deltas",
+                     "[0.25]", "--basis-tenors=60", "--mfiv-tenor", "60"});
+  const auto& surface = j.at("surface").as_array();
+  ASSERT_EQ(surface.size(), 2u);
+  EXPECT_EQ(surface[0].at("tenor_days"), 7);
+  EXPECT_EQ(surface[1].at("tenor_days"), 90);
+  EXPECT_EQ(surface[0].at("deltas").as_array().size(), 1u);
+  EXPECT_NEAR(delta_of(surface[0].as_object(), 0.25).at("skew").as_double(), 6.0393, 5e-5);
+  ASSERT_EQ(j.at("basis_cm").as_array().size(), 1u);
+  EXPECT_EQ(j.at("basis_cm").at(0).at("tenor_days"), 60);
+  EXPECT_EQ(j.at("mfiv").at("tenor_days"), 60);
+  EXPECT_EQ(j.at("mfiv").at("expiries"), (boost::json::array{"BTC-24APR26", "BTC-29MAY26"}));
+  EXPECT_NEAR(j.at("skew").at("value_pct").as_double(), 6.3218, 5e-5);   // the headline stays (30 d, 0.25)
+}
+
+TEST(AnalyzeCommand, SignalsWithoutTheirInputAreNullWithAReason) {
+  auto j = run_json({"--currency", "BTC", "--options", chain});
+  EXPECT_TRUE(j.at("basis_cm").is_null());
+  EXPECT_EQ(j.at("basis_cm_reason"), "no futures file given");
+  auto k = run_json({"--currency", "BTC", "--futures", futures});
+  EXPECT_TRUE(k.at("surface").is_null());
+  EXPECT_EQ(k.at("surface_reason"), "no options file given");
+  EXPECT_TRUE(k.at("mfiv").is_null());
+  EXPECT_EQ(k.at("mfiv_reason"), "no options file given");
+}
+
+TEST(AnalyzeCommand, RowsWithoutMarkIvGiveEverySurfaceRecordNullWithItsReason) {
+  auto j = run_json({"--currency", "BTC", "--options", data + "/deribit_book_summary_option_btc_2022-06-04.json"});
+  for (const auto& t : j.at("surface").as_array()) {
+    EXPECT_TRUE(t.at("atm_iv").is_null());
+    EXPECT_EQ(t.at("atm_reason"), "no option row has a positive mark_iv and underlying_price");
+    for (const auto& d : t.at("deltas").as_array()) {
+      EXPECT_TRUE(d.at("skew").is_null());
+      EXPECT_TRUE(d.at("put_iv").is_null());
+      EXPECT_EQ(d.at("reason"), "no option row has a positive mark_iv and underlying_price");
+    }
+  }
+  // The recording has mark prices, but no expiry with strikes on both sides of its forward.
+  EXPECT_TRUE(j.at("mfiv").at("value_pct").is_null());
+  EXPECT_EQ(j.at("mfiv").at("reason"), "no expiry has strikes on both sides of K0 and a positive variance");
+}
+
+TEST(AnalyzeCommand, BadSignalOptionsAreNamed) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+    {{"--tenors", "7,x"}, "--tenors: expected a list of numbers such as 7,30,90, got '7,x'"},
+    {{"--tenors", "30,30"}, "--tenors: '30' is listed twice"},
+    {{"--deltas", "0.5"}, "--deltas: '0.5' is not in (0, 0.5)"},
+    {{"--basis-tenors", "-30"}, "--basis-tenors: '-30' is not a positive number of days"},
+    {{"--mfiv-tenor", "0"}, "--mfiv-tenor '0' is not a positive number of days"},
+  };
+  for (const auto& [extra, message] : cases) {
+    auto args = std::vector<std::string>{"--currency", "BTC", "--options", chain};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = run_process(cmd(args));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "derivcache analyze: " + message + "\n");
+  }
+}

@@ -76,6 +76,13 @@ TEST(Run, ABooleanKeyWithAnotherValueStopsNamingTheKey) {
                      "(--introspection.allow-control or --introspection.allow-control=true|false)\n");
 }
 
+TEST(Run, TheHeadlineSkewOffTheSurfaceStopsStartUpNamingTheKey) {
+  auto run = test::run_process(run_args({"--surface.tenors=7,90", "--surface.deltas=[0.25]"}), 20s);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err, "derivcache: skew.tenor: 30 is not one of surface.tenors [7, 90]: the headline skew is the "
+                     "surface's record at (skew.tenor, skew.delta)\n");
+}
+
 TEST(Run, ACommandLineErrorNamesTheArgumentAndItsForm) {
   auto run = test::run_process(run_args({"--deribit.interval=soon"}), 20s);
   EXPECT_EQ(run.exit_code, 2);

@@ -61,6 +61,9 @@ TEST(ConfigFile, WrongTypesAreNamedInsteadOfIgnored) {
             std::vector<std::string>{"deribit.max-body: expected an integer, got 1.500000"});
   EXPECT_EQ(check("[thresholds]\nskew-fear=\"5\"\n"),
             std::vector<std::string>{"thresholds.skew-fear: expected a number, got \"5\""});
+  EXPECT_EQ(check("[surface]\ntenors=[\"7\", 30]\n"),
+            std::vector<std::string>{"surface.tenors: expected a list of numbers, got [\"7\", 30]"});
+  EXPECT_EQ(check("[mfiv]\ntenor=[30]\n"), std::vector<std::string>{"mfiv.tenor: expected a number, got [30]"});
 }
 
 TEST(ConfigFile, IntegersAreAcceptedWhereNumbersAreExpected) {

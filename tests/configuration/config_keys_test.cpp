@@ -51,6 +51,17 @@ const std::vector<invalid_case>& invalid_cases() {
      {"thresholds.skew-fear (-6) must be greater than thresholds.skew-neutral (-5)"}},
     {"thresholds.skew-neutral", "[thresholds]\nskew-neutral=true\n",
      {"thresholds.skew-neutral: expected a number, got true"}},
+    {"surface.tenors", "[surface]\ntenors=[7, 30, 0, 30]\n",
+     {"surface.tenors: '0' is not a positive number of days", "surface.tenors: '30' is listed twice"}},
+    {"surface.deltas", "[surface]\ndeltas=[0.25, 0.5]\n", {"surface.deltas: '0.5' is not in (0, 0.5)"}},
+    {"skew.tenor", "[skew]\ntenor=45\n",
+     {"skew.tenor: 45 is not one of surface.tenors [7, 30, 60, 90, 180]: the headline skew is the surface's record "
+      "at (skew.tenor, skew.delta)"}},
+    {"skew.delta", "[surface]\ndeltas=[0.1]\n[skew]\ndelta=0.25\n",
+     {"skew.delta: 0.25 is not one of surface.deltas [0.1]: the headline skew is the surface's record at "
+      "(skew.tenor, skew.delta)"}},
+    {"basis.tenors", "[basis]\ntenors=[]\n", {"basis.tenors: must name at least one tenor"}},
+    {"mfiv.tenor", "[mfiv]\ntenor=0\n", {"mfiv.tenor: must be a positive number of days, got 0"}},
     {"binance.url", "[binance]\nurl=\"https://stream.binance.com:9443\"\n", {"binance.url: must be a wss:// URL"}},
     {"binance.symbols", "[binance]\nsymbols=[\"BTC-USDT\"]\n",
      {"binance.symbols: 'BTC-USDT' is not a spot symbol (letters and digits, e.g. BTCUSDT)"}},
@@ -157,3 +168,22 @@ TEST(ConfigKeys, KeyWithoutAnInvalidValueCase) {
 }
 
 TEST(ConfigKeys, TheDefaultsAloneAreValid) { EXPECT_EQ(problems_of(""), std::vector<std::string>{}); }
+
+TEST(ConfigKeys, TheHeadlineSkewMayBeAnyRecordOfTheSurface) {
+  std::vector<problem> problems;
+  std::istringstream in{"[surface]\ntenors=[7, 14.5]\ndeltas=[0.1]\n[skew]\ntenor=14.5\ndelta=0.1\n"};
+  auto cfg = from_settings(caf::settings{}, *caf::actor_system_config::parse_config(in), problems);
+  EXPECT_EQ(problems, std::vector<problem>{});
+  EXPECT_EQ(cfg.surface.tenors, (std::vector<double>{7, 14.5}));
+  EXPECT_EQ(cfg.skew.tenor, 14.5);
+  EXPECT_EQ(cfg.skew.delta, 0.1);
+}
+
+TEST(ConfigKeys, ListsOfNumbersReadLikeTheConfigFile) {
+  std::vector<double> out;
+  EXPECT_EQ(parse_number_list("7,30,90", out), "");
+  EXPECT_EQ(out, (std::vector<double>{7, 30, 90}));
+  EXPECT_EQ(parse_number_list("[0.1, 0.25]", out), "");
+  EXPECT_EQ(out, (std::vector<double>{0.1, 0.25}));
+  EXPECT_EQ(parse_number_list("7,\"x\"", out), "expected a list of numbers such as 7,30,90, got '7,\"x\"'");
+}

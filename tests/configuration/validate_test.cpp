@@ -94,6 +94,18 @@ TEST(CommandLine, ABooleanWithAnotherValueNamesTheArgumentAndItsForms) {
                                                "--introspection.allow-control=true|false)"});
 }
 
+TEST(CommandLine, AListOfNumbersIsTakenWithOrWithoutBrackets) {
+  std::vector<std::string> problems;
+  auto cl = prepare_command_line({"--surface.tenors=[7,30,365]", "--basis.tenors=30,60", "--surface.deltas=[0.1]"},
+                                 problems);
+  EXPECT_EQ(problems, std::vector<std::string>{});
+  EXPECT_EQ(cl.args, (std::vector<std::string>{"--surface.tenors=[7.0, 30.0, 365.0]", "--basis.tenors=[30.0, 60.0]",
+                                               "--surface.deltas=[0.1]"}));
+  prepare_command_line({"--surface.tenors=7,x"}, problems);
+  EXPECT_EQ(problems, std::vector<std::string>{"--surface.tenors=7,x: expected a list of numbers "
+                                               "(--surface.tenors=[7, 30, 60, 90, 180])"});
+}
+
 TEST(Validate, PlaintextRemoteControlOnANonLoopbackHostNeedsTlsOrAnExplicitKey) {
   engine_config cfg;
   cfg.introspection.port = 0;

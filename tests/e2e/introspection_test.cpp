@@ -155,6 +155,18 @@ TEST(Introspection, RemoteInspectAndSubscriberSeeTheEnginesValues) {
   EXPECT_DOUBLE_EQ(btc.at("basis").at("apr_pct").to_number<double>(),
                    expected.at("basis").at("apr_pct").to_number<double>());
   EXPECT_EQ(btc.at("skew").at("state"), expected.at("skew").at("state"));
+  // The surface, the basis at constant maturities and the MFIV cross the network as analyze computes them.
+  const auto& surface = btc.at("surface").as_array();
+  ASSERT_EQ(surface.size(), expected.at("surface").as_array().size());
+  for (std::size_t t = 0; t < surface.size(); ++t) {
+    const auto& want = expected.at("surface").at(t);
+    EXPECT_EQ(surface[t].at("atm_iv"), want.at("atm_iv")) << t;
+    for (std::size_t d = 0; d < want.at("deltas").as_array().size(); ++d)
+      EXPECT_EQ(surface[t].at("deltas").at(d).at("skew"), want.at("deltas").at(d).at("skew")) << t << " " << d;
+  }
+  EXPECT_EQ(btc.at("basis_cm"), expected.at("basis_cm"));
+  EXPECT_EQ(btc.at("mfiv").at("value_pct"), expected.at("mfiv").at("value_pct"));
+  EXPECT_FALSE(btc.at("mfiv").at("value_pct").is_null());
 
   auto status = inspect_json(port, "status");
   EXPECT_EQ(status.at("version"), DERIVCACHE_VERSION_TEXT);

@@ -1,6 +1,7 @@
 // The JSONL snapshot sink: whole lines only after a crash mid-write, one JSON object per line.
 #include "runtime/snapshot_sink.hpp"
 #include "support/read_file.hpp"
+#include "support/signals.hpp"
 #include "support/temp_file.hpp"
 
 #include <gtest/gtest.h>
@@ -134,6 +135,31 @@ TEST(SnapshotSink, SnapshotIsOneJsonLineWithUnits) {
   const auto& skew = o.at("inputs").as_object().at("skew").as_object();
   EXPECT_EQ(skew.at("state").as_string(), "UNKNOWN");
   EXPECT_TRUE(skew.at("age_ms").is_null());
+}
+
+TEST(SnapshotSink, SnapshotCarriesTheSurfaceTheBasisAtConstantMaturitiesAndTheMfiv) {
+  auto s = sample_snapshot();
+  EXPECT_EQ(boost::json::parse(runtime::snapshot_json(s)).at("mfiv"), nullptr);   // no skew reading yet
+  const caf::timestamp received{std::chrono::milliseconds{real_chain_as_of_ms + 700}};
+  s.surface = real_surface_records(received);
+  s.basis_cm = real_basis_cm_records(received);
+  s.mfiv = real_mfiv_record(received);
+  auto o = boost::json::parse(runtime::snapshot_json(s)).as_object();
+  const auto& surface = o.at("surface").as_array();
+  ASSERT_EQ(surface.size(), 5u);
+  const auto& t30 = surface[1].as_object();
+  EXPECT_EQ(t30.at("tenor_days"), 30);
+  EXPECT_EQ(t30.at("atm_as_of_ms"), real_chain_as_of_ms);
+  const auto& d25 = t30.at("deltas").at(1).as_object();
+  EXPECT_EQ(d25.at("delta").as_double(), 0.25);
+  EXPECT_NEAR(d25.at("skew").as_double(), 6.3218, 5e-5);
+  EXPECT_NEAR(d25.at("skew_normalized").as_double(), 0.1232, 5e-5);
+  EXPECT_NEAR(d25.at("butterfly").as_double(), 1.1772, 5e-5);
+  EXPECT_TRUE(d25.at("reason").is_null());
+  EXPECT_NEAR(o.at("basis_cm").at(1).at("apr_pct").as_double(), 12.5524, 5e-5);
+  const auto& mfiv = o.at("mfiv").as_object();
+  EXPECT_NEAR(mfiv.at("value_pct").as_double(), 54.9440, 5e-5);
+  EXPECT_EQ(mfiv.count("per_expiry"), 0u) << "the per-expiry strip stays out of snapshot lines";
 }
 
 TEST(SnapshotSink, WriterKilledMidStreamLeavesOnlyWholeLines) {

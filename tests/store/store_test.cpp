@@ -2,10 +2,14 @@
 // outcomes at each horizon, gaps and a restart with pending outcomes.
 #include "store/store.hpp"
 
+#include "runtime/snapshot_sink.hpp"
+#include "support/signals.hpp"
 #include "support/store_options.hpp"
 #include "support/temp_file.hpp"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include <sys/stat.h>
 
@@ -90,6 +94,60 @@ TEST_F(FeatureStore, RefusesADatabaseFromANewerVersion) {
   } catch (const store::error& e) {
     EXPECT_NE(std::string{e.what()}.find("schema version 99 is newer"), std::string::npos) << e.what();
   }
+}
+
+double number(feature_store& s, const std::string& sql) {
+  auto st = s.db().prepare(sql);
+  EXPECT_TRUE(st.step()) << sql;
+  auto v = st.optional_real(0);
+  st.reset();
+  EXPECT_TRUE(v) << sql;
+  return v.value_or(std::nan(""));
+}
+
+// A version-1 database is a version-2 one without the views migration 2 adds.
+void make_version_one(feature_store& s) {
+  s.db().exec("DROP VIEW surface_atm; DROP VIEW surface_skew; DROP VIEW basis_cm; DROP VIEW mfiv; "
+              "PRAGMA user_version = 1");
+}
+
+TEST_F(FeatureStore, AVersionOneDatabaseIsUpgradedInPlaceAndTheSignalsOfNewSnapshotsAreRows) {
+  {
+    feature_store s{options};
+    s.write({event("old", 1'000'500)}, {});
+    make_version_one(s);
+  }
+  {
+    auto read_only = options;   // export reads an older store as it is
+    read_only.read_only = true;
+    feature_store r{read_only};
+    EXPECT_EQ(r.version(), 1);
+    EXPECT_EQ(r.counts().recorded, 1u);
+  }
+  feature_store s{options};
+  EXPECT_EQ(s.version(), 2);
+  EXPECT_EQ(s.counts().recorded, 1u);
+  EXPECT_EQ(number(s, "SELECT count(*) FROM surface_skew"), 0);   // version-1 snapshots have no surface
+
+  messages::feature_snapshot snap;
+  snap.symbol = "BTCUSDT";
+  snap.currency = "BTC";
+  const caf::timestamp received{std::chrono::milliseconds{real_chain_as_of_ms + 700}};
+  snap.surface = real_surface_records(received);
+  snap.basis_cm = real_basis_cm_records(received);
+  snap.mfiv = real_mfiv_record(received);
+  auto e = event("new", 2'000'500);
+  e.snapshot = runtime::snapshot_json(snap);
+  s.write({e}, {});
+  EXPECT_NEAR(number(s, "SELECT skew FROM surface_skew WHERE tenor_days = 30 AND delta = 0.25"), 6.3218, 5e-5);
+  EXPECT_NEAR(number(s, "SELECT skew FROM surface_skew WHERE tenor_days = 30 AND delta = 0.1"), 13.6437, 5e-5);
+  EXPECT_NEAR(number(s, "SELECT atm_iv FROM surface_atm WHERE tenor_days = 7"), 53.1526, 5e-5);
+  EXPECT_NEAR(number(s, "SELECT apr_pct FROM basis_cm WHERE tenor_days = 90"), 12.5524, 5e-5);
+  EXPECT_NEAR(number(s, "SELECT value_pct FROM mfiv WHERE currency = 'BTC'"), 54.9440, 5e-5);
+  EXPECT_EQ(number(s, "SELECT as_of_ms FROM mfiv"), real_chain_as_of_ms);
+  // Each surface point joins its snapshot's outcomes: 5 tenors x 2 deltas x 2 horizons.
+  EXPECT_EQ(number(s, "SELECT count(*) FROM surface_skew k JOIN outcomes o ON o.snapshot = k.snapshot"), 20);
+  EXPECT_EQ(s.integrity_check(), "ok");
 }
 
 TEST_F(FeatureStore, ReopeningKeepsDataAndDoesNotMigrateAgain) {
