@@ -107,10 +107,11 @@ demo: build
 	@BUILD_DIR=$(BUILD_DIR) bash scripts/demo.sh
 
 analyze-demo: build
-	@echo "== derivcache analyze on the bundled real BTC option chain (2026-03-13) and futures curve (2025-01-06)"
+	@echo "== derivcache analyze on the bundled real BTC option chain (2026-03-13), futures curve (2025-01-06) and DVOL (2026-09)"
 	$(DERIVCACHE) analyze --currency BTC \
 	  --options tests/data/deribit_book_summary_option_btc_full_2026-03-13.json \
-	  --futures tests/data/derived/deribit_book_summary_future_btc_2025-01-06.json
+	  --futures tests/data/derived/deribit_book_summary_future_btc_2025-01-06.json \
+	  --dvol tests/data/deribit_get_volatility_index_data_result_btc_12h_2026-09.json
 
 install: build
 	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)

@@ -23,7 +23,7 @@ using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;
 /// The public interface plus a private timer message for requests deferred by a token bucket.
 using fetcher_impl = messages::deribit_fetcher_actor::extend<caf::reacts_to<dispatch_atom>>;
 
-enum class request_kind : uint8_t { future, option, instruments };
+enum class request_kind : uint8_t { future, option, instruments, dvol };
 
 struct request {
   uint64_t id = 0;
@@ -38,6 +38,9 @@ struct currency_progress {
   std::optional<std::vector<quant::future_summary>> futures;
   std::optional<std::vector<quant::option_summary>> options;
   bool instruments_pending = false;
+  bool dvol_pending = false;
+  std::optional<quant::dvol_reading> dvol;
+  std::string dvol_reason;     ///< why `dvol` is absent
   bool failed = false;
   bool sent = false;
   uint64_t bad_rows = 0;
@@ -46,6 +49,7 @@ struct currency_progress {
 struct fetcher_state {
   deribit_fetcher_deps deps;
   uint64_t cycle = 0;
+  quant::timestamp cycle_time{};   ///< wall-clock start of the cycle: the end of its DVOL window
   bool running = false;
   uint64_t next_id = 1;
   std::vector<currency_progress> progress;
@@ -98,6 +102,7 @@ const char* kind_name(request_kind k) {
     case request_kind::future: return "future";
     case request_kind::option: return "option";
     case request_kind::instruments: return "instruments";
+    case request_kind::dvol: return "dvol";
   }
   return "?";
 }
@@ -113,9 +118,14 @@ void enqueue(self_ptr self, std::size_t currency, request_kind kind) {
   req.cycle = st.cycle;
   req.currency = currency;
   req.kind = kind;
-  req.target = kind == request_kind::instruments
-                 ? codec::instruments_target(st.deps.path_prefix, spec)
-                 : codec::book_summary_target(st.deps.path_prefix, spec, kind_name(kind));
+  if (kind == request_kind::instruments)
+    req.target = codec::instruments_target(st.deps.path_prefix, spec);
+  else if (kind == request_kind::dvol)
+    req.target = codec::volatility_index_target(
+      st.deps.path_prefix, spec,
+      st.cycle_time - std::chrono::duration_cast<std::chrono::milliseconds>(st.deps.dvol_window), st.cycle_time);
+  else
+    req.target = codec::book_summary_target(st.deps.path_prefix, spec, kind_name(kind));
   (kind == request_kind::instruments ? st.instruments_queue : st.book_queue).push_back(std::move(req));
 }
 
@@ -191,6 +201,7 @@ void start_cycle(self_ptr self) {
   st.in_flight.clear();
   st.book_queue.clear();
   st.instruments_queue.clear();
+  st.cycle_time = std::chrono::time_point_cast<std::chrono::milliseconds>(st.deps.wall_clock());
   const auto now = self->clock().now();
   for (std::size_t i = 0; i < st.deps.currencies.size(); ++i) {
     if (st.deps.instruments->due(st.deps.currencies[i].name, now)) {
@@ -199,6 +210,16 @@ void start_cycle(self_ptr self) {
     }
     enqueue(self, i, request_kind::future);
     enqueue(self, i, request_kind::option);
+  }
+  // DVOL after every book summary: the chains are what must not wait for a token.
+  for (std::size_t i = 0; i < st.deps.currencies.size(); ++i) {
+    const auto& spec = st.deps.currencies[i];
+    if (spec.has_dvol) {
+      st.progress[i].dvol_pending = true;
+      enqueue(self, i, request_kind::dvol);
+    } else {
+      st.progress[i].dvol_reason = "not listed for " + spec.name;
+    }
   }
   log_at(self, log_level::debug, "fetch cycle " + std::to_string(st.cycle) + " started");
   pump(self);
@@ -231,7 +252,7 @@ void check_cycle_end(self_ptr self) {
 void maybe_send_chain(self_ptr self, std::size_t i) {
   auto& st = self->state;
   auto& p = st.progress[i];
-  if (p.sent || p.failed || !p.futures || !p.options || p.instruments_pending)
+  if (p.sent || p.failed || !p.futures || !p.options || p.instruments_pending || p.dvol_pending)
     return;
   const auto& spec = st.deps.currencies[i];
   auto chain = std::make_shared<messages::currency_chain>();
@@ -239,8 +260,10 @@ void maybe_send_chain(self_ptr self, std::size_t i) {
   chain->futures = std::move(*p.futures);
   chain->options = std::move(*p.options);
   chain->expiries = st.deps.instruments->table(spec.name);
-  chain->received = caf::make_timestamp();
+  chain->received = st.deps.wall_clock();
   chain->bad_rows = p.bad_rows;
+  chain->dvol = std::move(p.dvol);
+  chain->dvol_reason = std::move(p.dvol_reason);
   p.sent = true;
   ++st.deps.stats->chains_sent;
   messages::chain_ptr ptr = std::move(chain);
@@ -249,10 +272,24 @@ void maybe_send_chain(self_ptr self, std::size_t i) {
       self->send(calc, ptr);
 }
 
-// This currency gets nothing this cycle (or, for instruments, falls back to names).
+// The DVOL request of a currency has its answer: the chain may go, with DVOL or with `reason` for its absence.
+void settle_dvol(self_ptr self, const request& req, std::string reason) {
+  auto& p = self->state.progress[req.currency];
+  p.dvol_pending = false;
+  if (!reason.empty()) {
+    p.dvol.reset();
+    p.dvol_reason = std::move(reason);
+  }
+  maybe_send_chain(self, req.currency);
+  check_cycle_end(self);
+}
+
+// This currency gets nothing this cycle (or, for instruments, falls back to names; for DVOL, goes without).
 void give_up_request(self_ptr self, const request& req) {
   auto& st = self->state;
   auto& p = st.progress[req.currency];
+  if (req.kind == request_kind::dvol)
+    return settle_dvol(self, req, "request failed: cancelled");
   if (req.kind == request_kind::instruments) {
     st.deps.instruments->postpone(st.deps.currencies[req.currency].name, self->clock().now() + st.deps.interval);
     p.instruments_pending = false;
@@ -296,6 +333,12 @@ decoded_body decode(self_ptr self, const request& req, const std::string& body) 
         p.instruments_pending = false;
       }
       return summary_of(d);
+    }
+    case request_kind::dvol: {
+      auto d = codec::decode_volatility_index(body);
+      if (d.value)
+        p.dvol = *d.value;
+      return {d.error_reply, d.fatal, 0};
     }
   }
   return {};
@@ -348,6 +391,19 @@ void accept(self_ptr self, const request& req, const verdict& v) {
   check_cycle_end(self);
 }
 
+// A DVOL answer other than a rate limit: the chain goes on, without DVOL when it failed (a warning, no stop).
+void on_dvol_verdict(self_ptr self, const request& req, const verdict& v) {
+  if (v.outcome == fetch_outcome::ok)
+    return settle_dvol(self, req, {});
+  log_at(self, log_level::warn,
+         "DVOL for " + self->state.deps.currencies[req.currency].name + " left out: " + v.detail);
+  // The verdict names the target; the reason, kept with the chain, names only what went wrong.
+  auto what = v.detail;
+  if (auto at = what.find(" on " + req.target); at != std::string::npos)
+    what.erase(at, 4 + req.target.size());
+  settle_dvol(self, req, v.outcome == fetch_outcome::bad_payload ? what : "request failed: " + what);
+}
+
 // The request of a reply, taken out of the in-flight table; none for a reply of an earlier cycle.
 std::optional<request> take_request(self_ptr self, uint64_t id) {
   auto& st = self->state;
@@ -372,6 +428,8 @@ void on_reply(self_ptr self, const messages::http_reply& reply) {
   }
   const auto v = judge(self, *req, reply);
   ++(*self->state.deps.stats)[v.outcome];
+  if (req->kind == request_kind::dvol && v.outcome != fetch_outcome::rate_limited)
+    return on_dvol_verdict(self, *req, v);
   if (messages::info(v.outcome).stops_fetcher)
     return stop_fetcher(self, v, reply.retry_after_seconds);
   if (v.outcome == fetch_outcome::ok)
@@ -422,6 +480,8 @@ messages::deribit_fetcher_actor make_deribit_fetcher(caf::actor_system& sys, der
     deps.instruments = std::make_shared<runtime::instrument_cache>();
   if (!deps.stats)
     deps.stats = std::make_shared<runtime::fetch_stats>();
+  if (!deps.wall_clock)
+    deps.wall_clock = [] { return caf::make_timestamp(); };
   fetcher_impl impl = sys.spawn(fetcher, std::move(deps));
   return impl;
 }

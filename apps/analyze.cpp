@@ -1,4 +1,4 @@
-// `derivcache analyze`: decode recorded files, compute basis and skew, print JSON.
+// `derivcache analyze`: decode recorded files, compute basis and skew, read DVOL, print JSON.
 #include "apps/analyze.hpp"
 
 #include "apps/cli.hpp"
@@ -10,6 +10,7 @@
 #include "messages/from_quant.hpp"
 #include "quant/basis.hpp"
 #include "quant/currency.hpp"
+#include "quant/dvol.hpp"
 #include "quant/mfiv.hpp"
 #include "quant/skew.hpp"
 #include "quant/states.hpp"
@@ -29,12 +30,14 @@ Computes the annualized basis of the nearest quarterly future, the futures term 
 the 30-day constant-maturity 25-delta skew (put IV - call IV), ATM IV, butterfly and the
 per-expiry smile, the implied-volatility surface (ATM, skew, normalized skew and butterfly
 per tenor and delta), the basis at constant maturities and the model-free implied volatility
-(MFIV) from recorded Deribit public/get_book_summary_by_currency bodies (docs/methodology.md).
+(MFIV) from recorded Deribit public/get_book_summary_by_currency bodies, and DVOL's newest close
+from a recorded public/get_volatility_index_data body (docs/methodology.md).
 
 Options (--key value or --key=value):
   --currency C          BTC, ETH or SOL (SOL: the linear SOL_USDC rows of the USDC book)
   --futures FILE        book summary, kind=future (full response body or bare result array)
   --options FILE        book summary, kind=option
+  --dvol FILE           get_volatility_index_data body or bare result (BTC and ETH; no SOL DVOL)
   --now MS              as-of time in Unix milliseconds (default: newest creation_timestamp)
   --min-dte DAYS        skip quarterlies closer than this (default 7)
   --tenors LIST         surface tenors in days, e.g. 7,30,90 (default: surface.tenors, 7,30,60,90,180)
@@ -200,6 +203,34 @@ void write_skew(codec::json_writer& w, const std::optional<quant::skew_result>& 
   w.end_array();
 }
 
+// The --dvol file's newest candle; an error naming the file when it is unusable.
+std::optional<quant::dvol_reading> load_dvol(const std::string& path, std::string& error) {
+  auto body = codec::read_text_file(path, error);
+  if (!body)
+    return std::nullopt;
+  auto decoded = codec::decode_volatility_index(*body);
+  if (decoded.error_reply) {
+    error = path + ": JSON-RPC error " + std::to_string(decoded.error_reply->code) + " " + decoded.error_reply->message;
+    return std::nullopt;
+  }
+  if (!decoded.value)
+    error = path + ": " + decoded.fatal;
+  return decoded.value;
+}
+
+void write_dvol(codec::json_writer& w, const std::optional<quant::dvol_reading>& dvol, const std::string& missing) {
+  if (!dvol) {
+    w.key("dvol").null();
+    w.field("dvol_reason", missing);
+    return;
+  }
+  w.key("dvol").begin_object()
+    .field("close", dvol->close)
+    .field("time_ms", quant::to_unix_ms(dvol->time))
+    .field("candles", static_cast<uint64_t>(dvol->candles))
+    .end_object();
+}
+
 int fail(std::ostream& err, const std::string& message) {
   err << "derivcache analyze: " << message << '\n';
   return 2;
@@ -255,10 +286,10 @@ std::string parse_numbers(std::map<std::string, std::string>& v, std::optional<q
   return {};
 }
 
-// The output object: currency, as-of time, basis, skew, the surface, constant-maturity basis and MFIV, and the
-// skipped-row counts.
-std::string report(const std::string& currency, const std::optional<quant::basis_result>& basis,
-                   const std::optional<quant::skew_result>& skew, const std::vector<quant::option_summary>* options,
+// The output object: currency, as-of time, basis, skew, the surface, constant-maturity basis and MFIV,
+// DVOL and the skipped-row counts.
+std::string report(const quant::currency_spec& currency, const std::optional<quant::basis_result>& basis,
+                   const std::optional<quant::skew_result>& skew, const std::optional<quant::dvol_reading>& dvol, const std::vector<quant::option_summary>* options,
                    const signal_settings& settings, std::optional<quant::timestamp> now, std::size_t bad_options,
                    std::size_t bad_futures) {
   quant::timestamp as_of{};
@@ -267,10 +298,10 @@ std::string report(const std::string& currency, const std::optional<quant::basis
   if (skew)
     as_of = std::max(as_of, skew->as_of);
   codec::json_writer w;
-  w.begin_object().field("currency", currency).field("as_of_ms", quant::to_unix_ms(as_of));
+  w.begin_object().field("currency", currency.name).field("as_of_ms", quant::to_unix_ms(as_of));
   write_basis(w, basis, "no futures file given");
   write_skew(w, skew, "no options file given");
-  write_signals(w, options, basis, settings, now);
+  write_signals(w, options, basis, dvol, currency, settings, now);
   w.key("skipped_rows").begin_object()
     .field("options", static_cast<uint64_t>(bad_options + (skew ? skew->skipped_rows : 0)))
     .field("futures", static_cast<uint64_t>(bad_futures + (basis ? basis->skipped_rows : 0)))
@@ -282,7 +313,7 @@ std::string report(const std::string& currency, const std::optional<quant::basis
 } // namespace
 
 int run_analyze(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = parse_flags(args, {"currency", "futures", "options", "now", "min-dte", "tenors", "deltas",
+  auto flags = parse_flags(args, {"currency", "futures", "options", "dvol", "now", "min-dte", "tenors", "deltas",
                                   "basis-tenors", "mfiv-tenor"},
                            {"help"});
   if (!flags.error.empty())
@@ -299,6 +330,8 @@ int run_analyze(const std::vector<std::string>& args, std::ostream& out, std::os
     return fail(err, "unknown currency '" + v["currency"] + "' (supported: " + quant::supported_currencies() + ")");
   if (!v.count("futures") && !v.count("options"))
     return fail(err, "give --futures FILE, --options FILE or both");
+  if (v.count("dvol") && !currency->has_dvol)
+    return fail(err, "--dvol: Deribit has no DVOL for " + currency->name);
 
   std::optional<quant::timestamp> now;
   double min_dte = 7;
@@ -326,6 +359,12 @@ int run_analyze(const std::vector<std::string>& args, std::ostream& out, std::os
       return fail(err, error);
     futures = std::move(*rows);
   }
+  std::optional<quant::dvol_reading> dvol;
+  if (v.count("dvol")) {
+    dvol = load_dvol(v["dvol"], error);
+    if (!dvol)
+      return fail(err, error);
+  }
 
   std::optional<quant::basis_result> basis;
   if (v.count("futures") || currency->linear) {
@@ -342,7 +381,7 @@ int run_analyze(const std::vector<std::string>& args, std::ostream& out, std::os
     skew = quant::compute_skew(options, params);
   }
 
-  out << report(currency->name, basis, skew, v.count("options") ? &options : nullptr, settings, now, bad_options,
+  out << report(*currency, basis, skew, dvol, v.count("options") ? &options : nullptr, settings, now, bad_options,
                 bad_futures)
       << '\n';
   return 0;

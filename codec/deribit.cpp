@@ -246,6 +246,40 @@ quant::instrument_info read_instrument(row_reader& r) {
   return row;
 }
 
+const char* const candle_fields[] = {"ts", "open", "high", "low", "close"};
+
+// One candle `[ts, open, high, low, close]` (extra trailing values are ignored); empty when it is usable.
+std::string read_candle(const json::value& v, quant::timestamp& time, double& close) {
+  const auto* values = v.if_array();
+  if (!values)
+    return "is not an array";
+  if (values->size() < 5)
+    return "has " + std::to_string(values->size()) + " values, expected 5 (ts, open, high, low, close)";
+  const auto& ts = (*values)[0];
+  // 2^63 as a double: the first value that no longer fits an int64 (as row_reader::time_ms).
+  constexpr double int64_limit = 9223372036854775808.0;
+  const auto* d = ts.if_double();
+  if (const auto* i = ts.if_int64())
+    time = quant::from_unix_ms(*i);
+  else if (d && std::trunc(*d) == *d && *d >= -int64_limit && *d < int64_limit)
+    time = quant::from_unix_ms(static_cast<int64_t>(*d));
+  else
+    return "ts is not an integer";
+  for (std::size_t i = 1; i < 5; ++i) {
+    const auto& x = (*values)[i];
+    if (!x.is_number())
+      return std::string{candle_fields[i]} + " is not a number";
+    const double number = x.to_number<double>();
+    if (!std::isfinite(number))
+      return std::string{candle_fields[i]} + " is not finite";
+    if (number < 0)
+      return std::string{candle_fields[i]} + " is negative";
+    if (i == 4)
+      close = number;
+  }
+  return {};
+}
+
 template <class Row, class ReadRow>
 decoded_rows<Row> decode_rows(std::string_view body, std::string_view label, ReadRow read_row) {
   decoded_rows<Row> out;
@@ -325,6 +359,53 @@ decoded_index_price decode_index_price(std::string_view body) {
   return out;
 }
 
+decoded_dvol decode_volatility_index(std::string_view body) {
+  decoded_dvol out;
+  document doc{body};
+  auto env = open_envelope(doc, "data");
+  if (env.error_reply || !env.fatal.empty()) {
+    out.error_reply = std::move(env.error_reply);
+    out.fatal = std::move(env.fatal);
+    return out;
+  }
+  const auto* fields = env.result->if_object();
+  if (!fields) {
+    out.fatal = R"("result" is not an object)";
+    return out;
+  }
+  const auto* data = fields->if_contains("data");
+  if (!data || data->is_null()) {
+    out.fatal = R"(no "data" in result)";
+    return out;
+  }
+  const auto* candles = data->if_array();
+  if (!candles) {
+    out.fatal = R"("data" is not an array)";
+    return out;
+  }
+  if (candles->empty()) {
+    out.fatal = R"(no candles in "data")";
+    return out;
+  }
+  quant::dvol_reading newest;
+  for (std::size_t i = 0; i < candles->size(); ++i) {
+    quant::timestamp time{};
+    double close = 0;
+    if (auto problem = read_candle((*candles)[i], time, close); !problem.empty()) {
+      out.fatal = "candle " + std::to_string(i) + ": " + problem;
+      return out;
+    }
+    // Deribit sends candles oldest first; the newest is picked by time all the same.
+    if (i == 0 || time >= newest.time) {
+      newest.time = time;
+      newest.close = close;
+    }
+  }
+  newest.candles = candles->size();
+  out.value = newest;
+  return out;
+}
+
 std::optional<rpc_error> decode_rpc_error(std::string_view body) {
   document doc{body};
   if (!doc.error().empty())
@@ -351,6 +432,13 @@ std::string book_summary_target(const std::string& prefix, const quant::currency
 
 std::string instruments_target(const std::string& prefix, const quant::currency_spec& c) {
   return prefix + "/public/get_instruments?currency=" + c.deribit_currency + "&expired=false";
+}
+
+std::string volatility_index_target(const std::string& prefix, const quant::currency_spec& c, quant::timestamp start,
+                                    quant::timestamp end) {
+  return prefix + "/public/get_volatility_index_data?currency=" + c.deribit_currency +
+         "&start_timestamp=" + std::to_string(quant::to_unix_ms(start)) +
+         "&end_timestamp=" + std::to_string(quant::to_unix_ms(end)) + "&resolution=60";
 }
 
 } // namespace derivcache::codec

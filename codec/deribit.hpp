@@ -2,6 +2,7 @@
 #pragma once
 
 #include "quant/currency.hpp"
+#include "quant/dvol.hpp"
 #include "quant/records.hpp"
 
 #include <cstddef>
@@ -54,6 +55,16 @@ struct decoded_index_price {
 };
 decoded_index_price decode_index_price(std::string_view body);
 
+/// `public/get_volatility_index_data` (DVOL candles `[ts, open, high, low, close]`): a full response body or
+/// its bare `result` object. Unusable as a whole (`fatal` set, no value) when `data` is missing or empty, or
+/// any candle is not five finite non-negative numbers with an integer `ts` ("candle 3: close is not a number").
+struct decoded_dvol {
+  std::optional<quant::dvol_reading> value;   ///< the newest candle (largest `ts`)
+  std::optional<rpc_error> error_reply;
+  std::string fatal;
+};
+decoded_dvol decode_volatility_index(std::string_view body);
+
 /// The JSON-RPC error in a body, if the body is one (any HTTP status may carry it).
 std::optional<rpc_error> decode_rpc_error(std::string_view body);
 
@@ -68,5 +79,10 @@ bool is_rate_limit_reply(unsigned status, std::string_view body);
 /// future or option) and "<prefix>/public/get_instruments?currency=BTC&expired=false".
 std::string book_summary_target(const std::string& prefix, const quant::currency_spec& c, const std::string& kind);
 std::string instruments_target(const std::string& prefix, const quant::currency_spec& c);
+
+/// "<prefix>/public/get_volatility_index_data?currency=BTC&start_timestamp=S&end_timestamp=E&resolution=60":
+/// one-minute DVOL candles from `start` to `end` (Unix ms in the target).
+std::string volatility_index_target(const std::string& prefix, const quant::currency_spec& c, quant::timestamp start,
+                                    quant::timestamp end);
 
 } // namespace derivcache::codec

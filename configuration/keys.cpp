@@ -212,7 +212,7 @@ std::vector<key_spec> make_keys() {
     bind("deribit.max-body", "largest response body accepted, in bytes", [](auto& c) -> auto& { return c.deribit.max_body; }),
     bind("deribit.currencies", "currencies to follow (BTC, ETH, SOL)", [](auto& c) -> auto& { return c.deribit.currencies; }),
     bind("deribit.min-dte", "quarterlies closer than this many days are skipped", [](auto& c) -> auto& { return c.deribit.min_dte; }),
-    bind("deribit.max-requests-per-second", "token-bucket rate for book-summary requests", [](auto& c) -> auto& { return c.deribit.max_requests_per_second; }),
+    bind("deribit.max-requests-per-second", "token-bucket rate for book-summary and DVOL requests", [](auto& c) -> auto& { return c.deribit.max_requests_per_second; }),
     bind("supervisor.min-backoff", "first restart delay after a failure", [](auto& c) -> auto& { return c.supervisor.min_backoff; }),
     bind("supervisor.rate-limit-min-backoff", "first restart delay after a rate limit", [](auto& c) -> auto& { return c.supervisor.rate_limit_min_backoff; }),
     bind("supervisor.max-backoff", "longest restart delay; a Retry-After is honoured in full, also beyond it", [](auto& c) -> auto& { return c.supervisor.max_backoff; }),

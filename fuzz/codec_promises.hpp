@@ -64,8 +64,15 @@ inline void check_deribit_body(std::string_view body) {
     require(non_negative(index.value->index_price) && non_negative(index.value->estimated_delivery_price),
             "negative or non-finite index price");
 
+  auto dvol = codec::decode_volatility_index(body);
+  require(!(dvol.value && (dvol.error_reply || !dvol.fatal.empty())), "DVOL reading next to an error");
+  require(dvol.value || dvol.error_reply || !dvol.fatal.empty(), "no DVOL reading and no reason");
+  if (dvol.value)
+    require(non_negative(dvol.value->close) && dvol.value->candles > 0, "DVOL with a bad close or no candles");
+
   auto error = codec::decode_rpc_error(body);
   require(error.has_value() == options.error_reply.has_value(), "decode_rpc_error disagrees with the row decoders");
+  require(error.has_value() == dvol.error_reply.has_value(), "decode_rpc_error disagrees with the DVOL decoder");
 }
 
 /// A decoded aggTrade through the collector's acceptance rule (quant::trade_gate, then the windows), between

@@ -11,9 +11,9 @@ namespace {
 
 const std::array<currency_spec, 3>& known() {
   static const std::array<currency_spec, 3> specs = {{
-    {"BTC", "BTC", "btc_usd", false},
-    {"ETH", "ETH", "eth_usd", false},
-    {"SOL", "USDC", "sol_usdc", true},
+    {"BTC", "BTC", "btc_usd", false, true},
+    {"ETH", "ETH", "eth_usd", false, true},
+    {"SOL", "USDC", "sol_usdc", true, false},   // Deribit lists no SOL DVOL
   }};
   return specs;
 }

@@ -15,6 +15,7 @@ struct currency_spec {
   std::string deribit_currency;  ///< the `currency=` parameter: "BTC", "ETH", "USDC" (SOL is linear)
   std::string index_name;        ///< "btc_usd", "eth_usd", "sol_usdc"
   bool linear = false;           ///< quoted in USDC; quarterlies without a future use a synthetic forward
+  bool has_dvol = false;         ///< Deribit publishes a DVOL index for it (`get_volatility_index_data`)
 };
 
 /// BTC, ETH and SOL; empty for anything else.

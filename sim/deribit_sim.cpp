@@ -445,7 +445,7 @@ std::string deribit_simulator::impl::load_data() {
       if (second == std::string::npos)
         continue;
       currencies.insert(stem.substr(first + 1, second - first - 1));
-    } else if (prefix != "index_price" && prefix != "currencies") {
+    } else if (prefix != "index_price" && prefix != "currencies" && prefix != "volatility_index") {
       continue;
     }
     bodies[stem] = std::move(*body);
@@ -544,6 +544,28 @@ std::pair<http::status, std::string> deribit_simulator::impl::route(const std::s
     auto it = bodies.find("index_price." + *name);
     if (it == bodies.end())
       return bad(invalid_params("wrong format", "index_name"));
+    return ok(it->second);
+  }
+  if (method == "public/get_volatility_index_data") {
+    auto cur = param("currency");
+    if (!cur)
+      return bad(invalid_params("required", "currency"));
+    for (const char* name : {"start_timestamp", "end_timestamp", "resolution"})
+      if (!param(name))
+        return bad(invalid_params("required", name));
+    for (const char* name : {"start_timestamp", "end_timestamp"}) {
+      const auto text = *param(name);
+      if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+        return bad(invalid_params("wrong format", name));
+    }
+    static const std::set<std::string> resolutions{"1", "60", "3600", "43200", "1D"};
+    if (resolutions.count(*param("resolution")) == 0)
+      return bad(invalid_params("wrong format", "resolution"));
+    // Only BTC and ETH have a DVOL; the window is not applied: like the chains, the candles are one frozen
+    // snapshot that ends at the chain's time.
+    auto it = bodies.find("volatility_index." + *cur);
+    if (it == bodies.end())
+      return bad(invalid_params("wrong format", "currency"));
     return ok(it->second);
   }
   if (method == "public/get_currencies") {

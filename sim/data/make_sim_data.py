@@ -2,13 +2,15 @@
 """Derives the simulator's data files from the real BTC option chain of 2026-03-13.
 
 Run from the repository root:  python3 sim/data/make_sim_data.py
-Writes sim/data/*.json (except book_summary.BTC.option.json, a symlink to the real chain).
+Writes sim/data/*.json (except book_summary.BTC.option.json, a symlink to the real chain). The DVOL
+candles come from the real BTC DVOL recording (tests/data/deribit_get_volatility_index_data_*.json).
 Everything written here is DERIVED (see sim/data/README.md); the build never runs this script.
 """
 import calendar, collections, datetime, json, os, re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHAIN = os.path.join(HERE, "..", "..", "tests", "data", "deribit_book_summary_option_btc_full_2026-03-13.json")
+DVOL = os.path.join(HERE, "..", "..", "tests", "data", "deribit_get_volatility_index_data_result_btc_12h_2026-09.json")
 chain = json.load(open(CHAIN))
 ENVELOPE = {k: chain[k] for k in ("usIn", "usOut", "usDiff", "testnet")}
 rows = chain["result"]
@@ -212,3 +214,14 @@ def currency(code, long_name, coin_type, fee):
 write("currencies.json", [currency("BTC", "Bitcoin", "BITCOIN", 0.0001),
                           currency("ETH", "Ethereum", "ETHER", 0.0015),
                           currency("USDC", "USD Coin", "ETHER", 2.0)])
+
+# ---- DVOL (get_volatility_index_data) ----------------------------------------------------------
+# The 15 real 12-hour BTC DVOL candles, values unchanged, re-stamped one minute apart so that the newest
+# starts at the chain's minute (2026-03-13T19:00Z): a resolution-60 answer at the chain's time. ETH gets the
+# same values: the derived ETH chain keeps the BTC mark_iv of every moneyness, so its implied vols are BTC's.
+real_candles = json.load(open(DVOL))["data"]
+last_minute = TS // 60000 * 60000
+dvol = {"data": [[last_minute - 60000 * (len(real_candles) - 1 - i)] + c[1:] for i, c in enumerate(real_candles)],
+        "continuation": None}
+for cur in ("BTC", "ETH"):
+    write("volatility_index.%s.json" % cur, dvol)

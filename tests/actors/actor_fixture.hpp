@@ -49,6 +49,13 @@ public:
     }));
   }
 
+  /// Requests whose target contains `needle` that have not been completed yet.
+  std::size_t pending(const std::string& needle) const {
+    return static_cast<std::size_t>(std::count_if(calls.begin(), calls.end(), [&](const call& c) {
+      return !c.done && c.target.find(needle) != std::string::npos;
+    }));
+  }
+
   std::vector<call> calls;
   int shutdowns = 0;
 };
@@ -72,13 +79,17 @@ inline net::http_result failed(net::failure f, std::string message) {
 inline const char* futures_file = "derived/deribit_book_summary_future_btc_2025-01-06.json";
 inline const char* options_file = "deribit_book_summary_option_btc_full_2026-03-13.json";
 inline const char* instruments_file = "deribit_get_instruments_future_btc_2025-01-06.json";
+inline const char* dvol_file = "deribit_get_volatility_index_data_result_btc_12h_2026-09.json";
+inline const char* dvol_method = "get_volatility_index_data";
 
-/// Completes one BTC fetch cycle with the recorded payloads (the instruments when they were asked for).
+/// Completes one BTC fetch cycle with the recorded payloads (the instruments and DVOL when they were asked for).
 inline void complete_good_cycle(fake_http_client& http) {
-  if (http.count("get_instruments") > 0)
+  if (http.pending("get_instruments") > 0)
     http.complete("get_instruments", reply_file(instruments_file));
   http.complete("kind=future", reply_file(futures_file));
   http.complete("kind=option", reply_file(options_file));
+  if (http.pending(dvol_method) > 0)
+    http.complete(dvol_method, reply_file(dvol_file));
 }
 
 /// One fetch cycle's BTC chain as the fetcher hands it to the calculators (by default the recorded options of

@@ -1,5 +1,5 @@
 // The fetcher end to end against a fake HTTP client: chains -> calculators -> cache, bad payloads,
-// request errors, deferral by a token bucket; and the engine's start/stop.
+// request errors, DVOL beside the chains, deferral by a token bucket; and the engine's start/stop.
 #include "actor_fixture.hpp"
 
 #include "actors/cache_holder.hpp"
@@ -26,6 +26,9 @@ struct Pipeline : DeterministicCaf {
   messages::calculator_actor skew_calc = track(actors::make_calculator(sys, {cache, actors::skew_calculation{}, logs.log}));
   messages::deribit_fetcher_actor fetcher;   // the latest one spawned
 
+  /// The wall clock every fetcher here reads: the recorded chain's time, 2026-03-13T19:00:15.531Z.
+  static constexpr int64_t now_ms = 1773428415531;
+
   actors::deribit_fetcher_deps deps(std::vector<std::string> currencies) {
     actors::deribit_fetcher_deps d;
     d.http = http;
@@ -34,7 +37,22 @@ struct Pipeline : DeterministicCaf {
     d.calculators = {basis_calc, skew_calc};
     d.stats = stats;
     d.log = logs.log;
+    d.wall_clock = [] { return caf::timestamp{std::chrono::milliseconds{now_ms}}; };
     return d;
+  }
+
+  /// Also sends every chain to the test's scoped actor.
+  actors::deribit_fetcher_deps deps_seen_by_test(std::vector<std::string> currencies) {
+    auto d = deps(std::move(currencies));
+    d.calculators.push_back(caf::actor_cast<messages::calculator_actor>(self));
+    return d;
+  }
+
+  /// The chain the fetcher sent to the scoped actor next.
+  messages::chain_ptr next_chain() {
+    messages::chain_ptr out;
+    receive_now<messages::chain_ptr>([&](messages::chain_ptr& c) { out = c; });
+    return out;
   }
 
   void good_cycle() {
@@ -49,18 +67,23 @@ TEST_F(Pipeline, CycleFeedsCalculatorsAndCacheWithTheQuantValues) {
   self->send(cache, messages::subscribe_atom::value, caf::actor_cast<messages::cache_subscriber_actor>(self));
   fetcher = track(actors::make_deribit_fetcher(sys, deps({"BTC"})));
   sched.run();
-  ASSERT_EQ(http->calls.size(), 3u);
+  ASSERT_EQ(http->calls.size(), 4u);
   EXPECT_EQ(http->calls[0].target, "/api/v2/public/get_instruments?currency=BTC&expired=false");
   EXPECT_EQ(http->calls[1].target, "/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=future");
   EXPECT_EQ(http->calls[2].target, "/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=option");
+  EXPECT_EQ(http->calls[3].target, "/api/v2/public/get_volatility_index_data?currency=BTC"
+                                   "&start_timestamp=1773427815531&end_timestamp=1773428415531&resolution=60");
   EXPECT_EQ(logs.count("INFO [TEST] 📡 Derivatives Cache Monitor started (interval: 300s)"), 1u);
 
-  // Book summaries first: the chain waits for the instruments of its cycle.
+  // Book summaries first: the chain waits for the instruments and the DVOL of its cycle.
   http->complete("kind=future", reply_file(futures_file));
   http->complete("kind=option", reply_file(options_file));
   sched.run();
   EXPECT_EQ(stats->chains_sent.load(), 0u);
   http->complete("get_instruments", reply_file(instruments_file));
+  sched.run();
+  EXPECT_EQ(stats->chains_sent.load(), 0u);
+  http->complete(dvol_method, reply_file(dvol_file));
   sched.run();
   EXPECT_EQ(stats->chains_sent.load(), 1u);
   EXPECT_EQ(stats->cycles_complete.load(), 1u);
@@ -171,8 +194,9 @@ TEST_F(Pipeline, TokenBucketDefersRequestsBeyondMaxRps) {
   sched.run();
   EXPECT_EQ(http->count("get_instruments"), 3u);   // separate bucket (burst 5)
   EXPECT_EQ(http->count("get_book_summary_by_currency"), 5u);
-  EXPECT_EQ(stats->deferred.load(), 1u);
+  EXPECT_EQ(stats->deferred.load(), 3u);           // SOL's options, then BTC's and ETH's DVOL
   EXPECT_EQ(http->count("currency=USDC&kind=option"), 0u);   // SOL's options wait for a token
+  EXPECT_EQ(http->count(dvol_method), 0u);
   sched.advance_time(199ms);
   sched.run();
   EXPECT_EQ(http->count("get_book_summary_by_currency"), 5u);
@@ -181,6 +205,133 @@ TEST_F(Pipeline, TokenBucketDefersRequestsBeyondMaxRps) {
   EXPECT_EQ(http->count("get_book_summary_by_currency"), 6u);
   EXPECT_EQ(http->count("/api/v2/public/get_book_summary_by_currency?currency=USDC&kind=option"), 1u);
   EXPECT_EQ(http->count("/api/v2/public/get_instruments?currency=USDC&expired=false"), 1u);
+  EXPECT_EQ(http->count(dvol_method), 0u);
+  sched.advance_time(200ms);   // the DVOL requests share the book summaries' bucket
+  sched.run();
+  EXPECT_EQ(http->count("get_volatility_index_data?currency=BTC&"), 1u);
+  EXPECT_EQ(http->count(dvol_method), 1u);
+  sched.advance_time(200ms);
+  sched.run();
+  EXPECT_EQ(http->count("get_volatility_index_data?currency=ETH&"), 1u);
+  EXPECT_EQ(http->count(dvol_method), 2u);   // none for SOL
+  EXPECT_EQ(stats->requests.load(), 3u + 6u + 2u);
+}
+
+TEST_F(Pipeline, ChainCarriesDvolForBtcAndAReasonForSol) {
+  fetcher = track(actors::make_deribit_fetcher(sys, deps_seen_by_test({"BTC", "SOL"})));
+  sched.run();
+  EXPECT_EQ(http->count(dvol_method), 1u);
+  EXPECT_EQ(http->count("get_volatility_index_data?currency=BTC&"), 1u);
+  http->complete("get_instruments?currency=BTC", reply_file(instruments_file));
+  http->complete("currency=BTC&kind=future", reply_file(futures_file));
+  http->complete("currency=BTC&kind=option", reply_file(options_file));
+  http->complete(dvol_method, reply_file(dvol_file));
+  sched.run();
+  auto btc = next_chain();
+  ASSERT_TRUE(btc);
+  EXPECT_EQ(btc->currency.name, "BTC");
+  ASSERT_TRUE(btc->dvol) << btc->dvol_reason;
+  EXPECT_DOUBLE_EQ(btc->dvol->close, 35.47);   // the recording's newest candle
+  EXPECT_EQ(quant::to_unix_ms(btc->dvol->time), 1789905600000);
+  EXPECT_EQ(btc->dvol->candles, 15u);
+  EXPECT_EQ(btc->dvol_reason, "");
+  EXPECT_EQ(btc->received, caf::timestamp{std::chrono::milliseconds{now_ms}});
+
+  http->complete("get_instruments?currency=USDC", reply(200, R"({"jsonrpc":"2.0","result":[]})"));
+  http->complete("currency=USDC&kind=future", reply(200, R"({"jsonrpc":"2.0","result":[]})"));
+  http->complete("currency=USDC&kind=option", reply(200, R"({"jsonrpc":"2.0","result":[]})"));
+  sched.run();
+  auto sol = next_chain();
+  ASSERT_TRUE(sol);
+  EXPECT_EQ(sol->currency.name, "SOL");
+  EXPECT_FALSE(sol->dvol);
+  EXPECT_EQ(sol->dvol_reason, "not listed for SOL");
+  EXPECT_EQ(stats->cycles_complete.load(), 1u);
+  EXPECT_EQ(stats->requests.load(), 7u);
+}
+
+TEST_F(Pipeline, FailedDvolLeavesItOutWithAReasonAndTheChainGoesOnWithoutARestart) {
+  actors::fetch_supervisor_deps sd;
+  int spawned = 0;
+  sd.spawn_fetcher = [&](caf::actor_system& s, messages::fetch_supervisor_actor sup) {
+    auto d = deps_seen_by_test({"BTC"});
+    d.supervisor = std::move(sup);
+    ++spawned;
+    fetcher = track(actors::make_deribit_fetcher(s, std::move(d)));
+    return fetcher;
+  };
+  sd.uniform01 = [] { return 0.5; };
+  sd.log = logs.log;
+  auto sup = track(actors::make_fetch_supervisor(sys, std::move(sd)));
+  sched.run();
+
+  const std::string target = "/api/v2/public/get_volatility_index_data?currency=BTC"
+                             "&start_timestamp=1773427815531&end_timestamp=1773428415531&resolution=60";
+  struct dvol_failure {
+    net::http_result answer;
+    std::string reason;
+    messages::fetch_outcome counted;
+  };
+  const dvol_failure failures[] = {
+    {reply(500, "<html>500 Internal Server Error</html>"), "request failed: HTTP 500",
+     messages::fetch_outcome::unavailable},
+    {reply(503, R"({"jsonrpc":"2.0","error":{"message":"system_maintenance","code":11051}})"),
+     "request failed: HTTP 503 (JSON-RPC 11051 system_maintenance)", messages::fetch_outcome::unavailable},
+    {failed(net::failure::timeout, "request deadline passed"), "request failed: timeout: request deadline passed",
+     messages::fetch_outcome::network_failure},
+    {reply(400, R"({"jsonrpc":"2.0","error":{"message":"Invalid params","data":{"reason":"wrong format",)"
+                R"("param":"currency"},"code":-32602}})"),
+     "request failed: HTTP 400 (JSON-RPC -32602 Invalid params: wrong format)",
+     messages::fetch_outcome::request_error},
+    {reply(200, R"({"jsonrpc":"2.0","result":{"data":[],"continuation":null}})"), R"(bad payload: no candles in "data")",
+     messages::fetch_outcome::bad_payload},
+    {reply(200, R"({"jsonrpc":"2.0","result":{"data":[[1773428400000,35.46,35.5,35.4]]}})"),
+     "bad payload: candle 0: has 4 values, expected 5 (ts, open, high, low, close)",
+     messages::fetch_outcome::bad_payload},
+  };
+  uint64_t cycle = 0;
+  for (const auto& f : failures) {
+    if (cycle++ > 0) {
+      sched.advance_time(1s);   // the book bucket refills
+      self->send(fetcher, messages::refresh_atom::value);
+      sched.run();
+    }
+    const auto counted_before = (*stats)[f.counted].load();
+    const auto warnings_before = logs.count("WARN [TEST] DVOL for BTC left out: ");
+    http->complete("kind=future", reply_file(futures_file));
+    http->complete("kind=option", reply_file(options_file));
+    if (http->pending("get_instruments") > 0)
+      http->complete("get_instruments", reply_file(instruments_file));
+    http->complete(dvol_method, f.answer);
+    sched.run();
+    auto chain = next_chain();
+    ASSERT_TRUE(chain) << f.reason;
+    EXPECT_FALSE(chain->dvol) << f.reason;
+    EXPECT_EQ(chain->dvol_reason, f.reason);
+    EXPECT_FALSE(chain->options.empty()) << "the chain itself is whole";
+    EXPECT_EQ((*stats)[f.counted].load(), counted_before + 1) << f.reason;
+    EXPECT_EQ(logs.count("WARN [TEST] DVOL for BTC left out: "), warnings_before + 1) << f.reason;
+    EXPECT_EQ(stats->cycles_complete.load(), cycle) << f.reason;
+  }
+  EXPECT_EQ(logs.count("WARN [TEST] DVOL for BTC left out: HTTP 500 on " + target), 1u);
+  const auto st = status_of(sup);
+  EXPECT_TRUE(st.alive);
+  EXPECT_EQ(st.restarts, 0u);
+  EXPECT_EQ(st.consecutive_failures, 0u);
+  EXPECT_EQ(spawned, 1);
+  auto v = view_of(cache, "BTC");
+  ASSERT_TRUE(v.basis && v.basis->apr_pct && v.skew && v.skew->skew_pct);
+  EXPECT_NEAR(*v.skew->skew_pct, 6.3218, 5e-4);
+
+  // The next good answer brings DVOL back.
+  sched.advance_time(1s);
+  self->send(fetcher, messages::refresh_atom::value);
+  sched.run();
+  complete_good_cycle(*http);
+  sched.run();
+  auto chain = next_chain();
+  ASSERT_TRUE(chain && chain->dvol);
+  EXPECT_DOUBLE_EQ(chain->dvol->close, 35.47);
 }
 
 TEST_F(Pipeline, StaleRepliesAndRefreshDuringACycleAreIgnored) {

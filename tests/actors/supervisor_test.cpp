@@ -136,6 +136,36 @@ TEST_F(Supervisor, RateLimitWithoutRetryAfterUsesJitteredMinimum) {
   expect_restart_after(6s);
 }
 
+TEST_F(Supervisor, RateLimitOnTheDvolRequestRestartsLikeAnyOtherButItsOtherFailuresDoNot) {
+  u = 0.0;   // jitter factor 0.8: 5 s -> 4 s
+  auto sup = start();
+  EXPECT_EQ(http->count(dvol_method), 1u);
+  http->complete("kind=future", reply_file(futures_file));
+  http->complete("kind=option", reply_file(options_file));
+  http->complete("get_instruments", reply_file(instruments_file));
+  http->complete(dvol_method, reply(429, ""));
+  sched.run();
+  auto st = status_of(sup);
+  EXPECT_FALSE(st.alive);
+  EXPECT_EQ(st.consecutive_failures, 1u);
+  EXPECT_NE(st.last_error.find("rate_limited"), std::string::npos) << st.last_error;
+  EXPECT_NE(st.last_error.find("get_volatility_index_data"), std::string::npos) << st.last_error;
+  EXPECT_EQ(fetch_stats->chains_sent.load(), 0u);   // the chain waited for its DVOL answer
+  expect_restart_after(4s);
+
+  // A timeout or a 5xx on DVOL stops nothing: the cycle completes and resets the failure count.
+  http->complete("kind=future", reply_file(futures_file));
+  http->complete("kind=option", reply_file(options_file));
+  http->complete(dvol_method, failed(net::failure::timeout, "deadline"));
+  sched.run();
+  st = status_of(sup);
+  EXPECT_TRUE(st.alive);
+  EXPECT_EQ(st.consecutive_failures, 0u);
+  EXPECT_EQ(st.restarts, 1u);
+  EXPECT_EQ(fetch_stats->chains_sent.load(), 1u);
+  EXPECT_EQ(fetch_stats->cycles_complete.load(), 1u);
+}
+
 TEST_F(Supervisor, DegradedAfterFiveFailuresKeepsRetryingAtMaxAndClearsAfterAGoodCycle) {
   auto sup = start();
   const std::vector<caf::timespan> delays{1s, 2s, 4s, 8s};

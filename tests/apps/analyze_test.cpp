@@ -55,6 +55,42 @@ TEST(AnalyzeCommand, RealChainAndCurve) {
   EXPECT_EQ(j.at("skipped_rows"), (boost::json::object{{"options", 0}, {"futures", 0}}));
 }
 
+TEST(AnalyzeCommand, DvolFileAddsItsNewestClose) {
+  auto j = run_json({"--currency", "BTC", "--options", chain, "--dvol",
+                     data + "/deribit_get_volatility_index_data_result_btc_12h_2026-09.json"});
+  EXPECT_EQ(j.at("dvol"), (boost::json::object{{"close", 35.47}, {"time_ms", 1789905600000}, {"candles", 15}}));
+  EXPECT_FALSE(j.contains("dvol_reason"));
+  EXPECT_EQ(j.at("as_of_ms"), 1773428415542);   // the chain's: DVOL does not move it
+
+  auto without = run_json({"--currency", "BTC", "--options", chain});
+  EXPECT_TRUE(without.at("dvol").is_null());
+  EXPECT_EQ(without.at("dvol_reason"), "no dvol file given");
+  auto eth = run_json({"--currency", "ETH", "--options", data + "/deribit_book_summary_option_eth_2022-06-04.json"});
+  EXPECT_EQ(eth.at("dvol_reason"), "no dvol file given");
+}
+
+TEST(AnalyzeCommand, DvolIsNotListedForSol) {
+  const std::string sol_chain = std::string{DERIVCACHE_SOURCE_DIR} + "/sim/data/book_summary.USDC.option.json";
+  auto j = run_json({"--currency", "SOL", "--options", sol_chain});
+  EXPECT_TRUE(j.at("dvol").is_null());
+  EXPECT_EQ(j.at("dvol_reason"), "not listed for SOL");
+  auto r = run_process(cmd({"--currency", "SOL", "--options", sol_chain, "--dvol",
+                            data + "/deribit_get_volatility_index_data_result_btc_12h_2026-09.json"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "derivcache analyze: --dvol: Deribit has no DVOL for SOL\n");
+}
+
+TEST(AnalyzeCommand, UnusableDvolFileExitsTwoNamingIt) {
+  derivcache::test::temp_file empty{".json", R"({"jsonrpc":"2.0","result":{"data":[],"continuation":null}})"};
+  auto r = run_process(cmd({"--currency", "BTC", "--options", chain, "--dvol", empty.path}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "derivcache analyze: " + empty.path + ": no candles in \"data\"\n");
+  derivcache::test::temp_file limited{".json", R"({"jsonrpc":"2.0","error":{"code":10028,"message":"too_many_requests"}})"};
+  r = run_process(cmd({"--currency", "BTC", "--options", chain, "--dvol", limited.path}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(limited.path + ": JSON-RPC error 10028 too_many_requests"), std::string::npos) << r.err;
+}
+
 TEST(AnalyzeCommand, EqualsFormAndSpaceFormAgree) {
   auto a = run_process(cmd({"--currency", "BTC", "--options", chain, "--min-dte", "7"}));
   auto b = run_process(cmd({"--currency=BTC", "--options=" + chain, "--min-dte=7"}));

@@ -73,6 +73,24 @@ TEST_F(EngineE2E, CacheValuesEqualAnalyzeOnTheSameFiles) {
   EXPECT_NEAR(*views_.at("BTC").skew->skew_pct, 6.3218, 5e-4);   // the real chain
   EXPECT_NE(log().find("📡 Derivatives Cache [BTC]: Basis="), std::string::npos) << log();
   EXPECT_EQ(status().restarts, 0u);
+  // BTC's and ETH's DVOL were asked for and decoded (SOL has none).
+  EXPECT_GE(sim_->method_count("public/get_volatility_index_data"), 2u);
+  EXPECT_EQ(log().find("DVOL for"), std::string::npos) << log();
+}
+
+TEST_F(EngineE2E, DvolFailuresNeverHoldBackTheReadings) {
+  start_sim();
+  sim_->inject(sim::fault_spec{sim::fault::server_error_500, 100000, 1s, "get_volatility_index_data"});
+  start_engine(engine_config({"BTC", "ETH", "SOL"}));
+  ASSERT_TRUE(wait_for_values({"BTC", "ETH", "SOL"})) << log();
+  EXPECT_NEAR(*views_.at("BTC").skew->skew_pct, 6.3218, 5e-4);
+  EXPECT_EQ(status().restarts, 0u) << status().last_error;
+  EXPECT_NE(log().find("WARN DVOL for BTC left out: HTTP 500 on /api/v2/public/get_volatility_index_data?currency=BTC&"),
+            std::string::npos)
+    << log();
+  EXPECT_NE(log().find("WARN DVOL for ETH left out: HTTP 500"), std::string::npos) << log();
+  EXPECT_EQ(log().find("DVOL for SOL"), std::string::npos) << log();
+  EXPECT_GE((*engine_->fetch_counters)[messages::fetch_outcome::unavailable].load(), 2u);
 }
 
 TEST_F(EngineE2E, RateLimitThenSuccessRestartsTheFetcherAfterRetryAfter) {
@@ -123,6 +141,33 @@ TEST_F(EngineE2E, ARateLimitStopsEveryRequestUntilItsRetryAfterAlsoBeyondMaxBack
   }
   // What the fetcher had asked for and the client never sent is counted, not lost.
   EXPECT_GT(engine_->fetch_counters->cancelled.load(), 0u);
+}
+
+// A rate-limit answer to the DVOL request is one like any other: nothing more goes out until its Retry-After.
+TEST_F(EngineE2E, ARateLimitOnTheDvolRequestStopsEveryRequestUntilItsRetryAfter) {
+  start_sim();
+  const auto retry_after = 2s;
+  sim_->inject(sim::fault_spec{sim::fault::rate_limit_429_retry_after, 1, retry_after, "get_volatility_index_data"});
+  auto cfg = engine_config({"BTC", "ETH"});
+  cfg.supervisor.max_backoff = 500ms;
+  start_engine(cfg);
+  ASSERT_TRUE(wait_for_values({"BTC", "ETH"})) << log();
+  const auto s = status();
+  EXPECT_EQ(s.restarts, 1u);
+  EXPECT_NE(s.last_error.find("rate_limited"), std::string::npos) << s.last_error;
+  EXPECT_NE(s.last_error.find("get_volatility_index_data"), std::string::npos) << s.last_error;
+
+  const auto requests = sim_->request_log();
+  std::size_t limited = requests.size();
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    if (requests[i].fault == "rate_limit_429_retry_after")
+      limited = i;
+  ASSERT_LT(limited + 1, requests.size()) << "no 429, or no request after it";
+  EXPECT_EQ(requests[limited].method, "public/get_volatility_index_data");
+  const auto quiet = requests[limited + 1].at - requests[limited].at;
+  EXPECT_GE(quiet, retry_after) << requests[limited + 1].method << " went out "
+                                << std::chrono::duration_cast<std::chrono::milliseconds>(quiet).count()
+                                << " ms after the 429";
 }
 
 TEST_F(EngineE2E, WrongHostCertificateIsRefused) {

@@ -121,6 +121,13 @@ TEST_P(FaultMatrix, EngineStaysUpKeepsTheLastGoodReadingsAndRecovers) {
   start_sim("server");
   start_engine(c);
   ASSERT_TRUE(until([&] { return has_values(view()); })) << log();
+  // The fault starts right after a cycle's readings have landed: no good cycle may still be on its way then
+  // (its book summaries served, its last answer, DVOL, not yet), or it would replace the readings kept below.
+  const auto first = view();
+  ASSERT_TRUE(until([&] {
+    auto v = view();
+    return has_values(v) && v.basis->received > first.basis->received && v.skew->received == v.basis->received;
+  })) << log();
   const auto before = view();
   const auto status_before = status();
   const auto fetched_before = (*engine_->fetch_counters)[messages::fetch_outcome::bad_payload].load();

@@ -111,6 +111,57 @@ TEST_F(DeribitSimulator, IndexPriceAndCurrencies) {
   EXPECT_EQ(currencies.at("result").as_array().size(), 3u);
 }
 
+TEST_F(DeribitSimulator, DvolCandlesEndAtTheChainsTimeForBtcAndEth) {
+  const std::string window = "&start_timestamp=1773427800000&end_timestamp=1773428415531&resolution=60";
+  for (const char* currency : {"BTC", "ETH"}) {
+    auto v = get_json(std::string{"/api/v2/public/get_volatility_index_data?currency="} + currency + window);
+    const auto& candles = v.at("result").at("data").as_array();
+    ASSERT_EQ(candles.size(), 15u) << currency;
+    const auto& newest = candles.back().as_array();
+    EXPECT_EQ(newest.at(0).as_int64(), 1773428400000) << currency;   // the chain's minute, 2026-03-13T19:00Z
+    EXPECT_EQ(newest.at(4).as_double(), 35.47) << currency;           // the real recording's last close
+    EXPECT_EQ(candles.front().as_array().at(0).as_int64(), 1773428400000 - 14 * 60000) << currency;
+    EXPECT_TRUE(v.at("result").at("continuation").is_null());
+  }
+  EXPECT_EQ(sim_->method_count("public/get_volatility_index_data"), 2u);
+}
+
+TEST_F(DeribitSimulator, DvolForSolOrWithoutItsParametersIsInvalidParams) {
+  const std::string path = "/api/v2/public/get_volatility_index_data?";
+  const std::pair<std::string, std::string> cases[] = {
+    {"currency=SOL&start_timestamp=1&end_timestamp=2&resolution=60", "currency"},
+    {"currency=USDC&start_timestamp=1&end_timestamp=2&resolution=60", "currency"},
+    {"start_timestamp=1&end_timestamp=2&resolution=60", "currency"},
+    {"currency=BTC&end_timestamp=2&resolution=60", "start_timestamp"},
+    {"currency=BTC&start_timestamp=1&end_timestamp=soon&resolution=60", "end_timestamp"},
+    {"currency=BTC&start_timestamp=1&end_timestamp=2&resolution=61", "resolution"},
+  };
+  for (const auto& [query, param] : cases) {
+    auto v = get_json(path + query, 400);
+    EXPECT_EQ(v.at("error").at("code").as_int64(), -32602) << query;
+    EXPECT_EQ(v.at("error").at("data").at("param").as_string(), param) << query;
+  }
+}
+
+TEST_F(DeribitSimulator, FaultsApplyToDvolRequestsToo) {
+  const std::string target =
+    "/api/v2/public/get_volatility_index_data?currency=BTC&start_timestamp=1&end_timestamp=2&resolution=60";
+  get_json("/_sim/fault?kind=500&method=get_volatility_index_data");
+  EXPECT_EQ(get(derivcache::test::book_summary_btc_option).response.status, 200u);   // not this method
+  EXPECT_EQ(get(target).response.status, 500u);
+  sim_->inject(fault::rpc_10028);
+  auto limited = get_json(target, 400);
+  EXPECT_EQ(limited.at("error").at("code").as_int64(), 10028);
+  sim_->inject(fault::malformed_json);
+  auto cut = get(target);
+  EXPECT_EQ(cut.response.status, 200u);
+  boost::system::error_code ec;
+  boost::json::parse(cut.response.body, ec);
+  EXPECT_TRUE(ec);
+  EXPECT_EQ(get_json(target).at("result").at("data").as_array().size(), 15u);
+  EXPECT_EQ(get_json("/_sim/stats").at("methods").at("public/get_volatility_index_data").as_int64(), 4);
+}
+
 TEST_F(DeribitSimulator, FaultsAreControllableOverHttp) {
   auto queued = get_json("/_sim/fault?kind=429&count=1&retry_after=3&method=get_index_price");
   EXPECT_TRUE(queued.at("queued").as_bool());

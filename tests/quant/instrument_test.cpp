@@ -1,4 +1,5 @@
-// Deribit instrument names, expiries and the quarterly rule.
+// Deribit instrument names, expiries and the quarterly rule; what each followed currency has on Deribit.
+#include "quant/currency.hpp"
 #include "quant/instrument.hpp"
 #include "support/fixtures.hpp"
 
@@ -109,4 +110,10 @@ TEST(Instrument, ListedExpiryWinsAndTheDisagreementIsReported) {
   auto y = *parse_instrument("BTC-27JUN25").value;
   EXPECT_FALSE(table.apply(y));
   EXPECT_EQ(y.expiry, expiry_at(2025, 6, 27));
+}
+
+TEST(Currency, DvolIsListedForBtcAndEthOnly) {
+  EXPECT_TRUE(find_currency("BTC")->has_dvol);
+  EXPECT_TRUE(find_currency("ETH")->has_dvol);
+  EXPECT_FALSE(find_currency("SOL")->has_dvol);   // Deribit has no SOL DVOL
 }
