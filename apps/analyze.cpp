@@ -289,7 +289,8 @@ std::string parse_numbers(std::map<std::string, std::string>& v, std::optional<q
 // The output object: currency, as-of time, basis, skew, the surface, constant-maturity basis and MFIV,
 // DVOL and the skipped-row counts.
 std::string report(const quant::currency_spec& currency, const std::optional<quant::basis_result>& basis,
-                   const std::optional<quant::skew_result>& skew, const std::optional<quant::dvol_reading>& dvol, const std::vector<quant::option_summary>* options,
+                   const std::optional<quant::skew_result>& skew, const std::optional<quant::dvol_reading>& dvol,
+                   const std::vector<quant::option_summary>* options,
                    const signal_settings& settings, std::optional<quant::timestamp> now, std::size_t bad_options,
                    std::size_t bad_futures) {
   quant::timestamp as_of{};
@@ -301,7 +302,8 @@ std::string report(const quant::currency_spec& currency, const std::optional<qua
   w.begin_object().field("currency", currency.name).field("as_of_ms", quant::to_unix_ms(as_of));
   write_basis(w, basis, "no futures file given");
   write_skew(w, skew, "no options file given");
-  write_signals(w, options, basis, dvol, currency, settings, now);
+  write_signals(w, options, basis, settings, now);
+  write_dvol(w, dvol, currency.has_dvol ? "no dvol file given" : "not listed for " + currency.name);
   w.key("skipped_rows").begin_object()
     .field("options", static_cast<uint64_t>(bad_options + (skew ? skew->skipped_rows : 0)))
     .field("futures", static_cast<uint64_t>(bad_futures + (basis ? basis->skipped_rows : 0)))
