@@ -29,6 +29,26 @@ Reading reading_of(const messages::currency_chain& chain, const Result& r, bool 
   return out;
 }
 
+// The headline alone, for a calculation whose surface does not have it.
+quant::surface_params headline_surface(const skew_calculation& calc) {
+  auto params = calc.surface;
+  params.tenors_days = {calc.tenor_days};
+  params.deltas = {calc.delta};
+  return params;
+}
+
+const char* name_of(const basis_calculation&) { return "basis"; }
+const char* name_of(const skew_calculation&) { return "skew"; }
+
+// The MFIV rides on the skew reading and has its own reason.
+void warn_about_parts(const messages::basis_reading&, runtime::logger&) {}
+void warn_about_parts(const messages::skew_reading& r, runtime::logger& log) {
+  if (!r.mfiv.value_pct)
+    log.warn("mfiv [" + r.currency + "]: no value: " + r.mfiv.reason);
+}
+
+} // namespace
+
 messages::basis_reading compute(const messages::currency_chain& chain, const basis_calculation& calc) {
   quant::basis_params params;
   params.min_dte_days = calc.min_dte_days;
@@ -60,11 +80,15 @@ messages::basis_reading compute(const messages::currency_chain& chain, const bas
 }
 
 messages::skew_reading compute(const messages::currency_chain& chain, const skew_calculation& calc) {
-  quant::skew_params params;
-  params.tenor_days = calc.tenor_days;
-  params.delta = calc.delta;
-  params.expiries = chain.expiries.get();
-  auto r = quant::compute_skew(chain.options, params);
+  // The surface, the headline (one of its records) and the MFIV read the names parsed once per chain.
+  std::optional<quant::option_chain> parsed;
+  const auto& names =
+    chain.option_names ? *chain.option_names : parsed.emplace(quant::index_options(chain.options, chain.expiries.get()));
+  const auto surface_result = quant::compute_surface(chain.options, names, calc.surface);
+  auto r = surface_result.find(calc.tenor_days, calc.delta)
+             ? quant::skew_of(surface_result, calc.tenor_days, calc.delta)
+             : quant::skew_of(quant::compute_surface(chain.options, names, headline_surface(calc)), calc.tenor_days,
+                              calc.delta);
   auto out = reading_of<messages::skew_reading>(chain, r, r.value.has_value());
   out.tenor_days = calc.tenor_days;
   if (r.value) {
@@ -80,26 +104,11 @@ messages::skew_reading compute(const messages::currency_chain& chain, const skew
   }
   for (const auto& p : r.smile)
     out.smile.push_back({p.expiry, p.dte_days, p.forward, to_caf(p.put_iv), to_caf(p.call_iv), to_caf(p.atm_iv)});
-  auto surface = calc.surface;
-  surface.expiries = chain.expiries.get();
-  out.surface = messages::to_surface(quant::compute_surface(chain.options, surface), surface, chain.received);
-  auto mfiv = calc.mfiv;
-  mfiv.expiries = chain.expiries.get();
-  out.mfiv = messages::to_mfiv(quant::compute_mfiv(chain.options, mfiv), mfiv.tenor_days, chain.received);
+  out.surface = messages::to_surface(surface_result, calc.surface, chain.received);
+  out.mfiv = messages::to_mfiv(quant::compute_mfiv(chain.options, names, calc.mfiv), calc.mfiv.tenor_days, chain.received);
   return out;
 }
 
-const char* name_of(const basis_calculation&) { return "basis"; }
-const char* name_of(const skew_calculation&) { return "skew"; }
-
-// The MFIV rides on the skew reading and has its own reason.
-void warn_about_parts(const messages::basis_reading&, runtime::logger&) {}
-void warn_about_parts(const messages::skew_reading& r, runtime::logger& log) {
-  if (!r.mfiv.value_pct)
-    log.warn("mfiv [" + r.currency + "]: no value: " + r.mfiv.reason);
-}
-
-} // namespace
 
 messages::calculator_actor make_calculator(caf::actor_system& sys, calculator_deps deps) {
   return sys.spawn([deps = std::move(deps)](messages::calculator_actor::pointer self)

@@ -37,6 +37,10 @@ struct calculator_deps {
   std::shared_ptr<runtime::logger> log;  ///< may be null
 };
 
+/// The readings a calculator sends for one chain (pure: the actor adds logging and the send).
+messages::basis_reading compute(const messages::currency_chain& chain, const basis_calculation& calc);
+messages::skew_reading compute(const messages::currency_chain& chain, const skew_calculation& calc);
+
 /// Spawns a calculator. A chain without a value still yields a reading (the value none, `reason` set)
 /// and a warning "basis [BTC]: no value: REASON".
 messages::calculator_actor make_calculator(caf::actor_system& sys, calculator_deps deps);

@@ -260,6 +260,7 @@ void maybe_send_chain(self_ptr self, std::size_t i) {
   chain->futures = std::move(*p.futures);
   chain->options = std::move(*p.options);
   chain->expiries = st.deps.instruments->table(spec.name);
+  chain->option_names = quant::index_options(chain->options, chain->expiries.get());   // once, for every signal
   chain->received = st.deps.wall_clock();
   chain->bad_rows = p.bad_rows;
   chain->dvol = std::move(p.dvol);

@@ -1,4 +1,5 @@
 // Micro-benchmarks of derivcache's hot paths (Google Benchmark); `make bench` runs them, `make test` only builds them.
+#include "actors/calculator.hpp"
 #include "actors/feature_collector.hpp"
 #include "codec/binance.hpp"
 #include "codec/deribit.hpp"
@@ -78,6 +79,29 @@ void BM_DecodeChainAndSkew(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
 }
 BENCHMARK(BM_DecodeChainAndSkew)->Unit(benchmark::kMicrosecond);
+
+// Every signal of one currency from its decoded chain (decode excluded: the bodies' rows and the option names parsed,
+// as the fetcher hands them over), as the two calculators compute them with
+// the default settings: basis, term structure, constant-maturity basis; headline skew, smile, the whole surface
+// and the model-free IV, each turned into its reading.
+void BM_SignalsOneCurrency(benchmark::State& state) {
+  messages::currency_chain chain;
+  chain.currency = *quant::find_currency("BTC");
+  chain.options = codec::decode_option_summaries(option_chain()).rows;
+  chain.futures = codec::decode_future_summaries(future_curve()).rows;
+  chain.option_names = quant::index_options(chain.options, nullptr);   // decoding, as the fetcher does
+  actors::basis_calculation basis;
+  actors::skew_calculation skew;
+  for (auto _ : state) {
+    auto b = actors::compute(chain, basis);
+    auto s = actors::compute(chain, skew);
+    if (!s.skew_pct || !s.mfiv.value_pct)
+      state.SkipWithError("no skew or no MFIV");
+    benchmark::DoNotOptimize(b);
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(BM_SignalsOneCurrency)->Unit(benchmark::kMicrosecond);
 
 // A futures book summary: decode, then nearest-quarterly basis, the term structure and the perpetual premium.
 void BM_DecodeFuturesAndBasis(benchmark::State& state) {

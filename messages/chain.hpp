@@ -4,6 +4,7 @@
 #include "quant/currency.hpp"
 #include "quant/dvol.hpp"
 #include "quant/instrument.hpp"
+#include "quant/option_rows.hpp"
 #include "quant/records.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -27,6 +28,8 @@ struct currency_chain {
   std::vector<quant::future_summary> futures;
   std::vector<quant::option_summary> options;
   std::shared_ptr<const quant::expiry_table> expiries;   ///< from get_instruments; may be empty
+  std::optional<quant::option_chain> option_names;       ///< `options`' names parsed, `expiries` applied (the fetcher
+                                                         ///< sets it; absent: the calculators parse them)
   caf::timestamp received;                               ///< local wall-clock time of the last reply
   uint64_t bad_rows = 0;                                 ///< rows the codec skipped
   std::optional<quant::dvol_reading> dvol;               ///< DVOL's newest candle this cycle; absent: see dvol_reason

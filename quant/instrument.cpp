@@ -4,7 +4,6 @@
 #include "quant/enum_names.hpp"
 
 #include <array>
-#include <cctype>
 #include <charconv>
 
 namespace derivcache::quant {
@@ -49,22 +48,22 @@ unsigned days_in_month(int y, unsigned m) {
   return m == 2 && is_leap(y) ? 29 : len[m - 1];
 }
 
+// ASCII only (names are ASCII; no locale lookups on the hot path).
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+
 bool all_digits(std::string_view s) {
-  if (s.empty())
-    return false;
   for (char c : s)
-    if (!std::isdigit(static_cast<unsigned char>(c)))
+    if (!is_digit(c))
       return false;
-  return true;
+  return !s.empty();
 }
 
 bool all_upper_alnum(std::string_view s) {
-  if (s.empty())
-    return false;
   for (char c : s)
-    if (!std::isupper(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)))
+    if (!is_upper(c) && !is_digit(c))
       return false;
-  return true;
+  return !s.empty();
 }
 
 // The value of a run of digits (all_digits checked).
@@ -75,17 +74,24 @@ Int digits_value(std::string_view digits) {
   return value;
 }
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  out.reserve(4);   // an option name has four parts
+// A name's '-' separated parts; `count` is how many there are (up to 5: five means "more than four").
+struct name_split {
+  std::array<std::string_view, 4> part;
+  std::size_t count = 0;
+};
+
+name_split split_name(std::string_view s) {
+  name_split out;
   std::size_t start = 0;
-  for (;;) {
-    auto pos = s.find(sep, start);
-    out.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
-    if (pos == std::string_view::npos)
-      return out;
-    start = pos + 1;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i < s.size() && s[i] != '-')
+      continue;
+    if (out.count == out.part.size())
+      return {out.part, out.part.size() + 1};
+    out.part[out.count++] = s.substr(start, i - start);
+    start = i + 1;
   }
+  return out;
 }
 
 // "27MAR26" -> 2026-03-27 08:00 UTC; the day is not zero-padded by Deribit ("3APR26").
@@ -126,7 +132,9 @@ std::optional<double> parse_strike(std::string_view text) {
   if (!all_digits(int_part) || (d != std::string_view::npos && !all_digits(frac_part)))
     return std::nullopt;
   double value = 0;
-  if (frac_part.empty()) {
+  if (frac_part.empty() && int_part.size() <= 15) {
+    value = static_cast<double>(digits_value<uint64_t>(int_part));   // exact: fewer than 16 digits
+  } else if (frac_part.empty()) {
     std::from_chars(int_part.data(), int_part.data() + int_part.size(), value);
   } else {
     const std::string decimal = std::string{int_part} + "." + std::string{frac_part};
@@ -160,49 +168,93 @@ bool is_quarterly(timestamp expiry) {
   return quarter_month && friday && last_of_month;
 }
 
-instrument_parse parse_instrument(std::string_view name) {
-  instrument_parse out;
+namespace {
+
+// A name's fields, as views into it; `error` says what is wrong when there are none.
+struct name_fields {
+  std::string_view underlying;
+  std::string_view base;
+  bool linear = false;
+  instrument_kind kind = instrument_kind::future;
+  std::string_view expiry_code;
+  timestamp expiry{};
+  double strike = 0;
+  option_type type = option_type::call;
+};
+
+// Fills `x` and returns true, or sets `error` and returns false. (Filled in place: returning the struct in an optional
+// costs more than the parsing on a 1,000-name chain.)
+bool parse_fields(std::string_view name, name_fields& x, std::string& error) {
   auto fail = [&](const std::string& what) {
-    out.error = "instrument '" + std::string{name} + "': " + what;
-    return out;
+    error = "instrument '" + std::string{name} + "': " + what;
+    return false;
   };
-  auto parts = split(name, '-');
-  if (parts.size() != 2 && parts.size() != 4)
+  const auto parts = split_name(name);
+  if (parts.count != 2 && parts.count != 4)
     return fail("expected UNDERLYING-EXPIRY, UNDERLYING-PERPETUAL or UNDERLYING-EXPIRY-STRIKE-C|P");
-  instrument x;
-  x.name = std::string{name};
-  x.underlying = std::string{parts[0]};
-  auto underscore = parts[0].find('_');
-  x.base = std::string{parts[0].substr(0, underscore)};
+  x.underlying = parts.part[0];
+  auto underscore = x.underlying.find('_');
+  x.base = x.underlying.substr(0, underscore);
   x.linear = underscore != std::string_view::npos;
-  if (!all_upper_alnum(x.base) || (x.linear && !all_upper_alnum(parts[0].substr(underscore + 1))))
-    return fail("underlying '" + x.underlying + "' is not of the form BTC or SOL_USDC");
-  if (parts.size() == 2 && parts[1] == "PERPETUAL") {
+  if (!all_upper_alnum(x.base) || (x.linear && !all_upper_alnum(x.underlying.substr(underscore + 1))))
+    return fail("underlying '" + std::string{x.underlying} + "' is not of the form BTC or SOL_USDC");
+  if (parts.count == 2 && parts.part[1] == "PERPETUAL") {
     x.kind = instrument_kind::perpetual;
-    out.value = std::move(x);
-    return out;
+    return true;
   }
-  std::string error;
-  auto expiry = parse_expiry_code(parts[1], error);
+  std::string expiry_error;
+  auto expiry = parse_expiry_code(parts.part[1], expiry_error);
   if (!expiry)
-    return fail(error);
-  x.expiry_code = std::string{parts[1]};
+    return fail(expiry_error);
+  x.expiry_code = parts.part[1];
   x.expiry = *expiry;
-  if (parts.size() == 2) {
-    x.kind = instrument_kind::future;
-    out.value = std::move(x);
-    return out;
-  }
-  auto strike = parse_strike(parts[2]);
+  if (parts.count == 2)
+    return true;
+  auto strike = parse_strike(parts.part[2]);
   if (!strike)
-    return fail("strike '" + std::string{parts[2]} + "' is not a positive number (decimal point written as d)");
-  if (parts[3] != "C" && parts[3] != "P")
-    return fail("option type '" + std::string{parts[3]} + "' is not C or P");
+    return fail("strike '" + std::string{parts.part[2]} + "' is not a positive number (decimal point written as d)");
+  if (parts.part[3] != "C" && parts.part[3] != "P")
+    return fail("option type '" + std::string{parts.part[3]} + "' is not C or P");
   x.kind = instrument_kind::option;
   x.strike = *strike;
-  x.type = parts[3] == "C" ? option_type::call : option_type::put;
-  out.value = std::move(x);
+  x.type = parts.part[3] == "C" ? option_type::call : option_type::put;
+  return true;
+}
+
+} // namespace
+
+instrument_parse parse_instrument(std::string_view name) {
+  instrument_parse out;
+  name_fields f;
+  if (!parse_fields(name, f, out.error))
+    return out;
+  const auto* fields = &f;
+  auto& x = out.value.emplace();
+  x.name = std::string{name};
+  x.underlying = std::string{fields->underlying};
+  x.base = std::string{fields->base};
+  x.linear = fields->linear;
+  x.kind = fields->kind;
+  x.expiry_code = std::string{fields->expiry_code};
+  x.expiry = fields->expiry;
+  x.strike = fields->strike;
+  x.type = fields->type;
   return out;
+}
+
+std::optional<option_key> parse_option_key(std::string_view name) {
+  std::string error;
+  name_fields f;
+  if (!parse_fields(name, f, error) || f.kind != instrument_kind::option)
+    return std::nullopt;
+  const auto* fields = &f;
+  option_key key;
+  key.label_size = fields->underlying.size() + 1 + fields->expiry_code.size();
+  key.expiry = fields->expiry;
+  key.strike = fields->strike;
+  key.type = fields->type;
+  key.linear = fields->linear;
+  return key;
 }
 
 expiry_table::expiry_table(const std::vector<instrument_info>& rows) {
@@ -211,8 +263,10 @@ expiry_table::expiry_table(const std::vector<instrument_info>& rows) {
       add(row.instrument_name, row.expiration_time);
 }
 
-std::optional<timestamp> expiry_table::find(const std::string& name) const {
-  if (auto i = by_name_.find(name); i != by_name_.end())
+std::optional<timestamp> expiry_table::find(std::string_view name) const {
+  thread_local std::string key;   // reused: a lookup allocates nothing once the buffer has grown
+  key.assign(name);
+  if (auto i = by_name_.find(key); i != by_name_.end())
     return i->second;
   return std::nullopt;
 }

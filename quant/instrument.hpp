@@ -45,6 +45,21 @@ struct instrument_parse {
 /// Parses a Deribit instrument name. Never guesses: anything off gives an error.
 instrument_parse parse_instrument(std::string_view name);
 
+/// An option name's fields that the chain computations read, parsed without copying.
+struct option_key {
+  std::size_t label_size = 0;   ///< the name's first `label_size` characters are its expiry label, "BTC-27MAR26"
+  timestamp expiry{};       ///< 08:00 UTC on the expiry day
+  double strike = 0;
+  option_type type = option_type::call;
+  bool linear = false;
+
+  /// "BTC-27MAR26" of the name this key was parsed from.
+  std::string_view label(std::string_view name) const { return name.substr(0, label_size); }
+};
+
+/// The option fields of a name, by the rules of parse_instrument; empty when the name is not a valid option name.
+std::optional<option_key> parse_option_key(std::string_view name);
+
 /// 08:00 UTC on the given civil date.
 timestamp expiry_at(int year, unsigned month, unsigned day);
 
@@ -59,7 +74,7 @@ public:
   explicit expiry_table(const std::vector<instrument_info>& rows);
 
   void add(const std::string& name, timestamp expiry) { by_name_[name] = expiry; }
-  std::optional<timestamp> find(const std::string& name) const;
+  std::optional<timestamp> find(std::string_view name) const;
   std::size_t size() const { return by_name_.size(); }
 
   /// Applies the table to a parsed instrument; returns true when the table

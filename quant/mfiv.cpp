@@ -125,10 +125,14 @@ double dte_of(const mfiv_expiry& e) { return e.dte_days; }
 } // namespace
 
 mfiv_result compute_mfiv(const std::vector<option_summary>& options, const mfiv_params& params) {
+  return compute_mfiv(options, index_options(options, params.expiries), params);
+}
+
+mfiv_result compute_mfiv(const std::vector<option_summary>& options, const option_chain& names, const mfiv_params& params) {
   mfiv_result out;
   if (options.empty())
     return out;
-  out.as_of = params.as_of.value_or(newest_creation_time(options));
+  out.as_of = params.as_of.value_or(names.newest_creation);
 
   std::vector<quote> quotes;
   quotes.reserve(options.size());
@@ -136,13 +140,13 @@ mfiv_result compute_mfiv(const std::vector<option_summary>& options, const mfiv_
   auto usable = [](const option_summary& row) {
     return row.mark_price && *row.mark_price > 0 && row.underlying_price > 0;
   };
-  auto add = [&](const option_summary& row, const instrument& x) {
+  auto add = [&](const option_summary& row, const option_key& x) {
     const double price = x.linear ? *row.mark_price : *row.mark_price * row.underlying_price;
     quotes.push_back({x.expiry, x.strike, x.type, price, row.underlying_price});
     if (labels.find(x.expiry) == labels.end())
-      labels.emplace(x.expiry, x.expiry_label());
+      labels.emplace(x.expiry, std::string{x.label(row.instrument_name)});
   };
-  auto counts = for_each_option(options, {out.as_of, params.min_expiry_dte_days, params.expiries}, usable, add);
+  auto counts = for_each_option(options, names, {out.as_of, params.min_expiry_dte_days}, usable, add);
   out.skipped_rows = counts.skipped_rows;
   out.expiry_disagreements = counts.expiry_disagreements;
   if (out.skipped_rows == options.size()) {
@@ -174,8 +178,8 @@ mfiv_result compute_mfiv(const std::vector<option_summary>& options, const mfiv_
   if (auto pair = pick_tenor_pair(out.expiries, params.tenor_days, dte_of, counted)) {
     const double iv = iv_at_tenor(*pair, out.expiries, params.tenor_days, dte_of,
                                   [](const mfiv_expiry& e) { return *e.iv_pct; });
-    auto names = tenor_pair_names(*pair, out.expiries, [](const mfiv_expiry& e) { return e.expiry; });
-    out.value = mfiv_value{iv, params.tenor_days, pair->bracketed, std::move(names)};
+    auto pair_names = tenor_pair_names(*pair, out.expiries, [](const mfiv_expiry& e) { return e.expiry; });
+    out.value = mfiv_value{iv, params.tenor_days, pair->bracketed, std::move(pair_names)};
     out.reason = mfiv_reason::none;
   }
   return out;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "quant/instrument.hpp"
+#include "quant/option_rows.hpp"
 #include "quant/records.hpp"
 #include "quant/tenor.hpp"
 
@@ -67,5 +68,8 @@ struct mfiv_result {
 /// Option prices in the quote currency: inverse rows (BTC, ETH) are `mark_price * underlying_price`, linear rows
 /// (`SOL_USDC`) `mark_price`.
 mfiv_result compute_mfiv(const std::vector<option_summary>& options, const mfiv_params& params);
+/// The same with the names already parsed (`names` from index_options on `options`, which applied the expiry
+/// table: `params.expiries` is not read).
+mfiv_result compute_mfiv(const std::vector<option_summary>& options, const option_chain& names, const mfiv_params& params);
 
 } // namespace derivcache::quant

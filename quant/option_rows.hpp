@@ -20,11 +20,29 @@ timestamp newest_creation_time(const std::vector<Row>& rows) {
   return newest;
 }
 
+/// An option row's name, parsed (the expiry the get_instruments table lists, when it does).
+struct option_row {
+  std::size_t index = 0;   ///< position in the chain's option rows
+  option_key key;
+  bool disagreed = false;  ///< the table's expiry overrode the name's 08:00 UTC rule
+};
+
+/// A chain's option names, each parsed once for every computation that reads the chain (the fetcher makes it
+/// with the chain). Rows are named by position: it fits the option rows it was made from, unchanged.
+struct option_chain {
+  std::vector<option_row> rows;            ///< the rows whose names are option names, in row order
+  std::size_t bad_names = 0;               ///< names that are not option names
+  timestamp newest_creation{};             ///< newest creation_time of all rows
+  std::size_t size() const { return rows.size() + bad_names; }
+};
+
+/// Parses every name of `options` once; `expiries` (may be null) wins over names where it lists one.
+option_chain index_options(const std::vector<option_summary>& options, const expiry_table* expiries);
+
 /// Which expiries of a chain are read, as of when.
 struct chain_window {
   timestamp as_of{};
   double min_expiry_dte_days = 1;          ///< closer expiries are ignored (not counted as skipped)
-  const expiry_table* expiries = nullptr;  ///< get_instruments expiries, which win over names
 };
 
 /// What reading a chain counted.
@@ -33,24 +51,22 @@ struct chain_counts {
   std::size_t expiry_disagreements = 0;    ///< names whose 08:00 UTC expiry the table overrode
 };
 
-/// Calls `use(row, instrument)` for each row whose name parses as an option, that `usable(row)` accepts and whose
+/// Calls `use(row, key)` for each option row (of `options`, indexed by `chain`) that `usable(row)` accepts and whose
 /// expiry is at least `min_expiry_dte_days` after `as_of`.
 template <class Usable, class Use>
-chain_counts for_each_option(const std::vector<option_summary>& options, const chain_window& window, Usable usable,
-                             Use use) {
-  chain_counts counts;
-  for (const auto& row : options) {
-    auto parsed = parse_instrument(row.instrument_name);
-    if (!parsed.value || parsed.value->kind != instrument_kind::option || !usable(row)) {
+chain_counts for_each_option(const std::vector<option_summary>& options, const option_chain& chain,
+                             const chain_window& window, Usable usable, Use use) {
+  chain_counts counts{chain.bad_names, 0};
+  for (const auto& r : chain.rows) {
+    const auto& row = options[r.index];
+    if (!usable(row)) {
       ++counts.skipped_rows;
       continue;
     }
-    auto& x = *parsed.value;
-    if (window.expiries && window.expiries->apply(x))
-      ++counts.expiry_disagreements;
-    if (days_between(window.as_of, x.expiry) < window.min_expiry_dte_days)
+    counts.expiry_disagreements += r.disagreed ? 1 : 0;
+    if (days_between(window.as_of, r.key.expiry) < window.min_expiry_dte_days)
       continue;
-    use(row, x);
+    use(row, r.key);
   }
   return counts;
 }

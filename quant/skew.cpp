@@ -17,6 +17,25 @@ std::string to_string(skew_reason x) {
   return name_of(names, x);
 }
 
+skew_result skew_of(const surface_result& surface, double tenor_days, double delta) {
+  skew_result out;
+  out.as_of = surface.as_of;
+  out.skipped_rows = surface.skipped_rows;
+  out.expiry_disagreements = surface.expiry_disagreements;
+  out.smile.reserve(surface.smile.size());
+  for (const auto& e : surface.smile) {
+    const auto* w = e.wing(delta);
+    out.smile.push_back({e, w ? w->put_iv : std::nullopt, w ? w->call_iv : std::nullopt, e.atm_iv, e.rows});
+  }
+  out.reason = surface.reason;
+  if (surface.reason == skew_reason::none) {
+    const auto* record = surface.find(tenor_days, delta);
+    out.value = record ? record->value : std::nullopt;
+    out.reason = record ? record->reason : skew_reason::no_valid_expiry;
+  }
+  return out;
+}
+
 skew_result compute_skew(const std::vector<option_summary>& options, const skew_params& params) {
   surface_params sp;
   sp.tenors_days = {params.tenor_days};
@@ -24,24 +43,7 @@ skew_result compute_skew(const std::vector<option_summary>& options, const skew_
   sp.min_expiry_dte_days = params.min_expiry_dte_days;
   sp.as_of = params.as_of;
   sp.expiries = params.expiries;
-  auto surface = compute_surface(options, sp);
-
-  skew_result out;
-  out.as_of = surface.as_of;
-  out.skipped_rows = surface.skipped_rows;
-  out.expiry_disagreements = surface.expiry_disagreements;
-  out.smile.reserve(surface.smile.size());
-  for (const auto& e : surface.smile) {
-    const auto& w = e.wings.front();
-    out.smile.push_back({e, w.put_iv, w.call_iv, e.atm_iv, e.rows});
-  }
-  out.reason = surface.reason;
-  if (surface.reason == skew_reason::none) {
-    auto& record = surface.skews.front();
-    out.value = std::move(record.value);
-    out.reason = record.reason;
-  }
-  return out;
+  return skew_of(compute_surface(options, sp), params.tenor_days, params.delta);
 }
 
 } // namespace derivcache::quant

@@ -102,22 +102,22 @@ std::optional<double> atm_iv(std::vector<strike_iv>& ivs, double forward) {
 }
 
 // The usable rows of each expiry with DTE >= the minimum; counts skipped rows and expiry disagreements in `out`.
-std::map<timestamp, expiry_rows> group_by_expiry(const std::vector<option_summary>& options,
+std::map<timestamp, expiry_rows> group_by_expiry(const std::vector<option_summary>& options, const option_chain& names,
                                                  const surface_params& params, surface_result& out) {
   std::map<timestamp, expiry_rows> expiries;
   auto usable = [](const option_summary& row) { return row.mark_iv && *row.mark_iv > 0 && row.underlying_price > 0; };
-  auto add = [&](const option_summary& row, const instrument& x) {
+  auto add = [&](const option_summary& row, const option_key& x) {
     const double iv = *row.mark_iv;
     auto delta = forward_delta(x.type, row.underlying_price, x.strike, iv / 100.0, years_between(out.as_of, x.expiry));
     auto& e = expiries[x.expiry];
     if (e.label.empty())
-      e.label = x.expiry_label();
+      e.label = std::string{x.label(row.instrument_name)};
     e.forwards.push_back(row.underlying_price);
     e.ivs.push_back({x.strike, x.type == option_type::put, iv});
     if (delta)
       (x.type == option_type::call ? e.calls : e.puts).push_back({x.strike, std::abs(*delta), iv});
   };
-  auto counts = for_each_option(options, {out.as_of, params.min_expiry_dte_days, params.expiries}, usable, add);
+  auto counts = for_each_option(options, names, {out.as_of, params.min_expiry_dte_days}, usable, add);
   out.skipped_rows = counts.skipped_rows;
   out.expiry_disagreements = counts.expiry_disagreements;
   return expiries;
@@ -187,11 +187,15 @@ skew_record skew_at(const std::vector<expiry_smile>& smile, std::size_t w, doubl
 } // namespace
 
 surface_result compute_surface(const std::vector<option_summary>& options, const surface_params& params) {
+  return compute_surface(options, index_options(options, params.expiries), params);
+}
+
+surface_result compute_surface(const std::vector<option_summary>& options, const option_chain& names, const surface_params& params) {
   surface_result out;
   if (options.empty())
     return out;
-  out.as_of = params.as_of.value_or(newest_creation_time(options));
-  auto expiries = group_by_expiry(options, params, out);
+  out.as_of = params.as_of.value_or(names.newest_creation);
+  auto expiries = group_by_expiry(options, names, params, out);
   if (out.skipped_rows == options.size()) {
     out.reason = skew_reason::no_usable_rows;
     return out;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "quant/instrument.hpp"
+#include "quant/option_rows.hpp"
 #include "quant/records.hpp"
 #include "quant/skew.hpp"
 
@@ -76,5 +77,12 @@ struct surface_result {
 };
 
 surface_result compute_surface(const std::vector<option_summary>& options, const surface_params& params);
+/// The same with the names already parsed (`names` from index_options on `options`, which applied the expiry
+/// table: `params.expiries` is not read).
+surface_result compute_surface(const std::vector<option_summary>& options, const option_chain& names, const surface_params& params);
+
+/// The headline skew from a surface that has (tenor_days, delta): its record as the value, the smile's wings at
+/// the delta.
+skew_result skew_of(const surface_result& surface, double tenor_days, double delta);
 
 } // namespace derivcache::quant

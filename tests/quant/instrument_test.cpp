@@ -76,7 +76,23 @@ TEST(Instrument, MalformedNamesGiveClearErrors) {
     auto x = parse_instrument(c.name);
     EXPECT_FALSE(x.value) << c.name;
     EXPECT_EQ(x.error, c.error);
+    EXPECT_FALSE(parse_option_key(c.name)) << c.name;
   }
+}
+
+TEST(Instrument, OptionKeysAreParseInstrumentsFields) {
+  for (const auto* name : {"BTC-27MAR26-60000-C", "BTC-3APR26-75000-P", "SOL_USDC-26JUN26-1d25-P"}) {
+    auto x = parse_instrument(name);
+    auto key = parse_option_key(name);
+    ASSERT_TRUE(x.value && key) << name;
+    EXPECT_EQ(key->label(name), x.value->expiry_label());
+    EXPECT_EQ(key->expiry, x.value->expiry);
+    EXPECT_EQ(key->strike, x.value->strike);
+    EXPECT_EQ(key->type, x.value->type);
+    EXPECT_EQ(key->linear, x.value->linear);
+  }
+  EXPECT_FALSE(parse_option_key("BTC-27MAR26"));      // a future
+  EXPECT_FALSE(parse_option_key("BTC-PERPETUAL"));
 }
 
 TEST(Instrument, QuarterliesAreLastFridaysOfQuarterMonths) {

@@ -60,7 +60,7 @@ const std::vector<usd_quote> thin_quotes{{"90-P", 2}, {"100-P", 5}, {"100-C", 4}
 } // namespace
 
 TEST(Mfiv, PinsOnTheRealBtcChain) {
-  const auto& r = test::on_btc_chain_2026<compute_mfiv>();
+  const auto& r = test::on_btc_chain_2026(compute_mfiv);
   ASSERT_TRUE(r.value) << to_string(r.reason);
   EXPECT_NEAR(r.value->iv_pct, 54.9440, 5e-5);
   EXPECT_TRUE(r.value->bracketed);
@@ -79,7 +79,7 @@ TEST(Mfiv, PinsOnTheRealBtcChain) {
 }
 
 TEST(Mfiv, ExpiriesUnderOneDayAreIgnored) {
-  const auto& r = test::on_btc_chain_2026<compute_mfiv>();
+  const auto& r = test::on_btc_chain_2026(compute_mfiv);
   EXPECT_FALSE(test::find_expiry(r.expiries, "BTC-14MAR26"));
   ASSERT_EQ(r.expiries.size(), 11u);
   EXPECT_EQ(r.expiries.front().expiry, "BTC-15MAR26");
@@ -189,7 +189,7 @@ TEST(Mfiv, RowsWithoutMarkPriceAreSkippedAndCounted) {
 }
 
 TEST(Mfiv, NoRowsAndNoUsableRowsGiveReasons) {
-  auto none = compute_mfiv({}, {});
+  auto none = compute_mfiv(std::vector<option_summary>{}, {});
   EXPECT_EQ(none.reason, mfiv_reason::no_rows);
   auto old = test::load_rows("deribit_book_summary_option_btc_2022-06-04.json", codec::decode_option_summaries);
   for (auto& row : old)

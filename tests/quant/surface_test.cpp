@@ -89,7 +89,7 @@ surface_params hand_params(std::vector<double> tenors) {
 } // namespace
 
 TEST(Surface, ThirtyDay25DeltaPinsOnTheRealBtcChain) {
-  const auto& v = record(test::on_btc_chain_2026<compute_surface>(), 30, 0.25);
+  const auto& v = record(test::on_btc_chain_2026(compute_surface), 30, 0.25);
   expect_pins({{"skew", v.skew_pct, 6.3218}, {"ATM", v.atm_iv, 51.3286}, {"butterfly", v.butterfly, 1.1772},
                {"normalized skew", v.skew_normalized, 0.1232}});
   EXPECT_TRUE(v.bracketed);
@@ -97,13 +97,13 @@ TEST(Surface, ThirtyDay25DeltaPinsOnTheRealBtcChain) {
 }
 
 TEST(Surface, ThirtyDay10DeltaPinsOnTheRealBtcChain) {
-  const auto& v = record(test::on_btc_chain_2026<compute_surface>(), 30, 0.10);
+  const auto& v = record(test::on_btc_chain_2026(compute_surface), 30, 0.10);
   expect_pins({{"put", v.put_iv, 63.3490}, {"call", v.call_iv, 49.7053}, {"skew", v.skew_pct, 13.6437},
                {"normalized skew", v.skew_normalized, 0.2659}, {"butterfly", v.butterfly, 5.2249}});
   EXPECT_TRUE(v.bracketed);
   // BTC-3APR26 lists no 10-delta put, so the 10-delta pair differs from the 25-delta one.
   EXPECT_EQ(v.expiries, (names{"BTC-27MAR26", "BTC-24APR26"}));
-  auto apr3 = test::find_expiry(test::on_btc_chain_2026<compute_surface>().smile, "BTC-3APR26");
+  auto apr3 = test::find_expiry(test::on_btc_chain_2026(compute_surface).smile, "BTC-3APR26");
   ASSERT_TRUE(apr3);
   EXPECT_FALSE(apr3->wing(0.10)->put_iv);
   EXPECT_TRUE(apr3->wing(0.10)->call_iv);
@@ -111,7 +111,7 @@ TEST(Surface, ThirtyDay10DeltaPinsOnTheRealBtcChain) {
 }
 
 TEST(Surface, OtherTenorPinsOnTheRealBtcChain) {
-  const auto& surface = test::on_btc_chain_2026<compute_surface>();
+  const auto& surface = test::on_btc_chain_2026(compute_surface);
   expect_pins({{"7 d ATM", atm(surface, 7).atm_iv, 53.1526},
                {"7 d 25-delta skew", record(surface, 7, 0.25).skew_pct, 6.0393},
                {"90 d ATM", atm(surface, 90).atm_iv, 50.6429},
@@ -121,7 +121,7 @@ TEST(Surface, OtherTenorPinsOnTheRealBtcChain) {
 TEST(Surface, HeadlineSkewIsTheSurfaceRecordAtThirtyDays25Delta) {
   auto headline = compute_skew(test::btc_chain_2026(), {});
   ASSERT_TRUE(headline.value);
-  const auto& v = record(test::on_btc_chain_2026<compute_surface>(), 30, 0.25);
+  const auto& v = record(test::on_btc_chain_2026(compute_surface), 30, 0.25);
   EXPECT_EQ(headline.value->skew_pct, v.skew_pct);
   EXPECT_EQ(headline.value->put_iv, v.put_iv);
   EXPECT_EQ(headline.value->call_iv, v.call_iv);
@@ -129,15 +129,15 @@ TEST(Surface, HeadlineSkewIsTheSurfaceRecordAtThirtyDays25Delta) {
   EXPECT_EQ(headline.value->butterfly, v.butterfly);
   EXPECT_EQ(headline.value->skew_normalized, v.skew_normalized);
   EXPECT_EQ(headline.value->expiries, v.expiries);
-  ASSERT_EQ(headline.smile.size(), test::on_btc_chain_2026<compute_surface>().smile.size());
+  ASSERT_EQ(headline.smile.size(), test::on_btc_chain_2026(compute_surface).smile.size());
   for (std::size_t i = 0; i < headline.smile.size(); ++i) {
-    EXPECT_EQ(headline.smile[i].put_iv, test::on_btc_chain_2026<compute_surface>().smile[i].wing(0.25)->put_iv);
-    EXPECT_EQ(headline.smile[i].atm_iv, test::on_btc_chain_2026<compute_surface>().smile[i].atm_iv);
+    EXPECT_EQ(headline.smile[i].put_iv, test::on_btc_chain_2026(compute_surface).smile[i].wing(0.25)->put_iv);
+    EXPECT_EQ(headline.smile[i].atm_iv, test::on_btc_chain_2026(compute_surface).smile[i].atm_iv);
   }
 }
 
 TEST(Surface, DefaultsAreTheIssuesTenorsAndDeltas) {
-  const auto& r = test::on_btc_chain_2026<compute_surface>();
+  const auto& r = test::on_btc_chain_2026(compute_surface);
   EXPECT_EQ(r.reason, skew_reason::none);
   ASSERT_EQ(r.atm.size(), 5u);
   ASSERT_EQ(r.skews.size(), 10u);
@@ -236,7 +236,7 @@ TEST(Surface, ChainWithoutAtmGivesReasonsPerRecord) {
 }
 
 TEST(Surface, NoRowsAndUnusableRowsGiveTheChainsReason) {
-  EXPECT_EQ(compute_surface({}, {}).reason, skew_reason::no_rows);
+  EXPECT_EQ(compute_surface(std::vector<option_summary>{}, {}).reason, skew_reason::no_rows);
   auto rows = test::load_rows("deribit_book_summary_option_btc_2022-06-04.json", codec::decode_option_summaries);
   auto r = compute_surface(rows, {});
   EXPECT_EQ(r.reason, skew_reason::no_usable_rows);

@@ -28,10 +28,10 @@ inline auto btc_futures_2025() {
   return load_rows("derived/deribit_book_summary_future_btc_2025-01-06.json", codec::decode_future_summaries);
 }
 
-/// `Compute(btc_chain_2026(), {})` (compute_surface, compute_mfiv, ...), computed once: several tests pin one result.
-template <auto Compute>
-const auto& on_btc_chain_2026() {
-  static const auto result = Compute(btc_chain_2026(), {});
+/// `compute(btc_chain_2026(), {})` (compute_surface, compute_mfiv, ...), computed once: several tests pin one result.
+template <class Result, class Params>
+const Result& on_btc_chain_2026(Result (*compute)(const std::vector<quant::option_summary>&, const Params&)) {
+  static const Result result = compute(btc_chain_2026(), {});   // one per computation: Result and Params name it
   return result;
 }
 
