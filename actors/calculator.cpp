@@ -82,8 +82,8 @@ messages::basis_reading compute(const messages::currency_chain& chain, const bas
 messages::skew_reading compute(const messages::currency_chain& chain, const skew_calculation& calc) {
   // The surface, the headline (one of its records) and the MFIV read the names parsed once per chain.
   std::optional<quant::option_chain> parsed;
-  const auto& names =
-    chain.option_names ? *chain.option_names : parsed.emplace(quant::index_options(chain.options, chain.expiries.get()));
+  const auto& names = chain.option_names ? *chain.option_names
+                                         : parsed.emplace(quant::index_options(chain.options, chain.expiries.get()));
   const auto surface_result = quant::compute_surface(chain.options, names, calc.surface);
   auto r = surface_result.find(calc.tenor_days, calc.delta)
              ? quant::skew_of(surface_result, calc.tenor_days, calc.delta)
@@ -105,7 +105,8 @@ messages::skew_reading compute(const messages::currency_chain& chain, const skew
   for (const auto& p : r.smile)
     out.smile.push_back({p.expiry, p.dte_days, p.forward, to_caf(p.put_iv), to_caf(p.call_iv), to_caf(p.atm_iv)});
   out.surface = messages::to_surface(surface_result, calc.surface, chain.received);
-  out.mfiv = messages::to_mfiv(quant::compute_mfiv(chain.options, names, calc.mfiv), calc.mfiv.tenor_days, chain.received);
+  out.mfiv =
+    messages::to_mfiv(quant::compute_mfiv(chain.options, names, calc.mfiv), calc.mfiv.tenor_days, chain.received);
   return out;
 }
 

@@ -317,6 +317,21 @@ decoded_rows<Row> decode_rows(std::string_view body, std::string_view label, Rea
   return out;
 }
 
+// The envelope's result as an object; null when there is none, with `out`'s error reply or fatal message set.
+template <class Decoded>
+const json::object* result_object(document& doc, const char* what, Decoded& out) {
+  auto env = open_envelope(doc, what);
+  if (env.error_reply || !env.fatal.empty()) {
+    out.error_reply = std::move(env.error_reply);
+    out.fatal = std::move(env.fatal);
+    return nullptr;
+  }
+  const auto* fields = env.result->if_object();
+  if (!fields)
+    out.fatal = R"("result" is not an object)";
+  return fields;
+}
+
 } // namespace
 
 decoded_rows<quant::option_summary> decode_option_summaries(std::string_view body) {
@@ -337,17 +352,9 @@ decoded_rows<quant::instrument_info> decode_instruments(std::string_view body) {
 decoded_index_price decode_index_price(std::string_view body) {
   decoded_index_price out;
   document doc{body};
-  auto env = open_envelope(doc, "index_price");
-  if (env.error_reply || !env.fatal.empty()) {
-    out.error_reply = std::move(env.error_reply);
-    out.fatal = std::move(env.fatal);
+  const auto* fields = result_object(doc, "index_price", out);
+  if (!fields)
     return out;
-  }
-  const auto* fields = env.result->if_object();
-  if (!fields) {
-    out.fatal = R"("result" is not an object)";
-    return out;
-  }
   row_reader reader{*fields};
   index_price value;
   value.index_price = reader.non_negative("index_price");
@@ -362,17 +369,9 @@ decoded_index_price decode_index_price(std::string_view body) {
 decoded_dvol decode_volatility_index(std::string_view body) {
   decoded_dvol out;
   document doc{body};
-  auto env = open_envelope(doc, "data");
-  if (env.error_reply || !env.fatal.empty()) {
-    out.error_reply = std::move(env.error_reply);
-    out.fatal = std::move(env.fatal);
+  const auto* fields = result_object(doc, "data", out);
+  if (!fields)
     return out;
-  }
-  const auto* fields = env.result->if_object();
-  if (!fields) {
-    out.fatal = R"("result" is not an object)";
-    return out;
-  }
   const auto* data = fields->if_contains("data");
   if (!data || data->is_null()) {
     out.fatal = R"(no "data" in result)";

@@ -14,21 +14,21 @@
 
 namespace derivcache::quant {
 
-std::string to_string(mfiv_reason x) {
-  static constexpr name_table<mfiv_reason, 4> names{{{mfiv_reason::none, "none"},
-    {mfiv_reason::no_rows, "no option rows"},
-    {mfiv_reason::no_usable_rows, "no option row has a positive mark_price and underlying_price"},
-    {mfiv_reason::no_valid_expiry, "no expiry has strikes on both sides of K0 and a positive variance"}}};
-  return name_of(names, x);
-}
+namespace {
 
-std::string to_string(mfiv_gap x) {
-  static constexpr name_table<mfiv_gap, 4> names{{{mfiv_gap::none, "none"},
-    {mfiv_gap::no_k0, "no strike at or below the forward"},
-    {mfiv_gap::one_sided, "no strike on one side of K0"},
-    {mfiv_gap::non_positive_variance, "variance is not positive"}}};
-  return name_of(names, x);
-}
+constexpr name_table<mfiv_reason, 4> reason_names{{{mfiv_reason::none, "none"},
+  {mfiv_reason::no_rows, "no option rows"},
+  {mfiv_reason::no_usable_rows, "no option row has a positive mark_price and underlying_price"},
+  {mfiv_reason::no_valid_expiry, "no expiry has strikes on both sides of K0 and a positive variance"}}};
+
+constexpr name_table<mfiv_gap, 4> gap_names{{{mfiv_gap::none, "none"},
+  {mfiv_gap::no_k0, "no strike at or below the forward"}, {mfiv_gap::one_sided, "no strike on one side of K0"},
+  {mfiv_gap::non_positive_variance, "variance is not positive"}}};
+
+} // namespace
+
+std::string to_string(mfiv_reason x) { return name_of(reason_names, x); }
+std::string to_string(mfiv_gap x) { return name_of(gap_names, x); }
 
 namespace {
 
@@ -128,12 +128,9 @@ mfiv_result compute_mfiv(const std::vector<option_summary>& options, const mfiv_
   return compute_mfiv(options, index_options(options, params.expiries), params);
 }
 
-mfiv_result compute_mfiv(const std::vector<option_summary>& options, const option_chain& names, const mfiv_params& params) {
+mfiv_result compute_mfiv(const std::vector<option_summary>& options, const option_chain& names,
+                         const mfiv_params& params) {
   mfiv_result out;
-  if (options.empty())
-    return out;
-  out.as_of = params.as_of.value_or(names.newest_creation);
-
   std::vector<quote> quotes;
   quotes.reserve(options.size());
   std::map<timestamp, std::string> labels;
@@ -146,13 +143,8 @@ mfiv_result compute_mfiv(const std::vector<option_summary>& options, const optio
     if (labels.find(x.expiry) == labels.end())
       labels.emplace(x.expiry, std::string{x.label(row.instrument_name)});
   };
-  auto counts = for_each_option(options, names, {out.as_of, params.min_expiry_dte_days}, usable, add);
-  out.skipped_rows = counts.skipped_rows;
-  out.expiry_disagreements = counts.expiry_disagreements;
-  if (out.skipped_rows == options.size()) {
-    out.reason = mfiv_reason::no_usable_rows;
+  if (!read_options(options, names, params, out, usable, add))
     return out;
-  }
 
   std::sort(quotes.begin(), quotes.end(), [](const quote& a, const quote& b) {
     return a.expiry != b.expiry ? a.expiry < b.expiry : a.strike < b.strike;

@@ -70,6 +70,7 @@ struct mfiv_result {
 mfiv_result compute_mfiv(const std::vector<option_summary>& options, const mfiv_params& params);
 /// The same with the names already parsed (`names` from index_options on `options`, which applied the expiry
 /// table: `params.expiries` is not read).
-mfiv_result compute_mfiv(const std::vector<option_summary>& options, const option_chain& names, const mfiv_params& params);
+mfiv_result compute_mfiv(const std::vector<option_summary>& options, const option_chain& names,
+                         const mfiv_params& params);
 
 } // namespace derivcache::quant

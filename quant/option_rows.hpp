@@ -71,4 +71,22 @@ chain_counts for_each_option(const std::vector<option_summary>& options, const o
   return counts;
 }
 
+/// The start every chain computation shares. No rows: false, `out` untouched (its reason stays no_rows).
+/// Otherwise `out.as_of` (`params.as_of`, else the newest creation time), `use(row, key)` for each row of
+/// for_each_option, the counts in `out`, and true when some row was usable (else `out.reason` is no_usable_rows).
+template <class Result, class Params, class Usable, class Use>
+bool read_options(const std::vector<option_summary>& options, const option_chain& names, const Params& params,
+                  Result& out, Usable usable, Use use) {
+  if (options.empty())
+    return false;
+  out.as_of = params.as_of.value_or(names.newest_creation);
+  auto counts = for_each_option(options, names, {out.as_of, params.min_expiry_dte_days}, usable, use);
+  out.skipped_rows = counts.skipped_rows;
+  out.expiry_disagreements = counts.expiry_disagreements;
+  if (out.skipped_rows < options.size())
+    return true;
+  out.reason = decltype(out.reason)::no_usable_rows;
+  return false;
+}
+
 } // namespace derivcache::quant

@@ -101,30 +101,24 @@ std::optional<double> atm_iv(std::vector<strike_iv>& ivs, double forward) {
   return std::nullopt;
 }
 
-// The usable rows of each expiry with DTE >= the minimum; counts skipped rows and expiry disagreements in `out`.
-std::map<timestamp, expiry_rows> group_by_expiry(const std::vector<option_summary>& options, const option_chain& names,
-                                                 const surface_params& params, surface_result& out) {
-  std::map<timestamp, expiry_rows> expiries;
-  auto usable = [](const option_summary& row) { return row.mark_iv && *row.mark_iv > 0 && row.underlying_price > 0; };
-  auto add = [&](const option_summary& row, const option_key& x) {
-    const double iv = *row.mark_iv;
-    auto delta = forward_delta(x.type, row.underlying_price, x.strike, iv / 100.0, years_between(out.as_of, x.expiry));
-    auto& e = expiries[x.expiry];
-    if (e.label.empty())
-      e.label = std::string{x.label(row.instrument_name)};
-    e.forwards.push_back(row.underlying_price);
-    e.ivs.push_back({x.strike, x.type == option_type::put, iv});
-    if (delta)
-      (x.type == option_type::call ? e.calls : e.puts).push_back({x.strike, std::abs(*delta), iv});
-  };
-  auto counts = for_each_option(options, names, {out.as_of, params.min_expiry_dte_days}, usable, add);
-  out.skipped_rows = counts.skipped_rows;
-  out.expiry_disagreements = counts.expiry_disagreements;
-  return expiries;
+// The usable rows of one expiry.
+using expiry_groups = std::map<timestamp, expiry_rows>;
+
+// Adds a usable row to its expiry's group (`as_of`: for the row's delta).
+void add_row(expiry_groups& expiries, const option_summary& row, const option_key& x, timestamp as_of) {
+  const double iv = *row.mark_iv;
+  auto delta = forward_delta(x.type, row.underlying_price, x.strike, iv / 100.0, years_between(as_of, x.expiry));
+  auto& e = expiries[x.expiry];
+  if (e.label.empty())
+    e.label = std::string{x.label(row.instrument_name)};
+  e.forwards.push_back(row.underlying_price);
+  e.ivs.push_back({x.strike, x.type == option_type::put, iv});
+  if (delta)
+    (x.type == option_type::call ? e.calls : e.puts).push_back({x.strike, std::abs(*delta), iv});
 }
 
 // One smile point per expiry: forward, ATM IV, and the put and call IV at every delta.
-std::vector<expiry_smile> smile_of(std::map<timestamp, expiry_rows>& expiries, timestamp as_of,
+std::vector<expiry_smile> smile_of(expiry_groups& expiries, timestamp as_of,
                                    const std::vector<double>& deltas) {
   std::vector<expiry_smile> smile;
   smile.reserve(expiries.size());
@@ -190,16 +184,14 @@ surface_result compute_surface(const std::vector<option_summary>& options, const
   return compute_surface(options, index_options(options, params.expiries), params);
 }
 
-surface_result compute_surface(const std::vector<option_summary>& options, const option_chain& names, const surface_params& params) {
+surface_result compute_surface(const std::vector<option_summary>& options, const option_chain& names,
+                               const surface_params& params) {
   surface_result out;
-  if (options.empty())
+  expiry_groups expiries;
+  auto usable = [](const option_summary& row) { return row.mark_iv && *row.mark_iv > 0 && row.underlying_price > 0; };
+  auto add = [&](const option_summary& row, const option_key& x) { add_row(expiries, row, x, out.as_of); };
+  if (!read_options(options, names, params, out, usable, add))
     return out;
-  out.as_of = params.as_of.value_or(names.newest_creation);
-  auto expiries = group_by_expiry(options, names, params, out);
-  if (out.skipped_rows == options.size()) {
-    out.reason = skew_reason::no_usable_rows;
-    return out;
-  }
   out.reason = skew_reason::none;
   out.smile = smile_of(expiries, out.as_of, params.deltas);
   out.atm.reserve(params.tenors_days.size());

@@ -79,7 +79,8 @@ struct surface_result {
 surface_result compute_surface(const std::vector<option_summary>& options, const surface_params& params);
 /// The same with the names already parsed (`names` from index_options on `options`, which applied the expiry
 /// table: `params.expiries` is not read).
-surface_result compute_surface(const std::vector<option_summary>& options, const option_chain& names, const surface_params& params);
+surface_result compute_surface(const std::vector<option_summary>& options, const option_chain& names,
+                               const surface_params& params);
 
 /// The headline skew from a surface that has (tenor_days, delta): its record as the value, the smile's wings at
 /// the delta.
