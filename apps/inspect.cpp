@@ -111,29 +111,31 @@ void write_freshness(codec::json_writer& w, State state, State last_state, caf::
     .field("as_of_ms", unix_ms(as_of));
 }
 
+// `key`: an object of what `write` adds when `value` is set, else null.
+template <class Optional, class Write>
+void object_or_null(codec::json_writer& w, const char* key, const Optional& value, Write write) {
+  w.key(key);
+  if (!value) {
+    w.null();
+    return;
+  }
+  w.begin_object();
+  write(*value);
+  w.end_object();
+}
+
 void write_view(codec::json_writer& w, const messages::derivatives_view& v) {
   w.begin_object().field("currency", v.currency);
-  w.key("basis");
-  if (v.basis) {
-    w.begin_object()
-      .field("apr_pct", v.basis->apr_pct ? *v.basis->apr_pct : std::nan(""))
-      .field("instrument", v.basis->instrument);
-    write_freshness(w, v.basis_state, v.basis_last_state, v.basis_age, v.basis_lag, v.basis->as_of);
-    w.end_object();
-  } else {
-    w.null();
-  }
-  w.key("skew");
-  if (v.skew) {
-    w.begin_object()
-      .field("value_pct", v.skew->skew_pct ? *v.skew->skew_pct : std::nan(""))
-      .field("atm_iv", v.skew->atm_iv)
-      .field("butterfly25", v.skew->butterfly25);
-    write_freshness(w, v.skew_state, v.skew_last_state, v.skew_age, v.skew_lag, v.skew->as_of);
-    w.end_object();
-  } else {
-    w.null();
-  }
+  object_or_null(w, "basis", v.basis, [&](const messages::basis_reading& b) {
+    w.field("apr_pct", b.apr_pct ? *b.apr_pct : std::nan("")).field("instrument", b.instrument);
+    write_freshness(w, v.basis_state, v.basis_last_state, v.basis_age, v.basis_lag, b.as_of);
+  });
+  object_or_null(w, "skew", v.skew, [&](const messages::skew_reading& s) {
+    w.field("value_pct", s.skew_pct ? *s.skew_pct : std::nan(""))
+      .field("atm_iv", s.atm_iv)
+      .field("butterfly25", s.butterfly25);
+    write_freshness(w, v.skew_state, v.skew_last_state, v.skew_age, v.skew_lag, s.as_of);
+  });
   w.key("surface");
   runtime::write_surface(w, v.skew ? v.skew->surface : std::vector<messages::surface_tenor>{});
   w.key("basis_cm");

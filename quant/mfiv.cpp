@@ -124,10 +124,6 @@ double dte_of(const mfiv_expiry& e) { return e.dte_days; }
 
 } // namespace
 
-mfiv_result compute_mfiv(const std::vector<option_summary>& options, const mfiv_params& params) {
-  return compute_mfiv(options, index_options(options, params.expiries), params);
-}
-
 mfiv_result compute_mfiv(const std::vector<option_summary>& options, const option_chain& names,
                          const mfiv_params& params) {
   mfiv_result out;
@@ -175,6 +171,10 @@ mfiv_result compute_mfiv(const std::vector<option_summary>& options, const optio
     out.reason = mfiv_reason::none;
   }
   return out;
+}
+
+mfiv_result compute_mfiv(const std::vector<option_summary>& options, const mfiv_params& params) {
+  return compute_mfiv(options, index_options(options, params.expiries), params);
 }
 
 } // namespace derivcache::quant

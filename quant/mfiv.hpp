@@ -1,9 +1,7 @@
 // Model-free implied volatility at a constant maturity (Cboe's VIX method, as Deribit's DVOL) from mark prices.
 #pragma once
 
-#include "quant/instrument.hpp"
-#include "quant/option_rows.hpp"
-#include "quant/records.hpp"
+#include "quant/option_rows.hpp"   // option rows, their parsed names, the expiry table
 #include "quant/tenor.hpp"
 
 #include <cstddef>

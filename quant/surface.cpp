@@ -180,10 +180,6 @@ skew_record skew_at(const std::vector<expiry_smile>& smile, std::size_t w, doubl
 
 } // namespace
 
-surface_result compute_surface(const std::vector<option_summary>& options, const surface_params& params) {
-  return compute_surface(options, index_options(options, params.expiries), params);
-}
-
 surface_result compute_surface(const std::vector<option_summary>& options, const option_chain& names,
                                const surface_params& params) {
   surface_result out;
@@ -202,6 +198,10 @@ surface_result compute_surface(const std::vector<option_summary>& options, const
       out.skews.push_back(skew_at(out.smile, w, params.deltas[w], tenor));
   }
   return out;
+}
+
+surface_result compute_surface(const std::vector<option_summary>& options, const surface_params& params) {
+  return compute_surface(options, index_options(options, params.expiries), params);
 }
 
 } // namespace derivcache::quant

@@ -510,6 +510,15 @@ std::pair<http::status, std::string> deribit_simulator::impl::route(const std::s
   auto ok = [](const std::string& body) { return std::make_pair(http::status::ok, body); };
   auto bad = [](std::string body) { return std::make_pair(http::status::bad_request, std::move(body)); };
   auto empty = [] { return std::make_pair(http::status::ok, empty_result()); };
+  // The body named `prefix` + parameter `key`'s value: -32602 "required" without it, "wrong format" for a value
+  // that names no body.
+  auto body_by = [&](const char* key, const std::string& prefix) {
+    auto value = param(key);
+    if (!value)
+      return bad(invalid_params("required", key));
+    auto it = bodies.find(prefix + *value);
+    return it == bodies.end() ? bad(invalid_params("wrong format", key)) : ok(it->second);
+  };
 
   if (method == "public/get_book_summary_by_currency" || method == "public/get_instruments") {
     std::string endpoint = method == "public/get_instruments" ? "instruments" : "book_summary";
@@ -537,15 +546,8 @@ std::pair<http::status, std::string> deribit_simulator::impl::route(const std::s
     auto it = bodies.find(key);
     return it == bodies.end() ? empty() : ok(it->second);
   }
-  if (method == "public/get_index_price") {
-    auto name = param("index_name");
-    if (!name)
-      return bad(invalid_params("required", "index_name"));
-    auto it = bodies.find("index_price." + *name);
-    if (it == bodies.end())
-      return bad(invalid_params("wrong format", "index_name"));
-    return ok(it->second);
-  }
+  if (method == "public/get_index_price")
+    return body_by("index_name", "index_price.");
   if (method == "public/get_volatility_index_data") {
     auto cur = param("currency");
     if (!cur)
@@ -563,10 +565,7 @@ std::pair<http::status, std::string> deribit_simulator::impl::route(const std::s
       return bad(invalid_params("wrong format", "resolution"));
     // Only BTC and ETH have a DVOL; the window is not applied: like the chains, the candles are one frozen
     // snapshot that ends at the chain's time.
-    auto it = bodies.find("volatility_index." + *cur);
-    if (it == bodies.end())
-      return bad(invalid_params("wrong format", "currency"));
-    return ok(it->second);
+    return body_by("currency", "volatility_index.");
   }
   if (method == "public/get_currencies") {
     auto it = bodies.find("currencies");

@@ -155,25 +155,24 @@ TEST(Surface, DefaultsAreTheIssuesTenorsAndDeltas) {
   EXPECT_FALSE(r.find_atm(45));
 }
 
-TEST(Surface, TenorBelowTheFirstExpiryUsesItUnchanged) {
-  auto r = compute_surface(three_expiries(), hand_params({3}));
-  const auto& v = record(r, 3, 0.25);
-  EXPECT_FALSE(v.bracketed);
-  EXPECT_EQ(v.expiries, names{"BTC-8MAR26"});
-  EXPECT_DOUBLE_EQ(v.put_iv, 40);
-  EXPECT_DOUBLE_EQ(v.atm_iv, 40);
-  EXPECT_DOUBLE_EQ(atm(r, 3).atm_iv, 40);
-  EXPECT_FALSE(atm(r, 3).bracketed);
-}
-
-TEST(Surface, TenorBeyondTheLastExpiryUsesItUnchanged) {
-  auto r = compute_surface(three_expiries(), hand_params({180}));
-  const auto& v = record(r, 180, 0.10);
-  EXPECT_FALSE(v.bracketed);
-  EXPECT_EQ(v.expiries, names{"BTC-30APR26"});
-  EXPECT_DOUBLE_EQ(v.call_iv, 60);
-  EXPECT_DOUBLE_EQ(v.skew_pct, 0);
-  EXPECT_EQ(atm(r, 180).expiries, names{"BTC-30APR26"});
+TEST(Surface, TenorsBelowTheFirstAndBeyondTheLastExpiryUseItUnchanged) {
+  struct edge {
+    double tenor;
+    double delta;
+    const char* expiry;
+    double iv;   // the expiry's flat smile
+  };
+  for (const auto& e : {edge{3, 0.25, "BTC-8MAR26", 40}, edge{180, 0.10, "BTC-30APR26", 60}}) {
+    auto r = compute_surface(three_expiries(), hand_params({e.tenor}));
+    const auto& v = record(r, e.tenor, e.delta);
+    EXPECT_FALSE(v.bracketed) << e.tenor;
+    EXPECT_EQ(v.expiries, names{e.expiry});
+    for (double iv : {v.put_iv, v.call_iv, v.atm_iv, atm(r, e.tenor).atm_iv})
+      EXPECT_DOUBLE_EQ(iv, e.iv) << e.tenor;
+    EXPECT_DOUBLE_EQ(v.skew_pct, 0);
+    EXPECT_EQ(atm(r, e.tenor).expiries, names{e.expiry});
+    EXPECT_FALSE(atm(r, e.tenor).bracketed);
+  }
 }
 
 TEST(Surface, TenorBetweenTwoExpiriesIsInTotalVariance) {
