@@ -11,15 +11,6 @@
 
 namespace derivcache::quant {
 
-/// Why there is no model-free implied volatility.
-enum class mfiv_reason : uint8_t {
-  none,              ///< a value exists
-  no_rows,           ///< no option rows at all
-  no_usable_rows,    ///< every row lacked a positive mark_price / underlying_price or a valid name
-  no_valid_expiry,   ///< no expiry has a strike on each side of K0 and a positive variance
-};
-std::string to_string(mfiv_reason x);
-
 /// Why one expiry does not count.
 enum class mfiv_gap : uint8_t {
   none,                    ///< it counts
@@ -28,6 +19,15 @@ enum class mfiv_gap : uint8_t {
   non_positive_variance,   ///< the sum came out <= 0
 };
 std::string to_string(mfiv_gap x);
+
+/// Why there is no model-free implied volatility.
+enum class mfiv_reason : uint8_t {
+  none,              ///< a value exists
+  no_rows,           ///< no option rows at all
+  no_usable_rows,    ///< every row lacked a positive mark_price / underlying_price or a valid name
+  no_valid_expiry,   ///< no expiry has a strike on each side of K0 and a positive variance
+};
+std::string to_string(mfiv_reason x);
 
 struct mfiv_params {
   double tenor_days = 30;

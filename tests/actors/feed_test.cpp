@@ -44,6 +44,33 @@ struct Feed : DeterministicCaf {
   captured_log logs;
   caf::timestamp wall{std::chrono::milliseconds{1700000062600}};
 
+  // An engine for BTC whose Deribit traffic goes to `http` and whose Binance connections are this fixture's.
+  static configuration::engine_config engine_config(std::vector<std::string> symbols) {
+    configuration::engine_config ecfg;
+    ecfg.deribit.currencies = {"BTC"};
+    ecfg.binance.symbols = std::move(symbols);
+    return ecfg;
+  }
+  actors::engine_hooks engine_hooks(std::shared_ptr<fake_http_client> http) {
+    actors::engine_hooks hooks;
+    hooks.http = std::move(http);
+    hooks.log_sink = [](const std::string&) {};
+    hooks.binance_connect = deps().connect;
+    return hooks;
+  }
+  // Starts it, with its feed and collector tracked, and runs what it sent.
+  std::unique_ptr<actors::engine> start(const configuration::engine_config& ecfg, const actors::engine_hooks& hooks) {
+    std::string error;
+    auto e = actors::start_engine(sys, ecfg, error, hooks);
+    EXPECT_TRUE(e) << error;
+    if (e) {
+      track(e->binance_feed);
+      track(e->feature_collector);
+    }
+    sched.run();
+    return e;
+  }
+
   actors::binance_feed_deps deps() {
     actors::binance_feed_deps d;
     d.connect = [this](net::ws_options o, net::ws_callbacks cb, std::string& error) -> std::shared_ptr<net::ws_connection> {
@@ -372,21 +399,13 @@ TEST_F(Feed, CallbacksOfAReplacedConnectionAreIgnored) {
 
 TEST_F(Feed, EngineWiresFeedCollectorAndCacheAndStopsThem) {
   auto http = std::make_shared<fake_http_client>();
-  configuration::engine_config ecfg;
-  ecfg.deribit.currencies = {"BTC"};
+  auto ecfg = engine_config({"BTCUSDT"});
   ecfg.binance.url = "wss://stream.test:9443";
-  ecfg.binance.symbols = {"BTCUSDT"};
-  actors::engine_hooks hooks;
-  hooks.http = http;
+  auto hooks = engine_hooks(http);
   hooks.log_sink = [l = logs.lines](const std::string& line) { l->push_back(line); };
   hooks.uniform01 = [] { return 0.5; };
-  hooks.binance_connect = deps().connect;
-  std::string error;
-  auto e = actors::start_engine(sys, ecfg, error, hooks);
-  ASSERT_TRUE(e) << error;
-  track(e->binance_feed);
-  track(e->feature_collector);
-  sched.run();
+  auto e = start(ecfg, hooks);
+  ASSERT_TRUE(e);
   ASSERT_TRUE(e->binance_feed && e->feature_collector);
   ASSERT_EQ(made.size(), 1u);
   EXPECT_EQ(made[0]->options.host, "stream.test");
@@ -420,17 +439,8 @@ TEST_F(Feed, EngineWiresFeedCollectorAndCacheAndStopsThem) {
 
 TEST_F(Feed, EngineWithoutSymbolsRunsNoFeed) {
   auto http = std::make_shared<fake_http_client>();
-  configuration::engine_config ecfg;
-  ecfg.deribit.currencies = {"BTC"};
-  ecfg.binance.symbols = {};
-  actors::engine_hooks hooks;
-  hooks.http = http;
-  hooks.log_sink = [](const std::string&) {};
-  hooks.binance_connect = deps().connect;
-  std::string error;
-  auto e = actors::start_engine(sys, ecfg, error, hooks);
-  ASSERT_TRUE(e) << error;
-  sched.run();
+  auto e = start(engine_config({}), engine_hooks(http));
+  ASSERT_TRUE(e);
   EXPECT_FALSE(e->binance_feed);
   EXPECT_FALSE(e->feature_collector);
   EXPECT_TRUE(made.empty());
@@ -440,13 +450,9 @@ TEST_F(Feed, EngineWithoutSymbolsRunsNoFeed) {
 
 TEST_F(Feed, EngineRefusesBadFeedSettingsNamingThem) {
   auto http = std::make_shared<fake_http_client>();
-  configuration::engine_config ecfg;
-  ecfg.deribit.currencies = {"BTC"};
-  actors::engine_hooks hooks;
-  hooks.http = http;
-  hooks.log_sink = [](const std::string&) {};
+  auto ecfg = engine_config({"BTC/USDT"});
+  const auto hooks = engine_hooks(http);
   std::string error;
-  ecfg.binance.symbols = {"BTC/USDT"};
   EXPECT_FALSE(actors::start_engine(sys, ecfg, error, hooks));
   EXPECT_EQ(error, "binance.symbols: 'BTC/USDT' is not a spot symbol (letters and digits, e.g. BTCUSDT)");
   ecfg.binance.symbols = {"BTCUSDT"};
@@ -467,21 +473,11 @@ TEST_F(Feed, EngineWritesPeriodicSnapshots) {
   test::temp_file jsonl{".jsonl"};
   const auto& path = jsonl.path;
   auto http = std::make_shared<fake_http_client>();
-  configuration::engine_config ecfg;
-  ecfg.deribit.currencies = {"BTC"};
-  ecfg.binance.symbols = {"BTCUSDT", "SOLUSDT"};
+  auto ecfg = engine_config({"BTCUSDT", "SOLUSDT"});
   ecfg.snapshots.interval = 5s;
   ecfg.snapshots.path = path;
-  actors::engine_hooks hooks;
-  hooks.http = http;
-  hooks.log_sink = [](const std::string&) {};
-  hooks.binance_connect = deps().connect;
-  std::string error;
-  auto e = actors::start_engine(sys, ecfg, error, hooks);
-  ASSERT_TRUE(e) << error;
-  track(e->binance_feed);
-  track(e->feature_collector);
-  sched.run();
+  auto e = start(ecfg, engine_hooks(http));
+  ASSERT_TRUE(e);
   open(0);
   frames(0, {ticker_frame});
   sched.advance_time(5s);
