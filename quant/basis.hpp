@@ -70,14 +70,11 @@ struct perpetual_premium {
   std::optional<double> funding_8h;
 };
 
-struct basis_result {
+struct basis_result : chain_reading {
   std::optional<basis_value> nearest;
   basis_reason reason = basis_reason::no_rows;
   std::vector<basis_point> term_structure;   ///< ascending expiry, DTE > 0 only
   std::optional<perpetual_premium> perpetual;
-  timestamp as_of{};
-  std::size_t skipped_rows = 0;              ///< names that did not parse, non-positive prices
-  std::size_t expiry_disagreements = 0;      ///< names whose 08:00 UTC expiry the table overrode
 };
 
 /// Computes basis from futures rows (and, with `synthetic_forward`, option rows).

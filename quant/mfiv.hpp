@@ -54,13 +54,10 @@ struct mfiv_value {
   std::vector<std::string> expiries; ///< the pair (near, far), or the one expiry used unchanged
 };
 
-struct mfiv_result {
+struct mfiv_result : chain_reading {
   std::optional<mfiv_value> value;
   mfiv_reason reason = mfiv_reason::no_rows;
   std::vector<mfiv_expiry> expiries;   ///< ascending expiry, DTE >= min_expiry_dte_days
-  timestamp as_of{};
-  std::size_t skipped_rows = 0;        ///< no/non-positive mark_price or underlying_price, bad name
-  std::size_t expiry_disagreements = 0;
 };
 
 /// Option prices in the quote currency: inverse rows (BTC, ETH) are `mark_price * underlying_price`, linear rows

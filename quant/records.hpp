@@ -3,10 +3,19 @@
 
 #include "quant/time.hpp"
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
 namespace derivcache::quant {
+
+/// What every computation over a chain reports besides its values.
+struct chain_reading {
+  timestamp as_of{};                      ///< the snapshot time it was computed as of
+  std::size_t skipped_rows = 0;           ///< rows not used: a name that does not parse, a missing or non-positive
+                                          ///< value it needs (mark_iv, mark_price, underlying_price, prices)
+  std::size_t expiry_disagreements = 0;   ///< names whose 08:00 UTC expiry the get_instruments table overrode
+};
 
 /// One row of `public/get_book_summary_by_currency?kind=future` (a dated future or a perpetual).
 struct future_summary {

@@ -19,9 +19,7 @@ std::string to_string(skew_reason x) {
 
 skew_result skew_of(const surface_result& surface, double tenor_days, double delta) {
   skew_result out;
-  out.as_of = surface.as_of;
-  out.skipped_rows = surface.skipped_rows;
-  out.expiry_disagreements = surface.expiry_disagreements;
+  static_cast<chain_reading&>(out) = surface;
   out.smile.reserve(surface.smile.size());
   for (const auto& e : surface.smile) {
     const auto* w = e.wing(delta);

@@ -52,13 +52,10 @@ struct skew_value {
   std::vector<std::string> expiries;   ///< the pair (near, far), or the one expiry used unchanged
 };
 
-struct skew_result {
+struct skew_result : chain_reading {
   std::optional<skew_value> value;
   skew_reason reason = skew_reason::no_rows;
   std::vector<smile_point> smile;   ///< ascending expiry, DTE >= min_expiry_dte_days
-  timestamp as_of{};
-  std::size_t skipped_rows = 0;     ///< no/non-positive mark_iv or underlying_price, bad name
-  std::size_t expiry_disagreements = 0;
 };
 
 /// The surface (quant/surface.hpp) with one tenor and one delta, its record as the value.

@@ -62,14 +62,11 @@ struct skew_record {
   skew_reason reason = skew_reason::no_rows;
 };
 
-struct surface_result {
+struct surface_result : chain_reading {
   skew_reason reason = skew_reason::no_rows;   ///< none, no_rows or no_usable_rows, for the chain as a whole
   std::vector<atm_record> atm;                 ///< one per tenor, in `surface_params` order
   std::vector<skew_record> skews;              ///< one per (tenor, delta), tenor-major, in `surface_params` order
   std::vector<expiry_smile> smile;             ///< ascending expiry, DTE >= min_expiry_dte_days
-  timestamp as_of{};
-  std::size_t skipped_rows = 0;                ///< no/non-positive mark_iv or underlying_price, bad name
-  std::size_t expiry_disagreements = 0;
 
   /// The record at (tenor, delta) or the ATM record at a tenor, if they were asked for.
   const skew_record* find(double tenor_days, double delta) const;
