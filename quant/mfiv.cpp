@@ -167,7 +167,7 @@ mfiv_result compute_mfiv(const std::vector<option_summary>& options, const optio
     const double iv = iv_at_tenor(*pair, out.expiries, params.tenor_days, dte_of,
                                   [](const mfiv_expiry& e) { return *e.iv_pct; });
     auto pair_names = tenor_pair_names(*pair, out.expiries, [](const mfiv_expiry& e) { return e.expiry; });
-    out.value = mfiv_value{iv, params.tenor_days, pair->bracketed, std::move(pair_names)};
+    out.value = mfiv_value{{params.tenor_days, pair->bracketed, std::move(pair_names)}, iv};
     out.reason = mfiv_reason::none;
   }
   return out;

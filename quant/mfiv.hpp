@@ -47,11 +47,8 @@ struct mfiv_expiry : expiry_point {
 };
 
 /// The constant-maturity reading.
-struct mfiv_value {
-  double iv_pct = 0;                 ///< 100 * sqrt(sigma^2 at the tenor), vol points
-  double tenor_days = 30;
-  bool bracketed = false;            ///< true: interpolated in total variance between two expiries
-  std::vector<std::string> expiries; ///< the pair (near, far), or the one expiry used unchanged
+struct mfiv_value : tenor_reading {
+  double iv_pct = 0;                 ///< 100 * sqrt(sigma^2 at the tenor), vol points; in total variance between two
 };
 
 struct mfiv_result : chain_reading {

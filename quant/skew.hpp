@@ -39,17 +39,14 @@ struct smile_point : expiry_point {
 };
 
 /// The constant-maturity reading at one tenor and delta; IVs in vol points.
-struct skew_value {
+struct skew_value : tenor_reading {
   double skew_pct = 0;          ///< put_iv - call_iv (the negative of the risk reversal)
   double put_iv = 0;
   double call_iv = 0;
   double atm_iv = 0;
   double butterfly = 0;         ///< (put_iv + call_iv) / 2 - atm_iv
   double skew_normalized = 0;   ///< (put_iv - call_iv) / atm_iv, a ratio (Velo's and Glassnode's convention)
-  double tenor_days = 30;
   double delta = 0.25;
-  bool bracketed = false;       ///< true: interpolated between two expiries
-  std::vector<std::string> expiries;   ///< the pair (near, far), or the one expiry used unchanged
 };
 
 struct skew_result : chain_reading {

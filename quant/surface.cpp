@@ -149,7 +149,7 @@ atm_record atm_at(const std::vector<expiry_smile>& smile, double tenor_days) {
   if (!pair)
     return out;
   auto atm = iv_at_tenor(*pair, smile, tenor_days, dte_of, [](const expiry_smile& e) { return *e.atm_iv; });
-  out.value = atm_value{atm, tenor_days, pair->bracketed, tenor_pair_names(*pair, smile, label_of)};
+  out.value = atm_value{{tenor_days, pair->bracketed, tenor_pair_names(*pair, smile, label_of)}, atm};
   out.reason = skew_reason::none;
   return out;
 }

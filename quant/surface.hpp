@@ -40,11 +40,8 @@ struct expiry_smile : expiry_point {
 };
 
 /// The ATM IV at a tenor, read from the expiries that have one.
-struct atm_value {
+struct atm_value : tenor_reading {
   double atm_iv = 0;
-  double tenor_days = 0;
-  bool bracketed = false;
-  std::vector<std::string> expiries;   ///< the pair (near, far), or the one expiry used unchanged
 };
 
 struct atm_record {

@@ -19,6 +19,13 @@ struct expiry_point {
   double forward = 0;           ///< median underlying_price of the expiry's rows
 };
 
+/// Where a constant-maturity value was read: its tenor and the expiries it came from (its provenance).
+struct tenor_reading {
+  double tenor_days = 0;
+  bool bracketed = false;              ///< true: interpolated between two expiries
+  std::vector<std::string> expiries;   ///< the pair (near, far), or the one expiry used unchanged
+};
+
 /// The points a constant-maturity value at a tenor is read from (indices into the caller's points).
 struct tenor_pair {
   std::size_t near = 0;      ///< the latest with DTE <= tenor; without a bracket, the point closest to the tenor
