@@ -154,10 +154,8 @@ std::string snapshot_json(const messages::feature_snapshot& s) {
   w.field("best_ask_qty", opt(s.best_ask_quantity));
   w.field("mid", opt(s.mid));
   w.field("spread_bps", opt(s.spread_bps));
-  w.key("window_1m");
-  write_window(w, s.window_1m);
-  w.key("window_5m");
-  write_window(w, s.window_5m);
+  write_window(w.key("window_1m"), s.window_1m);
+  write_window(w.key("window_5m"), s.window_5m);
   w.field("futures_basis_apr", opt(s.futures_basis_apr));
   w.field("basis_state", quant::to_string(s.basis_state));
   w.field("basis_last_state", quant::to_string(s.basis_last_state));
@@ -166,10 +164,8 @@ std::string snapshot_json(const messages::feature_snapshot& s) {
   w.field("skew_last_state", quant::to_string(s.skew_last_state));
   w.field("atm_iv", opt(s.atm_iv));
   w.field("butterfly", opt(s.butterfly));
-  w.key("surface");
-  write_surface(w, s.surface);
-  w.key("basis_cm");
-  write_constant_maturity_basis(w, s.basis_cm);
+  write_surface(w.key("surface"), s.surface);
+  write_constant_maturity_basis(w.key("basis_cm"), s.basis_cm);
   w.key("mfiv");
   if (s.mfiv)
     write_mfiv(w, *s.mfiv, false);

@@ -10,6 +10,8 @@
 #include "quant/basis.hpp"
 #include "quant/skew.hpp"
 
+#include <functional>
+
 using namespace std::chrono_literals;
 using namespace derivcache;
 using namespace derivcache::test;
@@ -42,6 +44,24 @@ struct Pipeline : DeterministicCaf {
   }
 
   /// Also sends every chain to the test's scoped actor.
+  // A supervisor whose fetchers get `make_deps()` (each start counted in `spawned`, the latest in `fetcher`).
+  int spawned = 0;
+  messages::fetch_supervisor_actor supervise(std::function<actors::deribit_fetcher_deps()> make_deps) {
+    actors::fetch_supervisor_deps sd;
+    sd.spawn_fetcher = [this, make_deps](caf::actor_system& s, messages::fetch_supervisor_actor sup) {
+      auto d = make_deps();
+      d.supervisor = std::move(sup);
+      ++spawned;
+      fetcher = track(actors::make_deribit_fetcher(s, std::move(d)));
+      return fetcher;
+    };
+    sd.uniform01 = [] { return 0.5; };
+    sd.log = logs.log;
+    auto sup = track(actors::make_fetch_supervisor(sys, std::move(sd)));
+    sched.run();
+    return sup;
+  }
+
   actors::deribit_fetcher_deps deps_seen_by_test(std::vector<std::string> currencies) {
     auto d = deps(std::move(currencies));
     d.calculators.push_back(caf::actor_cast<messages::calculator_actor>(self));
@@ -134,19 +154,7 @@ TEST_F(Pipeline, CycleFeedsCalculatorsAndCacheWithTheQuantValues) {
 }
 
 TEST_F(Pipeline, BadPayloadAndRequestErrorKeepTheLastGoodReadingWithoutARestart) {
-  actors::fetch_supervisor_deps sd;
-  int spawned = 0;
-  sd.spawn_fetcher = [&](caf::actor_system& s, messages::fetch_supervisor_actor sup) {
-    auto d = deps({"BTC"});
-    d.supervisor = std::move(sup);
-    ++spawned;
-    fetcher = track(actors::make_deribit_fetcher(s, std::move(d)));
-    return fetcher;
-  };
-  sd.uniform01 = [] { return 0.5; };
-  sd.log = logs.log;
-  auto sup = track(actors::make_fetch_supervisor(sys, std::move(sd)));
-  sched.run();
+  auto sup = supervise([this] { return deps({"BTC"}); });
   good_cycle();
   const double good = *view_of(cache, "BTC").basis->apr_pct;
 
@@ -251,19 +259,7 @@ TEST_F(Pipeline, ChainCarriesDvolForBtcAndAReasonForSol) {
 }
 
 TEST_F(Pipeline, FailedDvolLeavesItOutWithAReasonAndTheChainGoesOnWithoutARestart) {
-  actors::fetch_supervisor_deps sd;
-  int spawned = 0;
-  sd.spawn_fetcher = [&](caf::actor_system& s, messages::fetch_supervisor_actor sup) {
-    auto d = deps_seen_by_test({"BTC"});
-    d.supervisor = std::move(sup);
-    ++spawned;
-    fetcher = track(actors::make_deribit_fetcher(s, std::move(d)));
-    return fetcher;
-  };
-  sd.uniform01 = [] { return 0.5; };
-  sd.log = logs.log;
-  auto sup = track(actors::make_fetch_supervisor(sys, std::move(sd)));
-  sched.run();
+  auto sup = supervise([this] { return deps_seen_by_test({"BTC"}); });
 
   const std::string target = "/api/v2/public/get_volatility_index_data?currency=BTC"
                              "&start_timestamp=1773427815531&end_timestamp=1773428415531&resolution=60";

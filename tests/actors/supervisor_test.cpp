@@ -42,6 +42,15 @@ struct Supervisor : DeterministicCaf {
     return sup;
   }
 
+  /// The fetcher stopped on its first failure, a rate limit whose error mentions `what`.
+  void expect_stopped_by_a_rate_limit(const messages::fetch_supervisor_actor& sup, const std::string& what) {
+    auto st = status_of(sup);
+    EXPECT_FALSE(st.alive);
+    EXPECT_EQ(st.consecutive_failures, 1u);
+    EXPECT_NE(st.last_error.find("rate_limited"), std::string::npos) << st.last_error;
+    EXPECT_NE(st.last_error.find(what), std::string::npos) << st.last_error;
+  }
+
   /// The next fetcher is spawned exactly `delay` from now: not 1 ms before, and at `delay`.
   void expect_restart_after(caf::timespan delay) {
     const int before = spawned;
@@ -70,15 +79,11 @@ TEST_F(Supervisor, RestartAfter429HonoursRetryAfter) {
   r.response.retry_after = std::chrono::seconds{42};
   http->complete("kind=future", r);
   sched.run();
-  auto st = status_of(sup);
-  EXPECT_FALSE(st.alive);
-  EXPECT_EQ(st.consecutive_failures, 1u);
-  EXPECT_NE(st.last_error.find("rate_limited"), std::string::npos) << st.last_error;
-  EXPECT_NE(st.last_error.find("HTTP 429"), std::string::npos) << st.last_error;
+  expect_stopped_by_a_rate_limit(sup, "HTTP 429");
   EXPECT_EQ((*fetch_stats)[messages::fetch_outcome::rate_limited].load(), 1u);
 
   expect_restart_after(42s);
-  st = status_of(sup);
+  auto st = status_of(sup);
   EXPECT_TRUE(st.alive);
   EXPECT_EQ(st.restarts, 1u);
 }
@@ -145,11 +150,7 @@ TEST_F(Supervisor, RateLimitOnTheDvolRequestRestartsLikeAnyOtherButItsOtherFailu
   http->complete("get_instruments", reply_file(instruments_file));
   http->complete(dvol_method, reply(429, ""));
   sched.run();
-  auto st = status_of(sup);
-  EXPECT_FALSE(st.alive);
-  EXPECT_EQ(st.consecutive_failures, 1u);
-  EXPECT_NE(st.last_error.find("rate_limited"), std::string::npos) << st.last_error;
-  EXPECT_NE(st.last_error.find("get_volatility_index_data"), std::string::npos) << st.last_error;
+  expect_stopped_by_a_rate_limit(sup, "get_volatility_index_data");
   EXPECT_EQ(fetch_stats->chains_sent.load(), 0u);   // the chain waited for its DVOL answer
   expect_restart_after(4s);
 
@@ -158,7 +159,7 @@ TEST_F(Supervisor, RateLimitOnTheDvolRequestRestartsLikeAnyOtherButItsOtherFailu
   http->complete("kind=option", reply_file(options_file));
   http->complete(dvol_method, failed(net::failure::timeout, "deadline"));
   sched.run();
-  st = status_of(sup);
+  auto st = status_of(sup);
   EXPECT_TRUE(st.alive);
   EXPECT_EQ(st.consecutive_failures, 0u);
   EXPECT_EQ(st.restarts, 1u);
