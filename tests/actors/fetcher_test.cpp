@@ -61,6 +61,19 @@ struct Pipeline : DeterministicCaf {
     complete_good_cycle(*http);
     sched.run();
   }
+
+  /// A refresh one second on (the book bucket has refilled), its requests completed by `answer`: the chain it
+  /// sent to the test, and BTC's view after it.
+  template <class Answer>
+  messages::derivatives_view refreshed_cycle(Answer answer) {
+    sched.advance_time(1s);
+    self->send(fetcher, messages::refresh_atom::value);
+    sched.run();
+    answer();
+    sched.run();
+    EXPECT_TRUE(next_chain());
+    return view_of(cache, "BTC");
+  }
 };
 
 } // namespace
@@ -389,28 +402,18 @@ TEST_F(Pipeline, FailedDvolReachesTheCacheAsAReasonAndTheChainGoesOnWithoutARest
   EXPECT_NEAR(*v.skew->skew_pct, 6.3218, 5e-4);
 
   // The next good answer brings DVOL back.
-  sched.advance_time(1s);
-  self->send(fetcher, messages::refresh_atom::value);
-  sched.run();
-  complete_good_cycle(*http);
-  sched.run();
-  EXPECT_TRUE(next_chain());
-  v = view_of(cache, "BTC");
+  v = refreshed_cycle([&] { complete_good_cycle(*http); });
   ASSERT_TRUE(v.dvol.close);
   EXPECT_DOUBLE_EQ(*v.dvol.close, 35.47);
   EXPECT_EQ(v.dvol.reason, "");
 
   // A failure after it keeps that close, with the reason beside it, counted as a record kept.
   const auto kept_before = cstats->records_kept_last_good.load();
-  sched.advance_time(1s);
-  self->send(fetcher, messages::refresh_atom::value);
-  sched.run();
-  http->complete("kind=future", reply_file(futures_file));
-  http->complete("kind=option", reply_file(options_file));
-  http->complete(dvol_method, failures[0].answer);
-  sched.run();
-  EXPECT_TRUE(next_chain());
-  v = view_of(cache, "BTC");
+  v = refreshed_cycle([&] {
+    http->complete("kind=future", reply_file(futures_file));
+    http->complete("kind=option", reply_file(options_file));
+    http->complete(dvol_method, failures[0].answer);
+  });
   ASSERT_TRUE(v.dvol.close);
   EXPECT_DOUBLE_EQ(*v.dvol.close, 35.47);
   EXPECT_EQ(v.dvol.reason, "request failed: HTTP 500");
