@@ -1,6 +1,8 @@
 // The cache holder actor.
 #include "actors/cache_holder.hpp"
 
+#include "quant/currency.hpp"
+
 #include <caf/all.hpp>
 
 #include <algorithm>
@@ -32,10 +34,20 @@ struct slot {
   caf::optional<last_arrival> last;     ///< the last one that arrived
 };
 
+/// The last DVOL update that arrived, for the volatility line.
+struct dvol_arrival {
+  caf::optional<caf::timestamp> chain_received;   ///< pairs it with the skew reading of the same fetch
+  std::string text;                               ///< "DVOL=53.10" or "DVOL n/a (reason)"
+};
+
 struct entry {
   slot<messages::basis_reading> basis;
   slot<messages::skew_reading> skew;
-  caf::optional<caf::timestamp> summarized;   ///< the receive time last logged as a summary
+  caf::optional<messages::dvol_record> dvol;       ///< the last good DVOL (or the first update), the latest reason
+  clock_point dvol_arrived{};                      ///< when the shown close arrived
+  caf::optional<dvol_arrival> dvol_last;
+  caf::optional<caf::timestamp> summarized;        ///< the receive time last logged as a summary
+  caf::optional<caf::timestamp> volatility_logged; ///< the receive time last logged as a volatility line
 };
 
 /// Where a kind of reading goes and what it counts.
@@ -86,6 +98,22 @@ std::string volatility_text(const messages::skew_reading& r) {
 }
 
 std::string volatility_text(const messages::basis_reading&) { return {}; }
+
+// "DVOL=53.10" (vol points, as Deribit quotes the index) or "DVOL n/a (reason)".
+std::string dvol_text(const messages::dvol_record& d) {
+  if (!d.close)
+    return "DVOL n/a (" + d.reason + ")";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "DVOL=%.2f", *d.close);
+  return buf;
+}
+
+bool has_dvol(const std::string& currency) {
+  const auto spec = quant::find_currency(currency);
+  return spec && spec->has_dvol;
+}
+
+std::string not_listed(const std::string& currency) { return "not listed for " + currency; }
 
 // -- the last good value of every record ------------------------------------------------------------------
 
@@ -177,6 +205,14 @@ messages::derivatives_view make_view(const std::string& currency, const entry& e
   fill(e.skew, v.skew, v.skew_age, v.skew_lag, v.skew_last_state, v.skew_state);
   if (v.skew)
     v.mfiv_age = messages::part_age(v.skew_age, v.skew->received, v.skew->mfiv.received);
+  if (e.dvol) {
+    v.dvol = *e.dvol;
+    v.dvol_age = now - e.dvol_arrived;
+  } else {
+    v.dvol.reason = has_dvol(currency) ? "no answer yet" : not_listed(currency);
+  }
+  if (v.dvol.close && v.skew && v.skew->mfiv.value_pct)
+    v.dvol.mfiv_minus_dvol = *v.skew->mfiv.value_pct - *v.dvol.close;
   return v;
 }
 
@@ -205,7 +241,43 @@ void maybe_summarize(self_ptr self, const std::string& currency) {
     return;
   self->state.deps.log->info("📡 Derivatives Cache [" + currency + "]: Basis=" + percent(basis->value) + " (" +
                              basis->state + ") | Skew=" + percent(skew->value) + " (" + skew->state + ")");
-  self->state.deps.log->info("📈 Volatility [" + currency + "]: " + skew->volatility);
+}
+
+// The skew reading of a fetch and, for a currency with DVOL, the DVOL update of the same fetch have arrived (in
+// either order): one volatility line per currency per cycle, values as that fetch brought them.
+void maybe_log_volatility(self_ptr self, const std::string& currency) {
+  auto& e = self->state.entries[currency];
+  if (!e.skew.last)
+    return;
+  const auto received = e.skew.last->received;
+  std::string dvol;
+  if (!has_dvol(currency))
+    dvol = "DVOL n/a (" + not_listed(currency) + ")";
+  else if (e.dvol_last && e.dvol_last->chain_received && *e.dvol_last->chain_received == received)
+    dvol = e.dvol_last->text;
+  else
+    return;
+  if (e.volatility_logged && *e.volatility_logged == received)
+    return;
+  e.volatility_logged = received;
+  if (self->state.deps.log)
+    self->state.deps.log->info("📈 Volatility [" + currency + "]: " + e.skew.last->volatility + " | " + dvol);
+}
+
+// Records that kept their last good value: counted, and one warning naming them.
+void report_kept(self_ptr self, const char* kind, const std::string& currency, const merge_count& records) {
+  auto& st = self->state;
+  if (records.kept.empty())
+    return;
+  if (st.deps.stats)
+    st.deps.stats->records_kept_last_good += records.kept.size();
+  if (st.deps.log) {
+    std::string names;
+    for (const auto& n : records.kept)
+      names += (names.empty() ? "" : ", ") + n;
+    st.deps.log->warn(std::string{kind} + " [" + currency + "]: no value for " + names +
+                      "; keeping the last good values");
+  }
 }
 
 // A record without a value does not replace a good one: the headline (the reading's value) and every record of
@@ -218,17 +290,7 @@ void on_reading(self_ptr self, Reading& r, const reading_kind<Reading>& kind) {
   s.last = last_arrival{r.received, value, quant::to_string(r.state), volatility_text(r)};
   const auto currency = r.currency;
   const auto records = merge_records(r, s.latest ? &*s.latest : nullptr);
-  if (!records.kept.empty()) {
-    if (st.deps.stats)
-      st.deps.stats->records_kept_last_good += records.kept.size();
-    if (st.deps.log) {
-      std::string names;
-      for (const auto& n : records.kept)
-        names += (names.empty() ? "" : ", ") + n;
-      st.deps.log->warn(std::string{kind.name} + " [" + currency + "]: no value for " + names +
-                        "; keeping the last good values");
-    }
-  }
+  report_kept(self, kind.name, currency, records);
   if (!value && s.latest && (*s.latest).*kind.value) {
     if (st.deps.stats)
       ++((*st.deps.stats).*kind.kept_last_good);
@@ -246,6 +308,22 @@ void on_reading(self_ptr self, Reading& r, const reading_kind<Reading>& kind) {
     push(self, currency);
   }
   maybe_summarize(self, currency);
+  maybe_log_volatility(self, currency);
+}
+
+// DVOL keeps its last good close like every record; the mfiv_minus_dvol of the view is computed when asked.
+void on_dvol(self_ptr self, messages::dvol_update& u) {
+  auto& e = self->state.entries[u.currency];
+  e.dvol_last = dvol_arrival{u.chain_received, dvol_text(u.record)};
+  merge_count records;
+  merge_record(u.record, e.dvol ? &*e.dvol : nullptr, &messages::dvol_record::close, "DVOL", records);
+  report_kept(self, "dvol", u.currency, records);
+  if (records.kept.empty())
+    e.dvol_arrived = self->clock().now();
+  e.dvol = std::move(u.record);
+  if (records.fresh_values > 0)
+    push(self, u.currency);
+  maybe_log_volatility(self, u.currency);
 }
 
 messages::derivatives_view on_get(self_ptr self, const std::string& currency) {
@@ -299,6 +377,7 @@ messages::cache_holder_actor make_cache_holder(caf::actor_system& sys, cache_hol
     return {
       [self](messages::basis_reading& r) { on_reading(self, r, basis_kind); },
       [self](messages::skew_reading& r) { on_reading(self, r, skew_kind); },
+      [self](messages::dvol_update& u) { on_dvol(self, u); },
       [self](caf::get_atom, const std::string& currency) { return on_get(self, currency); },
       [self](caf::get_atom) { return on_get_all(self); },
       [self](messages::subscribe_atom, messages::cache_subscriber_actor& sub) { on_subscribe(self, sub); },

@@ -1,5 +1,5 @@
-// The cache holder: latest basis and skew reading per currency, last good value of every record kept, STALE
-// after max age.
+// The cache holder: latest basis and skew reading and DVOL per currency, last good value of every record kept,
+// STALE after max age.
 #pragma once
 
 #include "messages/interfaces.hpp"
@@ -21,10 +21,12 @@ struct cache_holder_deps {
 };
 
 /// Spawns the cache holder. Ages are measured on the actor clock from the moment a reading arrives.
-/// A record without a value (the headline, or one of the surface, the constant-maturity basis or the MFIV)
+/// A record without a value (the headline, or one of the surface, the constant-maturity basis, the MFIV or DVOL)
 /// never replaces a good one. When both readings of one currency from the same fetch arrived, it logs the
-/// summary "📡 Derivatives Cache [BTC]: Basis=15.50% (CONTANGO) | Skew=6.32% (FEAR)" and the line
-/// "📈 Volatility [BTC]: ATM 30d=51.33% | MFIV 30d=54.94%" (values as that fetch brought them).
+/// summary "📡 Derivatives Cache [BTC]: Basis=15.50% (CONTANGO) | Skew=6.32% (FEAR)"; when the skew reading and
+/// the DVOL update of the same fetch arrived (either order; for a currency without DVOL the skew reading alone),
+/// the line "📈 Volatility [BTC]: ATM 30d=51.33% | MFIV 30d=54.94% | DVOL=53.10" (values as that fetch brought
+/// them; "DVOL n/a (reason)" without one, "DVOL n/a (not listed for SOL)").
 messages::cache_holder_actor make_cache_holder(caf::actor_system& sys, cache_holder_deps deps);
 
 } // namespace derivcache::actors

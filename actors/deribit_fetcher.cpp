@@ -4,6 +4,7 @@
 #include "codec/deribit.hpp"
 #include "messages/errors.hpp"
 #include "messages/fetch_outcome.hpp"
+#include "messages/from_quant.hpp"
 
 #include <caf/all.hpp>
 
@@ -38,11 +39,11 @@ struct currency_progress {
   std::optional<std::vector<quant::future_summary>> futures;
   std::optional<std::vector<quant::option_summary>> options;
   bool instruments_pending = false;
-  bool dvol_pending = false;
-  std::optional<quant::dvol_reading> dvol;
-  std::string dvol_reason;     ///< why `dvol` is absent
   bool failed = false;
   bool sent = false;
+  caf::timestamp chain_received;                      ///< of the chain, once sent
+  std::optional<quant::dvol_reading> dvol;            ///< the decoded DVOL answer
+  std::optional<messages::dvol_update> held_dvol;     ///< answered before the chain went: follows it (or its failure)
   uint64_t bad_rows = 0;
 };
 
@@ -190,11 +191,31 @@ void pump(self_ptr self) {
   drain(self, st.book_queue, *st.deps.book_bucket);
 }
 
+// Sends a currency's DVOL answer to the cache once its chain went (stamped with the chain's receive time, so the
+// cache pairs it with that chain's readings) or failed. A fresh `answer` waits while its chain is still on its way
+// (the chain never waits for DVOL); a call without one sends what is held, as the chain went, failed or was abandoned.
+void release_dvol(self_ptr self, std::size_t i, std::optional<messages::dvol_update> answer = std::nullopt) {
+  auto& st = self->state;
+  auto& p = st.progress[i];
+  const bool fresh = answer.has_value();
+  if (fresh)
+    p.held_dvol = std::move(answer);
+  if (!p.held_dvol || (fresh && !p.sent && !p.failed))
+    return;
+  if (p.sent)
+    p.held_dvol->chain_received = p.chain_received;
+  if (st.deps.cache)
+    self->send(st.deps.cache, std::move(*p.held_dvol));
+  p.held_dvol.reset();
+}
+
 void start_cycle(self_ptr self) {
   auto& st = self->state;
   if (st.running)
     log_at(self, log_level::warn,
            "fetch cycle " + std::to_string(st.cycle) + " did not complete before the next one; abandoning it");
+  for (std::size_t i = 0; i < st.progress.size(); ++i)
+    release_dvol(self, i);   // an abandoned cycle's DVOL answers, whose chains never went
   ++st.cycle;
   st.running = true;
   st.progress.assign(st.deps.currencies.size(), currency_progress{});
@@ -212,15 +233,9 @@ void start_cycle(self_ptr self) {
     enqueue(self, i, request_kind::option);
   }
   // DVOL after every book summary: the chains are what must not wait for a token.
-  for (std::size_t i = 0; i < st.deps.currencies.size(); ++i) {
-    const auto& spec = st.deps.currencies[i];
-    if (spec.has_dvol) {
-      st.progress[i].dvol_pending = true;
+  for (std::size_t i = 0; i < st.deps.currencies.size(); ++i)
+    if (st.deps.currencies[i].has_dvol)
       enqueue(self, i, request_kind::dvol);
-    } else {
-      st.progress[i].dvol_reason = "not listed for " + spec.name;
-    }
-  }
   log_at(self, log_level::debug, "fetch cycle " + std::to_string(st.cycle) + " started");
   pump(self);
   check_cycle_end(self);
@@ -252,7 +267,7 @@ void check_cycle_end(self_ptr self) {
 void maybe_send_chain(self_ptr self, std::size_t i) {
   auto& st = self->state;
   auto& p = st.progress[i];
-  if (p.sent || p.failed || !p.futures || !p.options || p.instruments_pending || p.dvol_pending)
+  if (p.sent || p.failed || !p.futures || !p.options || p.instruments_pending)
     return;
   const auto& spec = st.deps.currencies[i];
   auto chain = std::make_shared<messages::currency_chain>();
@@ -263,26 +278,27 @@ void maybe_send_chain(self_ptr self, std::size_t i) {
   chain->option_names = quant::index_options(chain->options, chain->expiries.get());   // once, for every signal
   chain->received = st.deps.wall_clock();
   chain->bad_rows = p.bad_rows;
-  chain->dvol = std::move(p.dvol);
-  chain->dvol_reason = std::move(p.dvol_reason);
   p.sent = true;
+  p.chain_received = chain->received;
   ++st.deps.stats->chains_sent;
   messages::chain_ptr ptr = std::move(chain);
   for (const auto& calc : st.deps.calculators)
     if (calc)
       self->send(calc, ptr);
+  release_dvol(self, i);
 }
 
-// The DVOL request of a currency has its answer: the chain may go, with DVOL or with `reason` for its absence.
+// The DVOL request of a currency has its answer: DVOL's newest candle, or `reason` for its absence.
 void settle_dvol(self_ptr self, const request& req, std::string reason) {
-  auto& p = self->state.progress[req.currency];
-  p.dvol_pending = false;
-  if (!reason.empty()) {
-    p.dvol.reset();
-    p.dvol_reason = std::move(reason);
-  }
-  maybe_send_chain(self, req.currency);
-  check_cycle_end(self);
+  const auto& dvol = self->state.progress[req.currency].dvol;
+  const auto received = self->state.deps.wall_clock();
+  messages::dvol_update u;
+  u.currency = self->state.deps.currencies[req.currency].name;
+  if (dvol && reason.empty())
+    u.record = messages::to_dvol(*dvol, received);
+  u.record.received = received;
+  u.record.reason = std::move(reason);
+  release_dvol(self, req.currency, std::move(u));
 }
 
 // This currency gets nothing this cycle (or, for instruments, falls back to names; for DVOL, goes without).
@@ -299,6 +315,7 @@ void give_up_request(self_ptr self, const request& req) {
     maybe_send_chain(self, req.currency);
   } else {
     p.failed = true;
+    release_dvol(self, req.currency);
   }
   check_cycle_end(self);
 }
@@ -337,8 +354,7 @@ decoded_body decode(self_ptr self, const request& req, const std::string& body) 
     }
     case request_kind::dvol: {
       auto d = codec::decode_volatility_index(body);
-      if (d.value)
-        p.dvol = *d.value;
+      p.dvol = d.value;
       return {d.error_reply, d.fatal, 0};
     }
   }
@@ -392,13 +408,13 @@ void accept(self_ptr self, const request& req, const verdict& v) {
   check_cycle_end(self);
 }
 
-// A DVOL answer other than a rate limit: the chain goes on, without DVOL when it failed (a warning, no stop).
+// A DVOL answer other than a rate limit goes to the cache; a failed one with its reason (a warning, no stop).
 void on_dvol_verdict(self_ptr self, const request& req, const verdict& v) {
   if (v.outcome == fetch_outcome::ok)
     return settle_dvol(self, req, {});
   log_at(self, log_level::warn,
-         "DVOL for " + self->state.deps.currencies[req.currency].name + " left out: " + v.detail);
-  // The verdict names the target; the reason, kept with the chain, names only what went wrong.
+         "DVOL for " + self->state.deps.currencies[req.currency].name + " failed: " + v.detail);
+  // The verdict names the target; the reason, kept with DVOL in the cache, names only what went wrong.
   auto what = v.detail;
   if (auto at = what.find(" on " + req.target); at != std::string::npos)
     what.erase(at, 4 + req.target.size());

@@ -410,6 +410,7 @@ void start_fetching(caf::actor_system& sys, const engine_config& cfg, const engi
   for (const auto& name : d.currencies)
     fetch.currencies.push_back(*quant::find_currency(name));   // validate() checked every name
   fetch.calculators = {e.basis_calculator, e.skew_calculator};
+  fetch.cache = e.cache;
   fetch.interval = d.interval;
   fetch.instruments_interval = d.instruments_interval;
   fetch.path_prefix = origin(d.url).prefix + "/api/v2";

@@ -108,6 +108,7 @@ messages::feature_snapshot capture(self_ptr self, const std::string& symbol, con
   if (d != st.derivatives.end()) {
     const auto& v = d->second.view;
     const auto since = now - d->second.arrived;
+    s.dvol = v.dvol;
     if (v.basis) {
       s.futures_basis_apr = v.basis->apr_pct;
       s.basis = status_of(v.basis_age + since, v.basis_lag, st.deps.derivatives_max_age);

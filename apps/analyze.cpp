@@ -141,10 +141,13 @@ void write_part(codec::json_writer& w, const char* key, bool computed, const std
   w.field(std::string{key} + "_reason", missing);
 }
 
+/// A recording has no local receive time.
+const caf::timestamp no_receive_time{};
+
 void write_signals(codec::json_writer& w, const std::vector<quant::option_summary>* options,
-                   const std::optional<quant::basis_result>& basis, const signal_settings& settings,
-                   std::optional<quant::timestamp> now) {
-  const caf::timestamp received{};   // a recording has no local receive time
+                   const std::optional<quant::basis_result>& basis, const std::optional<messages::mfiv_record>& mfiv,
+                   const signal_settings& settings, std::optional<quant::timestamp> now) {
+  const auto received = no_receive_time;
   write_part(w, "surface", options != nullptr, "no options file given", [&] {
     quant::surface_params params;
     params.tenors_days = settings.surface.tenors;
@@ -158,13 +161,20 @@ void write_signals(codec::json_writer& w, const std::vector<quant::option_summar
     w.key("basis_cm");
     runtime::write_constant_maturity_basis(w, messages::to_constant_maturity(records, basis->as_of, received));
   });
-  write_part(w, "mfiv", options != nullptr, "no options file given", [&] {
-    quant::mfiv_params params;
-    params.tenor_days = settings.mfiv.tenor;
-    params.as_of = now;
+  write_part(w, "mfiv", mfiv.has_value(), "no options file given", [&] {
     w.key("mfiv");
-    runtime::write_mfiv(w, messages::to_mfiv(quant::compute_mfiv(*options, params), params.tenor_days, received), true);
+    runtime::write_mfiv(w, *mfiv, true);
   });
+}
+
+std::optional<messages::mfiv_record> compute_mfiv(const std::vector<quant::option_summary>* options,
+                                                  const signal_settings& settings, std::optional<quant::timestamp> now) {
+  if (!options)
+    return std::nullopt;
+  quant::mfiv_params params;
+  params.tenor_days = settings.mfiv.tenor;
+  params.as_of = now;
+  return messages::to_mfiv(quant::compute_mfiv(*options, params), params.tenor_days, no_receive_time);
 }
 
 void write_skew(codec::json_writer& w, const std::optional<quant::skew_result>& skew, const std::string& missing) {
@@ -218,17 +228,13 @@ std::optional<quant::dvol_reading> load_dvol(const std::string& path, std::strin
   return decoded.value;
 }
 
-void write_dvol(codec::json_writer& w, const std::optional<quant::dvol_reading>& dvol, const std::string& missing) {
-  if (!dvol) {
-    w.key("dvol").null();
-    w.field("dvol_reason", missing);
-    return;
-  }
-  w.key("dvol").begin_object()
-    .field("close", dvol->close)
-    .field("time_ms", quant::to_unix_ms(dvol->time))
-    .field("candles", static_cast<uint64_t>(dvol->candles))
-    .end_object();
+// DVOL with mfiv_minus_dvol against the MFIV computed here (null without an MFIV value).
+void write_dvol(codec::json_writer& w, const std::optional<quant::dvol_reading>& dvol,
+                const std::optional<messages::mfiv_record>& mfiv, const std::string& missing) {
+  write_part(w, "dvol", dvol.has_value(), missing, [&] {
+    w.key("dvol");
+    runtime::write_dvol(w, messages::to_dvol(*dvol, no_receive_time, mfiv ? mfiv->value_pct : caf::none));
+  });
 }
 
 int fail(std::ostream& err, const std::string& message) {
@@ -302,8 +308,9 @@ std::string report(const quant::currency_spec& currency, const std::optional<qua
   w.begin_object().field("currency", currency.name).field("as_of_ms", quant::to_unix_ms(as_of));
   write_basis(w, basis, "no futures file given");
   write_skew(w, skew, "no options file given");
-  write_signals(w, options, basis, settings, now);
-  write_dvol(w, dvol, currency.has_dvol ? "no dvol file given" : "not listed for " + currency.name);
+  const auto mfiv = compute_mfiv(options, settings, now);
+  write_signals(w, options, basis, mfiv, settings, now);
+  write_dvol(w, dvol, mfiv, currency.has_dvol ? "no dvol file given" : "not listed for " + currency.name);
   w.key("skipped_rows").begin_object()
     .field("options", static_cast<uint64_t>(bad_options + (skew ? skew->skipped_rows : 0)))
     .field("futures", static_cast<uint64_t>(bad_futures + (basis ? basis->skipped_rows : 0)))

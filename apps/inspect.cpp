@@ -147,6 +147,9 @@ void write_view(codec::json_writer& w, const messages::derivatives_view& v) {
   else
     w.null();
   w.field("mfiv_age_s", v.skew ? std::optional<double>{seconds(v.mfiv_age)} : std::nullopt);
+  w.key("dvol");
+  runtime::write_dvol(w, v.dvol);
+  w.field("dvol_age_s", v.dvol.close ? std::optional<double>{seconds(v.dvol_age)} : std::nullopt);
   w.end_object();
 }
 
@@ -162,8 +165,8 @@ std::string cell(const Value& v, const std::string& reason) {
   return value_text(v) + (v && !reason.empty() ? "*" : "");
 }
 
-// The surface (rows: tenors; columns: ATM IV and the skew at each delta), the basis at constant maturities and the
-// MFIV of one currency, under its summary line.
+// The surface (rows: tenors; columns: ATM IV and the skew at each delta), the basis at constant maturities, the
+// MFIV and DVOL of one currency, under its summary line.
 void print_tables(const messages::derivatives_view& v, std::ostream& out) {
   const std::string indent(6, ' ');
   if (v.skew && !v.skew->surface.empty()) {
@@ -190,6 +193,9 @@ void print_tables(const messages::derivatives_view& v, std::ostream& out) {
     out << indent << "MFIV " << number_text(m.tenor_days) << "d " << cell(m.value_pct, m.reason) << "  age "
         << age_text(v.mfiv_age) << (m.reason.empty() ? "" : "  (" + m.reason + ")") << '\n';
   }
+  const auto& d = v.dvol;
+  out << indent << "DVOL " << cell(d.close, d.reason) << "  MFIV-DVOL " << value_text(d.mfiv_minus_dvol)
+      << (d.close ? "  age " + age_text(v.dvol_age) : "") << (d.reason.empty() ? "" : "  (" + d.reason + ")") << '\n';
   out << std::left;
 }
 

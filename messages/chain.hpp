@@ -2,7 +2,6 @@
 #pragma once
 
 #include "quant/currency.hpp"
-#include "quant/dvol.hpp"
 #include "quant/instrument.hpp"
 #include "quant/option_rows.hpp"
 #include "quant/records.hpp"
@@ -32,9 +31,6 @@ struct currency_chain {
                                                          ///< sets it; absent: the calculators parse them)
   caf::timestamp received;                               ///< local wall-clock time of the last reply
   uint64_t bad_rows = 0;                                 ///< rows the codec skipped
-  std::optional<quant::dvol_reading> dvol;               ///< DVOL's newest candle this cycle; absent: see dvol_reason
-  std::string dvol_reason;                               ///< why `dvol` is absent ("not listed for SOL",
-                                                         ///< "request failed: ...", "bad payload: ..."); empty with it
 };
 using chain_ptr = std::shared_ptr<const currency_chain>;
 

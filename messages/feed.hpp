@@ -185,6 +185,7 @@ struct feature_snapshot {
   std::vector<surface_tenor> surface;        ///< the currency's surface (docs/snapshots.md)
   std::vector<cm_basis_point> basis_cm;      ///< its basis at constant maturities
   caf::optional<mfiv_record> mfiv;           ///< its MFIV; none without a skew reading
+  dvol_record dvol;                          ///< its DVOL as the cache shows it (with mfiv_minus_dvol)
 };
 
 template <class Inspector>
@@ -248,7 +249,7 @@ typename Inspector::result_type inspect(Inspector& f, feature_snapshot& x) {
   return f(caf::meta::type_name("feature_snapshot"), x.time, x.symbol, x.currency, x.last_price, x.best_bid,
            x.best_bid_quantity, x.best_ask, x.best_ask_quantity, x.mid, x.spread_bps, x.window_1m, x.window_5m,
            x.futures_basis_apr, x.basis_state, x.basis_last_state, x.options_skew, x.skew_state, x.skew_last_state,
-           x.atm_iv, x.butterfly, x.trade, x.book, x.basis, x.skew, x.surface, x.basis_cm, x.mfiv);
+           x.atm_iv, x.butterfly, x.trade, x.book, x.basis, x.skew, x.surface, x.basis_cm, x.mfiv, x.dvol);
 }
 
 } // namespace derivcache::messages

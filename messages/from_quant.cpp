@@ -117,4 +117,15 @@ mfiv_record to_mfiv(const quant::mfiv_result& r, double tenor_days, caf::timesta
   return out;
 }
 
+dvol_record to_dvol(const quant::dvol_reading& d, caf::timestamp received, caf::optional<double> mfiv_pct) {
+  dvol_record out;
+  out.close = d.close;
+  out.time = d.time;
+  out.candles = d.candles;
+  out.received = received;
+  if (mfiv_pct)
+    out.mfiv_minus_dvol = *mfiv_pct - d.close;
+  return out;
+}
+
 } // namespace derivcache::messages

@@ -4,6 +4,7 @@
 
 #include "messages/readings.hpp"
 #include "quant/basis.hpp"
+#include "quant/dvol.hpp"
 #include "quant/mfiv.hpp"
 #include "quant/surface.hpp"
 
@@ -24,5 +25,9 @@ std::vector<cm_basis_point> to_constant_maturity(const std::vector<quant::cm_bas
 
 /// The MFIV record at `tenor_days` (the tenor `r` was computed for) with its per-expiry table.
 mfiv_record to_mfiv(const quant::mfiv_result& r, double tenor_days, caf::timestamp received);
+
+/// The DVOL record of a decoded answer (its newest candle); `mfiv_minus_dvol` = `mfiv_pct` - close when there is
+/// an MFIV value.
+dvol_record to_dvol(const quant::dvol_reading& d, caf::timestamp received, caf::optional<double> mfiv_pct = caf::none);
 
 } // namespace derivcache::messages

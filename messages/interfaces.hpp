@@ -29,6 +29,7 @@ using cache_subscriber_actor = caf::typed_actor<caf::reacts_to<derivatives_updat
 using cache_holder_actor = caf::typed_actor<
   caf::reacts_to<basis_reading>,                                   ///< replace a currency's basis
   caf::reacts_to<skew_reading>,                                    ///< replace a currency's skew
+  caf::reacts_to<dvol_update>,                                     ///< replace a currency's DVOL
   caf::replies_to<caf::get_atom, std::string>::with<derivatives_view>,   ///< one currency, ages now
   caf::replies_to<caf::get_atom>::with<cache_contents>,            ///< every currency
   caf::reacts_to<subscribe_atom, cache_subscriber_actor>>;         ///< monitored; dropped when it dies

@@ -129,6 +129,18 @@ struct mfiv_record {
   uint64_t skipped_rows = 0;           ///< rows without a positive mark_price or underlying_price, bad names
 };
 
+/// Deribit's DVOL (its 30-day implied-volatility index, read from one-minute candles), vol points. The record
+/// follows the rules of the others: without `close`, `reason` says why; with both, `close` is the last good one.
+struct dvol_record {
+  caf::optional<double> close;            ///< the newest candle's close
+  std::string reason;
+  caf::timestamp time;                    ///< that candle's start (exchange time)
+  uint64_t candles = 0;                   ///< candles in the answer
+  caf::timestamp received;                ///< local wall-clock time the answer arrived
+  caf::optional<double> mfiv_minus_dvol;  ///< views only: the cached MFIV minus `close`, vol points; none when
+                                          ///< either is missing
+};
+
 /// The headline skew (put - call at skew.tenor and skew.delta, default 30 days and 25 delta) with ATM, butterfly
 /// and the smile, plus the surface and the MFIV, for one currency. The headline fields keep their names
 /// (`put25_iv`, ...) whatever skew.delta is.
@@ -176,6 +188,16 @@ struct derivatives_view {
   caf::timespan basis_lag{0};
   caf::timespan skew_lag{0};
   caf::timespan mfiv_age{0};   ///< of skew->mfiv (part_age)
+  dvol_record dvol;            ///< no close for a currency without DVOL ("not listed for SOL") or before the first
+  caf::timespan dvol_age{0};   ///< since the shown close arrived
+};
+
+/// One cycle's DVOL answer of one currency (a currency without DVOL gets none), from the fetcher to the cache.
+struct dvol_update {
+  std::string currency;
+  dvol_record record;                        ///< without close: the request failed or its body was unusable
+  caf::optional<caf::timestamp> chain_received;   ///< `received` of the same cycle's chain (and so of its
+                                                  ///< readings); none when that chain failed
 };
 
 /// Every currency the cache holds.
@@ -241,6 +263,16 @@ typename Inspector::result_type inspect(Inspector& f, mfiv_record& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dvol_record& x) {
+  return f(caf::meta::type_name("dvol_record"), x.close, x.reason, x.time, x.candles, x.received, x.mfiv_minus_dvol);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dvol_update& x) {
+  return f(caf::meta::type_name("dvol_update"), x.currency, x.record, x.chain_received);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, skew_reading& x) {
   return f(caf::meta::type_name("skew_reading"), x.currency, x.skew_pct, x.reason, x.put25_iv, x.call25_iv, x.atm_iv,
            x.butterfly25, x.tenor_days, x.bracketed, x.expiries, x.state, x.smile, x.as_of, x.received,
@@ -250,7 +282,8 @@ typename Inspector::result_type inspect(Inspector& f, skew_reading& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, derivatives_view& x) {
   return f(caf::meta::type_name("derivatives_view"), x.currency, x.basis, x.skew, x.basis_state, x.basis_last_state,
-           x.skew_state, x.skew_last_state, x.basis_age, x.skew_age, x.basis_lag, x.skew_lag, x.mfiv_age);
+           x.skew_state, x.skew_last_state, x.basis_age, x.skew_age, x.basis_lag, x.skew_lag, x.mfiv_age, x.dvol,
+           x.dvol_age);
 }
 
 template <class Inspector>

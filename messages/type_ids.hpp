@@ -42,6 +42,8 @@ using spot_bar = quant::second_bar;
 struct bar_batch;
 struct store_counts;
 struct spot_counts;
+struct dvol_record;
+struct dvol_update;
 } // namespace derivcache::messages
 
 CAF_BEGIN_TYPE_ID_BLOCK(derivcache, caf::first_custom_type_id)
@@ -78,4 +80,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(derivcache, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::bar_batch))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::store_counts))
   CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::spot_counts))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::dvol_record))
+  CAF_ADD_TYPE_ID(derivcache, (derivcache::messages::dvol_update))
 CAF_END_TYPE_ID_BLOCK(derivcache)

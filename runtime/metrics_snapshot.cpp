@@ -6,6 +6,7 @@ namespace derivcache::runtime {
 currency_metrics to_currency_metrics(const messages::derivatives_view& view) {
   currency_metrics out;
   out.currency = view.currency;
+  out.dvol = view.dvol;
   if (view.basis) {
     out.has_basis = true;
     if (view.basis->apr_pct)

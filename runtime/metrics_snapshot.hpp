@@ -32,6 +32,7 @@ struct currency_metrics {
   std::vector<messages::cm_basis_point> basis_cm;    ///< of the basis reading
   std::optional<messages::mfiv_record> mfiv;         ///< of the skew reading
   std::chrono::nanoseconds mfiv_age{0};              ///< meaningful when has_skew
+  messages::dvol_record dvol;                        ///< with mfiv_minus_dvol, as the cache shows it
 };
 
 currency_metrics to_currency_metrics(const messages::derivatives_view& view);

@@ -178,7 +178,7 @@ void render_readings(exposition& x, const metrics_snapshot& m) {
         x.sample("derivcache_reading_stale", {{"currency", c.currency}, {"kind", k.name}}, flag(c.*k.stale));
 }
 
-// The surface, the constant-maturity basis and the MFIV: one sample per record with a value (a kept last good
+// The surface, the constant-maturity basis, the MFIV and DVOL: one sample per record with a value (a kept last good
 // value included), labelled by currency, tenor and delta.
 void render_signals(exposition& x, const metrics_snapshot& m) {
   struct point_family {
@@ -221,6 +221,14 @@ void render_signals(exposition& x, const metrics_snapshot& m) {
     if (c.mfiv && c.mfiv->value_pct)
       x.sample("derivcache_mfiv_pct", {{"currency", c.currency}, {"tenor_days", format_sample_value(c.mfiv->tenor_days)}},
                *c.mfiv->value_pct);
+  x.family("derivcache_dvol", "gauge", "Deribit's DVOL index, its latest one-minute close, vol points.");
+  for (const auto& c : m.currencies)
+    if (c.dvol.close)
+      x.sample("derivcache_dvol", {{"currency", c.currency}}, *c.dvol.close);
+  x.family("derivcache_mfiv_minus_dvol", "gauge", "The MFIV minus DVOL's latest close, vol points.");
+  for (const auto& c : m.currencies)
+    if (c.dvol.mfiv_minus_dvol)
+      x.sample("derivcache_mfiv_minus_dvol", {{"currency", c.currency}}, *c.dvol.mfiv_minus_dvol);
 }
 
 void render_feed(exposition& x, const metrics_snapshot& m) {

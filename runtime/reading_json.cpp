@@ -102,4 +102,15 @@ void write_mfiv(codec::json_writer& w, const messages::mfiv_record& m, bool per_
   w.end_object();
 }
 
+void write_dvol(codec::json_writer& w, const messages::dvol_record& d) {
+  const bool v = static_cast<bool>(d.close);
+  w.begin_object()
+    .field("close", opt(d.close))
+    .field("time_ms", v ? std::optional<int64_t>{unix_ms(d.time)} : std::nullopt)
+    .field("candles", v ? std::optional<uint64_t>{d.candles} : std::nullopt)
+    .field("mfiv_minus_dvol", opt(d.mfiv_minus_dvol))
+    .field("reason", reason(d.reason))
+    .end_object();
+}
+
 } // namespace derivcache::runtime

@@ -1,4 +1,4 @@
-// The JSON of the reading parts (surface, constant-maturity basis, MFIV): one writer for `derivcache analyze`, the
+// The JSON of the reading parts (surface, constant-maturity basis, MFIV, DVOL): one writer for `derivcache analyze`, the
 // snapshots and `derivcache-inspect --json`, so the three show the same fields (docs/snapshots.md).
 #pragma once
 
@@ -20,5 +20,9 @@ void write_constant_maturity_basis(codec::json_writer& w, const std::vector<mess
 /// An object: value_pct, tenor_days, bracketed, expiries, reason, as_of_ms, skipped_rows and, with `per_expiry`,
 /// the strip per expiry (expiry, dte_days, forward, k0, strikes, variance, iv_pct, gap).
 void write_mfiv(codec::json_writer& w, const messages::mfiv_record& mfiv, bool per_expiry);
+
+/// An object: close, time_ms (the candle's start), candles, mfiv_minus_dvol, reason; close, time_ms and candles
+/// are null without a close, with the reason beside them.
+void write_dvol(codec::json_writer& w, const messages::dvol_record& dvol);
 
 } // namespace derivcache::runtime

@@ -171,6 +171,8 @@ std::string snapshot_json(const messages::feature_snapshot& s) {
     write_mfiv(w, *s.mfiv, false);
   else
     w.null();
+  w.key("dvol");
+  write_dvol(w, s.dvol);
   w.key("inputs");
   w.begin_object();
   w.key("trade");

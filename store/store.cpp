@@ -84,6 +84,16 @@ SELECT s.id AS snapshot, s.time_ms, s.symbol, json_extract(s.snapshot, '$.curren
        json_extract(s.snapshot, '$.mfiv.reason') AS reason, json_extract(s.snapshot, '$.mfiv.as_of_ms') AS as_of_ms
 FROM snapshots s WHERE json_type(s.snapshot, '$.mfiv') = 'object';
 )sql",
+  // 3: DVOL beside the MFIV of each snapshot as a row (snapshots without a dvol object add none).
+  R"sql(
+CREATE VIEW dvol AS
+SELECT s.id AS snapshot, s.time_ms, s.symbol, json_extract(s.snapshot, '$.currency') AS currency,
+       json_extract(s.snapshot, '$.dvol.close') AS close,
+       json_extract(s.snapshot, '$.dvol.mfiv_minus_dvol') AS mfiv_minus_dvol,
+       json_extract(s.snapshot, '$.dvol.candles') AS candles,
+       json_extract(s.snapshot, '$.dvol.reason') AS reason, json_extract(s.snapshot, '$.dvol.time_ms') AS candle_ms
+FROM snapshots s WHERE json_type(s.snapshot, '$.dvol') = 'object';
+)sql",
 };
 
 constexpr int migration_count = static_cast<int>(sizeof migrations / sizeof migrations[0]);

@@ -14,7 +14,7 @@
 namespace derivcache::store {
 
 /// The schema version this build writes (PRAGMA user_version).
-constexpr int schema_version = 2;
+constexpr int schema_version = 3;
 
 struct store_options {
   std::string path;

@@ -1,4 +1,4 @@
-// The cache holder and the calculators: last good value, STALE after max age, subscribers.
+// The cache holder and the calculators: last good value, STALE after max age, subscribers, DVOL beside the MFIV.
 #include "actor_fixture.hpp"
 
 #include "actors/cache_holder.hpp"
@@ -159,6 +159,20 @@ struct Calculators : CacheHolder {
     sched.run();
   }
 
+  /// The fetcher's DVOL update of the fetch whose chain was received at `chain_received`.
+  void dvol_answered(caf::timestamp chain_received, caf::optional<double> close, std::string reason = {}) {
+    messages::dvol_update u;
+    u.currency = "BTC";
+    u.record.close = close;
+    u.record.reason = std::move(reason);
+    u.record.time = caf::timestamp{std::chrono::milliseconds{real_chain_as_of_ms - 15531}};
+    u.record.candles = 11;
+    u.record.received = chain_received + 50ms;
+    u.chain_received = chain_received;
+    self->send(cache, std::move(u));
+    sched.run();
+  }
+
   /// The view after a first cycle of the real data, with the scoped actor subscribed (its updates taken out).
   messages::derivatives_view subscribed_first_cycle() {
     self->send(cache, messages::subscribe_atom::value, caf::actor_cast<messages::cache_subscriber_actor>(self));
@@ -222,7 +236,24 @@ TEST_F(Calculators, ReadingsCarryTheSurfaceTheBasisAtConstantMaturitiesAndTheMfi
   EXPECT_NEAR(*cm[1].apr_pct, 12.5524, 5e-5);
 
   EXPECT_EQ(logs.count("📡 Derivatives Cache [BTC]: Basis=12.53% (CONTANGO) | Skew=6.32% (FEAR)"), 1u);
-  EXPECT_EQ(logs.count("📈 Volatility [BTC]: ATM 30d=51.33% | MFIV 30d=54.94%"), 1u);
+  EXPECT_EQ(logs.count("📈 Volatility [BTC]"), 0u);   // waits for the DVOL of the same fetch
+  EXPECT_FALSE(v.dvol.close);
+  EXPECT_EQ(v.dvol.reason, "no answer yet");
+
+  dvol_answered(cycle_1 - 300s, 52.0);   // an earlier fetch's: taken, but no line for this one
+  EXPECT_EQ(logs.count("📈 Volatility [BTC]"), 0u);
+  dvol_answered(cycle_1, 53.10);
+  EXPECT_EQ(logs.count("📈 Volatility [BTC]: ATM 30d=51.33% | MFIV 30d=54.94% | DVOL=53.10"), 1u);
+  v = view_of(cache, "BTC");
+  ASSERT_TRUE(v.dvol.close);
+  EXPECT_DOUBLE_EQ(*v.dvol.close, 53.10);
+  EXPECT_EQ(v.dvol.candles, 11u);
+  EXPECT_EQ(v.dvol.received, cycle_1 + 50ms);
+  ASSERT_TRUE(v.dvol.mfiv_minus_dvol);
+  EXPECT_NEAR(*v.dvol.mfiv_minus_dvol, 54.9440 - 53.10, 5e-5);   // vol points
+  EXPECT_EQ(v.dvol_age, caf::timespan{0});
+  dvol_answered(cycle_1, 53.10);   // once per fetch
+  EXPECT_EQ(logs.count("📈 Volatility [BTC]"), 1u);
 }
 
 TEST_F(Calculators, TheHeadlineFollowsSkewTenorAndDelta) {
@@ -240,6 +271,7 @@ TEST_F(Calculators, TheHeadlineFollowsSkewTenorAndDelta) {
 TEST_F(Calculators, AnMfivWithoutAValueKeepsTheLastGoodOneWithItsTimes) {
   const auto first = subscribed_first_cycle();
   const auto cycle_2 = cycle_1 + 300s;
+  dvol_answered(cycle_2, caf::none, "request failed: HTTP 500");   // before its fetch's skew reading this time
   fetched(btc_chain(cycle_2, options_without(&quant::option_summary::mark_price)));
   auto v = view_of(cache, "BTC");
   ASSERT_TRUE(v.skew);
@@ -257,7 +289,10 @@ TEST_F(Calculators, AnMfivWithoutAValueKeepsTheLastGoodOneWithItsTimes) {
   EXPECT_EQ(stats->skew_kept_last_good.load(), 0u);
   EXPECT_EQ(logs.count("mfiv [BTC]: no value: " + quant::to_string(quant::mfiv_reason::no_usable_rows)), 1u);
   EXPECT_EQ(logs.count("skew [BTC]: no value for MFIV 30d; keeping the last good values"), 1u);
-  EXPECT_EQ(logs.count("📈 Volatility [BTC]: ATM 30d=51.33% | MFIV 30d=n/a"), 1u);   // as the reading arrived
+  EXPECT_EQ(logs.count("📈 Volatility [BTC]: ATM 30d=51.33% | MFIV 30d=n/a | DVOL n/a (request failed: HTTP 500)"),
+            1u);   // as the reading and the update arrived
+  EXPECT_FALSE(v.dvol.close);
+  EXPECT_FALSE(v.dvol.mfiv_minus_dvol);
 
   sched.advance_time(300s);
   const auto cycle_3 = cycle_2 + 300s;
@@ -329,5 +364,9 @@ TEST_F(Calculators, AFirstReadingWithoutValuesHasEveryRecordWithItsReason) {
   EXPECT_FALSE(v.skew->mfiv.value_pct);
   EXPECT_EQ(v.skew->mfiv.reason, quant::to_string(quant::mfiv_reason::no_rows));
   EXPECT_EQ(v.basis->constant_maturity.size(), 2u);
-  EXPECT_EQ(logs.count("📈 Volatility [BTC]: ATM 30d=n/a | MFIV 30d=n/a"), 1u);
+  dvol_answered(cycle_1, 53.10);
+  EXPECT_EQ(logs.count("📈 Volatility [BTC]: ATM 30d=n/a | MFIV 30d=n/a | DVOL=53.10"), 1u);
+  v = view_of(cache, "BTC");
+  ASSERT_TRUE(v.dvol.close);
+  EXPECT_FALSE(v.dvol.mfiv_minus_dvol);   // no MFIV to compare with
 }

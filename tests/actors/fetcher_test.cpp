@@ -1,5 +1,6 @@
 // The fetcher end to end against a fake HTTP client: chains -> calculators -> cache, bad payloads,
-// request errors, DVOL beside the chains, deferral by a token bucket; and the engine's start/stop.
+// request errors, DVOL straight to the cache (never holding a chain back), deferral by a token bucket; and the
+// engine's start/stop.
 #include "actor_fixture.hpp"
 
 #include "actors/cache_holder.hpp"
@@ -37,6 +38,7 @@ struct Pipeline : DeterministicCaf {
     for (const auto& c : currencies)
       d.currencies.push_back(*quant::find_currency(c));
     d.calculators = {basis_calc, skew_calc};
+    d.cache = cache;
     d.stats = stats;
     d.log = logs.log;
     d.wall_clock = [] { return caf::timestamp{std::chrono::milliseconds{now_ms}}; };
@@ -79,6 +81,19 @@ struct Pipeline : DeterministicCaf {
     complete_good_cycle(*http);
     sched.run();
   }
+
+  /// A refresh one second on (the book bucket has refilled), its requests completed by `answer`: the chain it
+  /// sent to the test, and BTC's view after it.
+  template <class Answer>
+  messages::derivatives_view refreshed_cycle(Answer answer) {
+    sched.advance_time(1s);
+    self->send(fetcher, messages::refresh_atom::value);
+    sched.run();
+    answer();
+    sched.run();
+    EXPECT_TRUE(next_chain());
+    return view_of(cache, "BTC");
+  }
 };
 
 } // namespace
@@ -95,18 +110,20 @@ TEST_F(Pipeline, CycleFeedsCalculatorsAndCacheWithTheQuantValues) {
                                    "&start_timestamp=1773427815531&end_timestamp=1773428415531&resolution=60");
   EXPECT_EQ(logs.count("INFO [TEST] 📡 Derivatives Cache Monitor started (interval: 300s)"), 1u);
 
-  // Book summaries first: the chain waits for the instruments and the DVOL of its cycle.
+  // Book summaries first: the chain waits for the instruments of its cycle, not for its DVOL.
   http->complete("kind=future", reply_file(futures_file));
   http->complete("kind=option", reply_file(options_file));
   sched.run();
   EXPECT_EQ(stats->chains_sent.load(), 0u);
   http->complete("get_instruments", reply_file(instruments_file));
   sched.run();
-  EXPECT_EQ(stats->chains_sent.load(), 0u);
-  http->complete(dvol_method, reply_file(dvol_file));
-  sched.run();
   EXPECT_EQ(stats->chains_sent.load(), 1u);
   EXPECT_EQ(stats->cycles_complete.load(), 1u);
+  EXPECT_EQ(logs.count("📈 Volatility [BTC]"), 0u);   // its DVOL is still to come
+  http->complete(dvol_method, reply_file(dvol_file));
+  sched.run();
+  EXPECT_EQ(logs.count("📈 Volatility [BTC]: ATM 30d="), 1u);
+  EXPECT_EQ(logs.count(" | DVOL=35.47"), 1u);
 
   // The same computation straight on the files.
   auto futures = btc_futures_2025();
@@ -142,9 +159,11 @@ TEST_F(Pipeline, CycleFeedsCalculatorsAndCacheWithTheQuantValues) {
   EXPECT_EQ(logs.count("📡 Derivatives Cache [BTC]: Basis=12.53% (CONTANGO) | Skew=6.32% (FEAR)"), 1u);
 
   auto updates = drain_updates();
-  ASSERT_EQ(updates.size(), 2u);   // one per reading
+  ASSERT_EQ(updates.size(), 3u);   // one per reading, one for DVOL
   EXPECT_EQ(updates.back().view.currency, "BTC");
   EXPECT_TRUE(updates.back().view.basis && updates.back().view.skew);
+  ASSERT_TRUE(updates.back().view.dvol.close);
+  EXPECT_DOUBLE_EQ(*updates.back().view.dvol.close, 35.47);
 
   // The next cycle starts after the interval; the instrument table is still fresh (hourly).
   sched.advance_time(300s);
@@ -225,7 +244,7 @@ TEST_F(Pipeline, TokenBucketDefersRequestsBeyondMaxRps) {
   EXPECT_EQ(stats->requests.load(), 3u + 6u + 2u);
 }
 
-TEST_F(Pipeline, ChainCarriesDvolForBtcAndAReasonForSol) {
+TEST_F(Pipeline, DvolGoesToTheCacheBesideTheChainAndNoneIsAskedForSol) {
   fetcher = track(actors::make_deribit_fetcher(sys, deps_seen_by_test({"BTC", "SOL"})));
   sched.run();
   EXPECT_EQ(http->count(dvol_method), 1u);
@@ -238,12 +257,17 @@ TEST_F(Pipeline, ChainCarriesDvolForBtcAndAReasonForSol) {
   auto btc = next_chain();
   ASSERT_TRUE(btc);
   EXPECT_EQ(btc->currency.name, "BTC");
-  ASSERT_TRUE(btc->dvol) << btc->dvol_reason;
-  EXPECT_DOUBLE_EQ(btc->dvol->close, 35.47);   // the recording's newest candle
-  EXPECT_EQ(quant::to_unix_ms(btc->dvol->time), 1789905600000);
-  EXPECT_EQ(btc->dvol->candles, 15u);
-  EXPECT_EQ(btc->dvol_reason, "");
   EXPECT_EQ(btc->received, caf::timestamp{std::chrono::milliseconds{now_ms}});
+  auto v = view_of(cache, "BTC");
+  ASSERT_TRUE(v.dvol.close) << v.dvol.reason;
+  EXPECT_DOUBLE_EQ(*v.dvol.close, 35.47);   // the recording's newest candle
+  EXPECT_EQ(v.dvol.time, caf::timestamp{std::chrono::milliseconds{1789905600000}});
+  EXPECT_EQ(v.dvol.candles, 15u);
+  EXPECT_EQ(v.dvol.reason, "");
+  EXPECT_EQ(v.dvol.received, caf::timestamp{std::chrono::milliseconds{now_ms}});
+  ASSERT_TRUE(v.skew && v.skew->mfiv.value_pct);
+  ASSERT_TRUE(v.dvol.mfiv_minus_dvol);
+  EXPECT_DOUBLE_EQ(*v.dvol.mfiv_minus_dvol, *v.skew->mfiv.value_pct - 35.47);
 
   http->complete("get_instruments?currency=USDC", reply(200, R"({"jsonrpc":"2.0","result":[]})"));
   http->complete("currency=USDC&kind=future", reply(200, R"({"jsonrpc":"2.0","result":[]})"));
@@ -252,14 +276,69 @@ TEST_F(Pipeline, ChainCarriesDvolForBtcAndAReasonForSol) {
   auto sol = next_chain();
   ASSERT_TRUE(sol);
   EXPECT_EQ(sol->currency.name, "SOL");
-  EXPECT_FALSE(sol->dvol);
-  EXPECT_EQ(sol->dvol_reason, "not listed for SOL");
+  const auto sv = view_of(cache, "SOL");
+  EXPECT_FALSE(sv.dvol.close);
+  EXPECT_EQ(sv.dvol.reason, "not listed for SOL");
+  EXPECT_EQ(logs.count("📈 Volatility [SOL]: "), 1u);
+  EXPECT_EQ(logs.count("| DVOL n/a (not listed for SOL)"), 1u);
   EXPECT_EQ(stats->cycles_complete.load(), 1u);
   EXPECT_EQ(stats->requests.load(), 7u);
 }
 
-TEST_F(Pipeline, FailedDvolLeavesItOutWithAReasonAndTheChainGoesOnWithoutARestart) {
-  auto sup = supervise([this] { return deps_seen_by_test({"BTC"}); });
+TEST_F(Pipeline, DvolThatNeverAnswersDoesNotDelayTheChain) {
+  fetcher = track(actors::make_deribit_fetcher(sys, deps_seen_by_test({"BTC"})));
+  sched.run();
+  http->complete("get_instruments", reply_file(instruments_file));
+  http->complete("kind=future", reply_file(futures_file));
+  http->complete("kind=option", reply_file(options_file));
+  sched.run();   // no time passes: the DVOL request is still open
+  EXPECT_EQ(http->pending(dvol_method), 1u);
+  auto chain = next_chain();
+  ASSERT_TRUE(chain);
+  EXPECT_EQ(chain->received, caf::timestamp{std::chrono::milliseconds{now_ms}});
+  EXPECT_EQ(stats->cycles_complete.load(), 1u);
+  auto v = view_of(cache, "BTC");
+  ASSERT_TRUE(v.basis && v.basis->apr_pct && v.skew && v.skew->skew_pct);
+  EXPECT_NEAR(*v.skew->skew_pct, 6.3218, 5e-4);
+  EXPECT_FALSE(v.dvol.close);
+  EXPECT_EQ(v.dvol.reason, "no answer yet");
+  EXPECT_EQ(logs.count("📡 Derivatives Cache [BTC]: Basis=12.53% (CONTANGO) | Skew=6.32% (FEAR)"), 1u);
+  EXPECT_EQ(logs.count("📈 Volatility [BTC]"), 0u);   // waits for this cycle's DVOL
+
+  // The answer comes late (still in its cycle): the cache takes it and the volatility line follows.
+  sched.advance_time(20s);
+  sched.run();
+  http->complete(dvol_method, reply_file(dvol_file));
+  sched.run();
+  v = view_of(cache, "BTC");
+  ASSERT_TRUE(v.dvol.close);
+  EXPECT_DOUBLE_EQ(*v.dvol.close, 35.47);
+  EXPECT_EQ(logs.count("📈 Volatility [BTC]: ATM 30d="), 1u);
+  EXPECT_EQ(logs.count(" | DVOL=35.47"), 1u);
+
+  // Next cycle: its DVOL never answers; the chain goes and the cache keeps the last good DVOL.
+  sched.advance_time(280s);
+  sched.run();
+  http->complete("kind=future", reply_file(futures_file));
+  http->complete("kind=option", reply_file(options_file));
+  sched.run();
+  EXPECT_EQ(stats->cycles_complete.load(), 2u);
+  EXPECT_TRUE(next_chain());
+  v = view_of(cache, "BTC");
+  ASSERT_TRUE(v.dvol.close);
+  EXPECT_DOUBLE_EQ(*v.dvol.close, 35.47);
+  EXPECT_EQ(v.dvol_age, caf::timespan{280s});
+}
+
+TEST_F(Pipeline, FailedDvolReachesTheCacheAsAReasonAndTheChainGoesOnWithoutARestart) {
+  auto sup = supervise([this, t0 = sched.clock().now()] {
+    auto d = deps_seen_by_test({"BTC"});
+    // The wall clock moves with the scheduler's: every cycle has a receive time of its own.
+    d.wall_clock = [this, t0] {
+      return caf::timestamp{std::chrono::milliseconds{now_ms}} + (sched.clock().now() - t0);
+    };
+    return d;
+  });
 
   const std::string target = "/api/v2/public/get_volatility_index_data?currency=BTC"
                              "&start_timestamp=1773427815531&end_timestamp=1773428415531&resolution=60";
@@ -293,7 +372,7 @@ TEST_F(Pipeline, FailedDvolLeavesItOutWithAReasonAndTheChainGoesOnWithoutARestar
       sched.run();
     }
     const auto counted_before = (*stats)[f.counted].load();
-    const auto warnings_before = logs.count("WARN [TEST] DVOL for BTC left out: ");
+    const auto warnings_before = logs.count("WARN [TEST] DVOL for BTC failed: ");
     http->complete("kind=future", reply_file(futures_file));
     http->complete("kind=option", reply_file(options_file));
     if (http->pending("get_instruments") > 0)
@@ -302,14 +381,16 @@ TEST_F(Pipeline, FailedDvolLeavesItOutWithAReasonAndTheChainGoesOnWithoutARestar
     sched.run();
     auto chain = next_chain();
     ASSERT_TRUE(chain) << f.reason;
-    EXPECT_FALSE(chain->dvol) << f.reason;
-    EXPECT_EQ(chain->dvol_reason, f.reason);
     EXPECT_FALSE(chain->options.empty()) << "the chain itself is whole";
+    const auto v = view_of(cache, "BTC");
+    EXPECT_FALSE(v.dvol.close) << f.reason;
+    EXPECT_EQ(v.dvol.reason, f.reason);
+    EXPECT_EQ(logs.count("| DVOL n/a (" + f.reason + ")"), 1u) << f.reason;
     EXPECT_EQ((*stats)[f.counted].load(), counted_before + 1) << f.reason;
-    EXPECT_EQ(logs.count("WARN [TEST] DVOL for BTC left out: "), warnings_before + 1) << f.reason;
+    EXPECT_EQ(logs.count("WARN [TEST] DVOL for BTC failed: "), warnings_before + 1) << f.reason;
     EXPECT_EQ(stats->cycles_complete.load(), cycle) << f.reason;
   }
-  EXPECT_EQ(logs.count("WARN [TEST] DVOL for BTC left out: HTTP 500 on " + target), 1u);
+  EXPECT_EQ(logs.count("WARN [TEST] DVOL for BTC failed: HTTP 500 on " + target), 1u);
   const auto st = status_of(sup);
   EXPECT_TRUE(st.alive);
   EXPECT_EQ(st.restarts, 0u);
@@ -320,14 +401,24 @@ TEST_F(Pipeline, FailedDvolLeavesItOutWithAReasonAndTheChainGoesOnWithoutARestar
   EXPECT_NEAR(*v.skew->skew_pct, 6.3218, 5e-4);
 
   // The next good answer brings DVOL back.
-  sched.advance_time(1s);
-  self->send(fetcher, messages::refresh_atom::value);
-  sched.run();
-  complete_good_cycle(*http);
-  sched.run();
-  auto chain = next_chain();
-  ASSERT_TRUE(chain && chain->dvol);
-  EXPECT_DOUBLE_EQ(chain->dvol->close, 35.47);
+  v = refreshed_cycle([&] { complete_good_cycle(*http); });
+  ASSERT_TRUE(v.dvol.close);
+  EXPECT_DOUBLE_EQ(*v.dvol.close, 35.47);
+  EXPECT_EQ(v.dvol.reason, "");
+
+  // A failure after it keeps that close, with the reason beside it, counted as a record kept.
+  const auto kept_before = cstats->records_kept_last_good.load();
+  v = refreshed_cycle([&] {
+    http->complete("kind=future", reply_file(futures_file));
+    http->complete("kind=option", reply_file(options_file));
+    http->complete(dvol_method, failures[0].answer);
+  });
+  ASSERT_TRUE(v.dvol.close);
+  EXPECT_DOUBLE_EQ(*v.dvol.close, 35.47);
+  EXPECT_EQ(v.dvol.reason, "request failed: HTTP 500");
+  EXPECT_EQ(cstats->records_kept_last_good.load(), kept_before + 1);
+  EXPECT_EQ(logs.count("WARN [TEST] dvol [BTC]: no value for DVOL; keeping the last good values"), 1u);
+  EXPECT_EQ(logs.count("| DVOL n/a (request failed: HTTP 500)"), 2u);   // as the update brought it
 }
 
 TEST_F(Pipeline, StaleRepliesAndRefreshDuringACycleAreIgnored) {

@@ -10,6 +10,7 @@
 #include "messages/errors.hpp"
 #include "runtime/metrics_http.hpp"
 #include "support/prometheus_parser.hpp"
+#include "support/signals.hpp"
 
 using namespace std::chrono_literals;
 using namespace derivcache;
@@ -152,13 +153,18 @@ TEST_F(MetricsEndpoint, RendersTheCacheAndSupervisorReplies) {
   EXPECT_EQ(p.value("derivcache_metrics_source_up", {{"source", "cache"}}), 1);
 }
 
-TEST_F(MetricsEndpoint, SurfaceBasisAtConstantMaturitiesAndMfivAreGaugesByCurrencyTenorAndDelta) {
+TEST_F(MetricsEndpoint, SurfaceBasisAtConstantMaturitiesMfivAndDvolAreGaugesByCurrencyTenorAndDelta) {
   start();
   auto basis_calc = track(actors::make_calculator(sys, {cache, actors::basis_calculation{}, nullptr}));
   auto skew_calc = track(actors::make_calculator(sys, {cache, actors::skew_calculation{}, nullptr}));
   auto chain = btc_chain(caf::make_timestamp());
   self->send(basis_calc, chain);
   self->send(skew_calc, chain);
+  messages::dvol_update dvol;
+  dvol.currency = "BTC";
+  dvol.record = real_dvol_record(chain->received);
+  dvol.chain_received = chain->received;
+  self->send(cache, dvol);
   sched.run();
   sched.advance_time(20s);
   auto res = get("/metrics");
@@ -181,6 +187,9 @@ TEST_F(MetricsEndpoint, SurfaceBasisAtConstantMaturitiesAndMfivAreGaugesByCurren
   EXPECT_NEAR(p.value("derivcache_basis_cm_apr_pct", {{"currency", "BTC"}, {"tenor_days", "90"}}), 12.5524, 5e-5);
   EXPECT_NEAR(p.value("derivcache_mfiv_pct", {{"currency", "BTC"}, {"tenor_days", "30"}}), 54.9440, 5e-5);
   EXPECT_EQ(p.value("derivcache_reading_age_seconds", {{"currency", "BTC"}, {"kind", "mfiv"}}), 20);
+  EXPECT_EQ(p.types["derivcache_dvol"], "gauge");
+  EXPECT_EQ(p.value("derivcache_dvol", {{"currency", "BTC"}}), 35.47);
+  EXPECT_NEAR(p.value("derivcache_mfiv_minus_dvol", {{"currency", "BTC"}}), 54.9440 - 35.47, 5e-5);
   EXPECT_EQ(p.value("derivcache_skew_pct", {{"currency", "BTC"}}),
             p.value("derivcache_surface_skew_pct", {{"currency", "BTC"}, {"tenor_days", "30"}, {"delta", "0.25"}}));
 }

@@ -151,7 +151,7 @@ TEST_F(Supervisor, RateLimitOnTheDvolRequestRestartsLikeAnyOtherButItsOtherFailu
   http->complete(dvol_method, reply(429, ""));
   sched.run();
   expect_stopped_by_a_rate_limit(sup, "get_volatility_index_data");
-  EXPECT_EQ(fetch_stats->chains_sent.load(), 0u);   // the chain waited for its DVOL answer
+  EXPECT_EQ(fetch_stats->chains_sent.load(), 1u);   // the chain went before its DVOL answer
   expect_restart_after(4s);
 
   // A timeout or a 5xx on DVOL stops nothing: the cycle completes and resets the failure count.
@@ -163,8 +163,8 @@ TEST_F(Supervisor, RateLimitOnTheDvolRequestRestartsLikeAnyOtherButItsOtherFailu
   EXPECT_TRUE(st.alive);
   EXPECT_EQ(st.consecutive_failures, 0u);
   EXPECT_EQ(st.restarts, 1u);
-  EXPECT_EQ(fetch_stats->chains_sent.load(), 1u);
-  EXPECT_EQ(fetch_stats->cycles_complete.load(), 1u);
+  EXPECT_EQ(fetch_stats->chains_sent.load(), 2u);
+  EXPECT_EQ(fetch_stats->cycles_complete.load(), 2u);
 }
 
 TEST_F(Supervisor, DegradedAfterFiveFailuresKeepsRetryingAtMaxAndClearsAfterAGoodCycle) {

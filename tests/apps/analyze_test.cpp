@@ -55,11 +55,21 @@ TEST(AnalyzeCommand, RealChainAndCurve) {
   EXPECT_EQ(j.at("skipped_rows"), (boost::json::object{{"options", 0}, {"futures", 0}}));
 }
 
-TEST(AnalyzeCommand, DvolFileAddsItsNewestClose) {
-  auto j = run_json({"--currency", "BTC", "--options", chain, "--dvol",
-                     data + "/deribit_get_volatility_index_data_result_btc_12h_2026-09.json"});
-  EXPECT_EQ(j.at("dvol"), (boost::json::object{{"close", 35.47}, {"time_ms", 1789905600000}, {"candles", 15}}));
+TEST(AnalyzeCommand, DvolFileAddsItsNewestCloseAndTheMfivMinusDvol) {
+  const auto dvol_file = data + "/deribit_get_volatility_index_data_result_btc_12h_2026-09.json";
+  auto j = run_json({"--currency", "BTC", "--options", chain, "--dvol", dvol_file});
+  const auto& dvol = j.at("dvol").as_object();
+  EXPECT_EQ(dvol.at("close"), 35.47);
+  EXPECT_EQ(dvol.at("time_ms"), 1789905600000);
+  EXPECT_EQ(dvol.at("candles"), 15);
+  EXPECT_DOUBLE_EQ(dvol.at("mfiv_minus_dvol").as_double(), j.at("mfiv").at("value_pct").as_double() - 35.47);
+  EXPECT_NEAR(dvol.at("mfiv_minus_dvol").as_double(), 54.9440 - 35.47, 5e-5);   // vol points
+  EXPECT_TRUE(dvol.at("reason").is_null());
   EXPECT_FALSE(j.contains("dvol_reason"));
+  // Without options there is no MFIV to compare with.
+  auto futures_only = run_json({"--currency", "BTC", "--futures", futures, "--dvol", dvol_file});
+  EXPECT_EQ(futures_only.at("dvol").at("close"), 35.47);
+  EXPECT_TRUE(futures_only.at("dvol").at("mfiv_minus_dvol").is_null());
   EXPECT_EQ(j.at("as_of_ms"), 1773428415542);   // the chain's: DVOL does not move it
 
   auto without = run_json({"--currency", "BTC", "--options", chain});

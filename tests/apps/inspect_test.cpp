@@ -117,12 +117,17 @@ derivcache::messages::cache_contents btc_cache() {
   v.basis = basis;
   v.basis_state = v.basis_last_state = derivcache::quant::basis_state::contango;
   v.mfiv_age = 2500ms;
+  v.dvol.close = 53.10;
+  v.dvol.time = caf::timestamp{std::chrono::milliseconds{derivcache::test::real_chain_as_of_ms - 15542}};
+  v.dvol.candles = 11;
+  v.dvol.mfiv_minus_dvol = *skew.mfiv.value_pct - 53.10;
+  v.dvol_age = 4s;
   return m::cache_contents{{v}};
 }
 
 } // namespace
 
-TEST(InspectCache, ATableOfTheSurfaceWithTenorsAsRowsAndTheBasisAndMfivBelow) {
+TEST(InspectCache, ATableOfTheSurfaceWithTenorsAsRowsAndTheBasisMfivAndDvolBelow) {
   std::ostringstream out;
   derivcache::apps::print_cache(btc_cache(), false, out);
   const auto text = out.str();
@@ -130,7 +135,7 @@ TEST(InspectCache, ATableOfTheSurfaceWithTenorsAsRowsAndTheBasisAndMfivBelow) {
   std::istringstream lines{text};
   for (std::string line; std::getline(lines, line);)
     rows.push_back(line);
-  ASSERT_EQ(rows.size(), 10u) << text;   // summary, header, 5 tenors, basis, MFIV, legend
+  ASSERT_EQ(rows.size(), 11u) << text;   // summary, header, 5 tenors, basis, MFIV, DVOL, legend
   EXPECT_EQ(rows[0].rfind("BTC   basis 12.53", 0), 0u) << rows[0];
   EXPECT_EQ(rows[1], "       tenor      ATM   skew 0.1  skew 0.25");
   EXPECT_EQ(rows[2], "          7d    53.15        n/a       6.04");
@@ -139,10 +144,11 @@ TEST(InspectCache, ATableOfTheSurfaceWithTenorsAsRowsAndTheBasisAndMfivBelow) {
   EXPECT_NE(rows[6].find("*"), std::string::npos) << "a kept value is marked: " << rows[6];
   EXPECT_EQ(rows[7], "      basis %/yr  30d 13.63  90d 12.55");
   EXPECT_EQ(rows[8], "      MFIV 30d 54.94  age 2.5s");
-  EXPECT_NE(rows[9].find("* = the last good value"), std::string::npos);
+  EXPECT_EQ(rows[9], "      DVOL 53.10  MFIV-DVOL 1.84  age 4s");
+  EXPECT_NE(rows[10].find("* = the last good value"), std::string::npos);
 }
 
-TEST(InspectCache, JsonCarriesTheSurfaceTheBasisAtConstantMaturitiesAndTheMfiv) {
+TEST(InspectCache, JsonCarriesTheSurfaceTheBasisAtConstantMaturitiesTheMfivAndDvol) {
   std::ostringstream out;
   derivcache::apps::print_cache(btc_cache(), true, out);
   auto btc = boost::json::parse(out.str()).as_array().at(0).as_object();
@@ -154,6 +160,12 @@ TEST(InspectCache, JsonCarriesTheSurfaceTheBasisAtConstantMaturitiesAndTheMfiv) 
   EXPECT_NEAR(btc.at("basis_cm").at(0).at("apr_pct").as_double(), 13.6343, 5e-5);
   EXPECT_NEAR(btc.at("mfiv").at("value_pct").as_double(), 54.9440, 5e-5);
   EXPECT_DOUBLE_EQ(btc.at("mfiv_age_s").as_double(), 2.5);
+  EXPECT_DOUBLE_EQ(btc.at("dvol").at("close").as_double(), 53.10);
+  EXPECT_EQ(btc.at("dvol").at("time_ms").as_int64(), derivcache::test::real_chain_as_of_ms - 15542);
+  EXPECT_EQ(btc.at("dvol").at("candles").as_int64(), 11);
+  EXPECT_NEAR(btc.at("dvol").at("mfiv_minus_dvol").as_double(), 54.9440 - 53.10, 5e-5);
+  EXPECT_EQ(btc.at("dvol").at("reason"), nullptr);
+  EXPECT_DOUBLE_EQ(btc.at("dvol_age_s").to_number<double>(), 4);
 }
 
 TEST(InspectCommand, CurrencyGoesWithCache) {

@@ -134,7 +134,8 @@ TEST(Introspection, RemoteInspectAndSubscriberSeeTheEnginesValues) {
   sim::deribit_simulator simulator;
   ASSERT_TRUE(simulator.start());
   auto engine = start_engine(simulator, "[introspection]\nport=0\nmax-subscribers=2\n");
-  ASSERT_TRUE(engine->wait_for_stderr("📡 Derivatives Cache [BTC]", 20s)) << engine->stderr_text();
+  // The volatility line comes once the cycle's skew reading and its DVOL are both in the cache.
+  ASSERT_TRUE(engine->wait_for_stderr("📈 Volatility [BTC]", 20s)) << engine->stderr_text();
   const auto port = listening_port(engine, "introspection");
   ASSERT_FALSE(port.empty()) << engine->stderr_text();
 
@@ -142,9 +143,9 @@ TEST(Introspection, RemoteInspectAndSubscriberSeeTheEnginesValues) {
   std::ostringstream out, err;
   const auto dir = sim::default_data_dir();
   ASSERT_EQ(apps::run_analyze({"--currency", "BTC", "--options", dir + "/book_summary.BTC.option.json", "--futures",
-                               dir + "/book_summary.BTC.future.json"},
+                               dir + "/book_summary.BTC.future.json", "--dvol", dir + "/volatility_index.BTC.json"},
                               out, err),
-            0);
+            0) << err.str();
   auto expected = boost::json::parse(out.str());
   auto cache = inspect_json(port, "cache");
   ASSERT_TRUE(cache.is_array() && cache.as_array().size() == 1u) << cache;
@@ -167,6 +168,10 @@ TEST(Introspection, RemoteInspectAndSubscriberSeeTheEnginesValues) {
   EXPECT_EQ(btc.at("basis_cm"), expected.at("basis_cm"));
   EXPECT_EQ(btc.at("mfiv").at("value_pct"), expected.at("mfiv").at("value_pct"));
   EXPECT_FALSE(btc.at("mfiv").at("value_pct").is_null());
+  // DVOL beside it, and the MFIV minus DVOL.
+  for (const char* field : {"close", "time_ms", "candles", "mfiv_minus_dvol"})
+    EXPECT_EQ(btc.at("dvol").at(field), expected.at("dvol").at(field)) << field;
+  EXPECT_FALSE(btc.at("dvol").at("mfiv_minus_dvol").is_null());
 
   auto status = inspect_json(port, "status");
   EXPECT_EQ(status.at("version"), DERIVCACHE_VERSION_TEXT);
@@ -484,6 +489,8 @@ TEST(Introspection, AHostilePeerCanNeitherWriteNorKill) {
   test::temp_db store;
   auto engine = sims.engine(store_at(store.path) + "[metrics]\nport=0\n");
   ASSERT_TRUE(engine->wait_for_stderr("binance: connected", 20s)) << engine->stderr_text();
+  // The cache has BTC's readings (the feed may connect before the first cycle's readings land).
+  ASSERT_TRUE(engine->wait_for_stderr("📡 Derivatives Cache [BTC]", 20s)) << engine->stderr_text();
   const auto port = listening_port(engine, "introspection");
   const auto metrics_port = listening_port(engine, "metrics");
   ASSERT_FALSE(port.empty() || metrics_port.empty()) << engine->stderr_text();

@@ -137,13 +137,18 @@ TEST(SnapshotSink, SnapshotIsOneJsonLineWithUnits) {
   EXPECT_TRUE(skew.at("age_ms").is_null());
 }
 
-TEST(SnapshotSink, SnapshotCarriesTheSurfaceTheBasisAtConstantMaturitiesAndTheMfiv) {
+TEST(SnapshotSink, SnapshotCarriesTheSurfaceTheBasisAtConstantMaturitiesTheMfivAndDvol) {
   auto s = sample_snapshot();
   EXPECT_EQ(boost::json::parse(runtime::snapshot_json(s)).at("mfiv"), nullptr);   // no skew reading yet
+  s.dvol.reason = "not listed for SOL";
+  EXPECT_EQ(boost::json::parse(runtime::snapshot_json(s)).at("dvol"),
+            (boost::json::object{{"close", nullptr}, {"time_ms", nullptr}, {"candles", nullptr},
+                                 {"mfiv_minus_dvol", nullptr}, {"reason", "not listed for SOL"}}));
   const caf::timestamp received{std::chrono::milliseconds{real_chain_as_of_ms + 700}};
   s.surface = real_surface_records(received);
   s.basis_cm = real_basis_cm_records(received);
   s.mfiv = real_mfiv_record(received);
+  s.dvol = real_dvol_record(received);
   auto o = boost::json::parse(runtime::snapshot_json(s)).as_object();
   const auto& surface = o.at("surface").as_array();
   ASSERT_EQ(surface.size(), 5u);
@@ -160,6 +165,12 @@ TEST(SnapshotSink, SnapshotCarriesTheSurfaceTheBasisAtConstantMaturitiesAndTheMf
   const auto& mfiv = o.at("mfiv").as_object();
   EXPECT_NEAR(mfiv.at("value_pct").as_double(), 54.9440, 5e-5);
   EXPECT_EQ(mfiv.count("per_expiry"), 0u) << "the per-expiry strip stays out of snapshot lines";
+  const auto& dvol = o.at("dvol").as_object();
+  EXPECT_EQ(dvol.at("close"), 35.47);
+  EXPECT_EQ(dvol.at("time_ms"), 1789905600000);
+  EXPECT_EQ(dvol.at("candles"), 15);
+  EXPECT_NEAR(dvol.at("mfiv_minus_dvol").as_double(), 54.9440 - 35.47, 5e-5);
+  EXPECT_TRUE(dvol.at("reason").is_null());
 }
 
 TEST(SnapshotSink, WriterKilledMidStreamLeavesOnlyWholeLines) {

@@ -105,8 +105,12 @@ double number(feature_store& s, const std::string& sql) {
   return v.value_or(std::nan(""));
 }
 
+// A version-2 database is a version-3 one without the view migration 3 adds.
+void make_version_two(feature_store& s) { s.db().exec("DROP VIEW dvol; PRAGMA user_version = 2"); }
+
 // A version-1 database is a version-2 one without the views migration 2 adds.
 void make_version_one(feature_store& s) {
+  make_version_two(s);
   s.db().exec("DROP VIEW surface_atm; DROP VIEW surface_skew; DROP VIEW basis_cm; DROP VIEW mfiv; "
               "PRAGMA user_version = 1");
 }
@@ -125,7 +129,7 @@ TEST_F(FeatureStore, AVersionOneDatabaseIsUpgradedInPlaceAndTheSignalsOfNewSnaps
     EXPECT_EQ(r.counts().recorded, 1u);
   }
   feature_store s{options};
-  EXPECT_EQ(s.version(), 2);
+  EXPECT_EQ(s.version(), store::schema_version);
   EXPECT_EQ(s.counts().recorded, 1u);
   EXPECT_EQ(number(s, "SELECT count(*) FROM surface_skew"), 0);   // version-1 snapshots have no surface
 
@@ -147,6 +151,44 @@ TEST_F(FeatureStore, AVersionOneDatabaseIsUpgradedInPlaceAndTheSignalsOfNewSnaps
   EXPECT_EQ(number(s, "SELECT as_of_ms FROM mfiv"), real_chain_as_of_ms);
   // Each surface point joins its snapshot's outcomes: 5 tenors x 2 deltas x 2 horizons.
   EXPECT_EQ(number(s, "SELECT count(*) FROM surface_skew k JOIN outcomes o ON o.snapshot = k.snapshot"), 20);
+  EXPECT_EQ(s.integrity_check(), "ok");
+}
+
+TEST_F(FeatureStore, AVersionTwoDatabaseIsUpgradedInPlaceAndDvolOfNewSnapshotsIsARow) {
+  {
+    feature_store s{options};
+    s.write({event("old", 1'000'500)}, {});
+    make_version_two(s);
+  }
+  feature_store s{options};
+  EXPECT_EQ(s.version(), 3);
+  EXPECT_EQ(s.counts().recorded, 1u);
+  EXPECT_EQ(number(s, "SELECT count(*) FROM dvol"), 0);   // the old snapshot has no dvol object
+
+  const caf::timestamp received{std::chrono::milliseconds{real_chain_as_of_ms + 700}};
+  messages::feature_snapshot btc;
+  btc.symbol = "BTCUSDT";
+  btc.currency = "BTC";
+  btc.mfiv = real_mfiv_record(received);
+  btc.dvol = real_dvol_record(received);
+  auto e = event("btc", 2'000'500);
+  e.snapshot = runtime::snapshot_json(btc);
+  messages::feature_snapshot sol;
+  sol.symbol = "SOLUSDT";
+  sol.currency = "SOL";
+  sol.dvol.reason = "not listed for SOL";
+  auto f = event("sol", 2'000'600);
+  f.snapshot = runtime::snapshot_json(sol);
+  s.write({e, f}, {});
+  EXPECT_EQ(number(s, "SELECT close FROM dvol WHERE currency = 'BTC'"), 35.47);
+  EXPECT_NEAR(number(s, "SELECT mfiv_minus_dvol FROM dvol WHERE currency = 'BTC'"), 54.9440 - 35.47, 5e-5);
+  EXPECT_EQ(number(s, "SELECT candle_ms FROM dvol WHERE currency = 'BTC'"), 1789905600000);
+  EXPECT_EQ(number(s, "SELECT candles FROM dvol WHERE currency = 'BTC'"), 15);
+  EXPECT_EQ(number(s, "SELECT count(*) FROM dvol WHERE currency = 'SOL' AND close IS NULL "
+                      "AND reason = 'not listed for SOL'"), 1);
+  // The row joins its snapshot's outcomes, one per horizon.
+  EXPECT_EQ(number(s, "SELECT count(*) FROM dvol d JOIN outcomes o ON o.snapshot = d.snapshot "
+                      "WHERE d.currency = 'BTC'"), 2);
   EXPECT_EQ(s.integrity_check(), "ok");
 }
 

@@ -1,4 +1,4 @@
-// The surface, MFIV and constant-maturity basis records of the bundled real data, made as the calculators make
+// The surface, MFIV, DVOL and constant-maturity basis records of the bundled real data, made as the calculators make
 // them (quant's defaults: tenors 7, 30, 60, 90, 180 days, deltas 0.10 and 0.25, MFIV at 30 days, basis at 30 and 90).
 #pragma once
 
@@ -21,6 +21,13 @@ inline std::vector<messages::surface_tenor> real_surface_records(caf::timestamp 
 inline messages::mfiv_record real_mfiv_record(caf::timestamp received) {
   quant::mfiv_params p;
   return messages::to_mfiv(quant::compute_mfiv(btc_chain_2026(), p), p.tenor_days, received);
+}
+
+/// DVOL's newest candle in the recorded get_volatility_index_data answer (35.47 at 2026-09-20T12:00Z, 15 candles),
+/// with the MFIV of the real chain minus it.
+inline messages::dvol_record real_dvol_record(caf::timestamp received) {
+  const quant::dvol_reading d{35.47, quant::timestamp{std::chrono::milliseconds{1789905600000}}, 15};
+  return messages::to_dvol(d, received, real_mfiv_record(received).value_pct);
 }
 
 inline std::vector<messages::cm_basis_point> real_basis_cm_records(caf::timestamp received) {
