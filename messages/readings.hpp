@@ -263,6 +263,13 @@ typename Inspector::result_type inspect(Inspector& f, mfiv_record& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, skew_reading& x) {
+  return f(caf::meta::type_name("skew_reading"), x.currency, x.skew_pct, x.reason, x.put25_iv, x.call25_iv, x.atm_iv,
+           x.butterfly25, x.tenor_days, x.bracketed, x.expiries, x.state, x.smile, x.as_of, x.received,
+           x.skipped_rows, x.surface, x.mfiv);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dvol_record& x) {
   return f(caf::meta::type_name("dvol_record"), x.close, x.reason, x.time, x.candles, x.received, x.mfiv_minus_dvol);
 }
@@ -270,13 +277,6 @@ typename Inspector::result_type inspect(Inspector& f, dvol_record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dvol_update& x) {
   return f(caf::meta::type_name("dvol_update"), x.currency, x.record, x.chain_received);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, skew_reading& x) {
-  return f(caf::meta::type_name("skew_reading"), x.currency, x.skew_pct, x.reason, x.put25_iv, x.call25_iv, x.atm_iv,
-           x.butterfly25, x.tenor_days, x.bracketed, x.expiries, x.state, x.smile, x.as_of, x.received,
-           x.skipped_rows, x.surface, x.mfiv);
 }
 
 template <class Inspector>
