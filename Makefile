@@ -11,7 +11,7 @@ BENCH_RSS_MINUTES ?= 10
 
 DERIVCACHE := $(BUILD_DIR)/apps/derivcache
 
-.PHONY: all help setup configure build test test-sanitize test-asan test-tsan fuzz soak bench demo analyze-demo install clean
+.PHONY: all help setup configure build test test-sanitize test-asan test-tsan fuzz soak bench demo-build demo analyze-demo install clean
 
 all: build
 
@@ -103,10 +103,16 @@ soak: build
 bench: build
 	@BUILD_DIR=$(BUILD_DIR) BENCH_RSS_MINUTES=$(BENCH_RSS_MINUTES) bash scripts/bench.sh
 
-demo: build
+# `make demo` builds only what it runs: the engine, the inspector and the simulator (with the test certificates).
+DEMO_TARGETS := derivcache derivcache-inspect derivcache-sim
+
+demo-build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target $(DEMO_TARGETS)
+
+demo: demo-build
 	@BUILD_DIR=$(BUILD_DIR) bash scripts/demo.sh
 
-analyze-demo: build
+analyze-demo: demo-build
 	@echo "== derivcache analyze on the bundled real BTC option chain (2026-03-13), futures curve (2025-01-06) and DVOL (2026-09)"
 	$(DERIVCACHE) analyze --currency BTC \
 	  --options tests/data/deribit_book_summary_option_btc_full_2026-03-13.json \

@@ -512,6 +512,7 @@ std::unique_ptr<engine> start_engine(caf::actor_system& sys, const engine_config
   options.ca_file = cfg.deribit.ca_file;
   options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.deribit.timeout);
   options.max_body = static_cast<std::size_t>(cfg.deribit.max_body);
+  options.gzip = cfg.deribit.compression == "gzip";
   options.is_rate_limit = [](const net::http_response& r) { return codec::is_rate_limit_reply(r.status, r.body); };
   auto client = net::make_https_client(io->ioc, options, error);
   if (!client)

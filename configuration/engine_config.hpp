@@ -21,7 +21,8 @@ struct deribit_settings {
   caf::timespan interval = std::chrono::seconds{300};               ///< fetch cycle period
   caf::timespan timeout = std::chrono::seconds{10};                 ///< per request, at least 1ms
   std::string ca_file;                                              ///< extra trust anchors; system store always used
-  int64_t max_body = int64_t{16} << 20;                             ///< bytes
+  int64_t max_body = int64_t{16} << 20;                             ///< bytes, on the wire and inflated
+  std::string compression = "gzip";                                 ///< gzip | none: Accept-Encoding
   std::vector<std::string> currencies{"BTC", "ETH", "SOL"};
   double min_dte = 7;                                               ///< days
   double max_requests_per_second = 5;                               ///< book summaries (burst = this)

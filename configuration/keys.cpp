@@ -210,6 +210,7 @@ std::vector<key_spec> make_keys() {
     bind("deribit.timeout", "total deadline of one HTTP request", [](auto& c) -> auto& { return c.deribit.timeout; }),
     bind("deribit.ca-file", "extra trusted CA certificates (PEM); the system store is always used", [](auto& c) -> auto& { return c.deribit.ca_file; }),
     bind("deribit.max-body", "largest response body accepted, in bytes", [](auto& c) -> auto& { return c.deribit.max_body; }),
+    bind("deribit.compression", "gzip: ask for gzip answers (Accept-Encoding: gzip) and inflate them; none: plain", [](auto& c) -> auto& { return c.deribit.compression; }),
     bind("deribit.currencies", "currencies to follow (BTC, ETH, SOL)", [](auto& c) -> auto& { return c.deribit.currencies; }),
     bind("deribit.min-dte", "quarterlies closer than this many days are skipped", [](auto& c) -> auto& { return c.deribit.min_dte; }),
     bind("deribit.max-requests-per-second", "token-bucket rate for book-summary and DVOL requests", [](auto& c) -> auto& { return c.deribit.max_requests_per_second; }),

@@ -140,6 +140,8 @@ void check_deribit(checker& in, const deribit_settings& d) {
   in.readable("deribit.ca-file", d.ca_file);
   if (d.max_body <= 0)
     in.add("deribit.max-body", "must be positive");
+  if (d.compression != "gzip" && d.compression != "none")
+    in.add("deribit.compression", "must be gzip or none, not '" + d.compression + "'");
   check_currencies(in, d.currencies);
   if (!(d.min_dte >= 0))
     in.add("deribit.min-dte", "must be zero or more days");

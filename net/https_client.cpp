@@ -1,6 +1,7 @@
 // Beast HTTPS GET client: one keep-alive connection, requests run one at a time on a strand.
 #include "net/https_client.hpp"
 
+#include "net/gzip.hpp"
 #include "net/tls.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -206,6 +207,8 @@ private:
     conn->req.set(http::field::host, host_header_);
     conn->req.set(http::field::user_agent, options_.user_agent);
     conn->req.set(http::field::accept, "application/json");
+    if (options_.gzip)
+      conn->req.set(http::field::accept_encoding, "gzip");
     conn->req.keep_alive(true);
     conn->buffer.consume(conn->buffer.size());
     beast::get_lowest_layer(conn->stream).expires_at(req->deadline);
@@ -241,6 +244,17 @@ private:
     http_result result;
     result.response.status = res.result_int();
     result.response.body = std::move(res.body());
+    result.response.wire_bytes = result.response.body.size();
+    if (const auto encoding = res[http::field::content_encoding];
+        !encoding.empty() && !beast::iequals(encoding, "identity")) {
+      if (!beast::iequals(encoding, "gzip"))
+        return fail(req, failure::protocol, "read: unsupported Content-Encoding: " + std::string{encoding});
+      auto inflated = inflate_gzip(result.response.body, options_.max_body);
+      if (inflated.result != inflated::status::ok)
+        return fail(req, inflated.result == inflated::status::too_large ? failure::body_too_large : failure::protocol,
+                    "read: " + inflated.message);
+      result.response.body = std::move(inflated.body);
+    }
     if (auto it = res.find(http::field::retry_after); it != res.end())
       result.response.retry_after = parse_retry_after(it->value());
     // A rate limit: nothing more goes out until the caller has backed off (or the Retry-After has passed);
@@ -298,9 +312,13 @@ private:
   }
 
   void fail(const request_ptr& req, failure kind, const char* stage, const beast::error_code& ec) {
+    fail(req, kind, std::string{stage} + ": " + ec.message());
+  }
+
+  void fail(const request_ptr& req, failure kind, std::string message) {
     http_result result;
     result.error = kind;
-    result.message = std::string{stage} + ": " + ec.message();
+    result.message = std::move(message);
     drop_connection(false);
     finish(req, std::move(result));
   }

@@ -30,7 +30,8 @@ std::string to_string(failure x);
 
 struct http_response {
   unsigned status = 0;
-  std::string body;
+  std::string body;                                  ///< inflated when it came gzip-encoded
+  std::size_t wire_bytes = 0;                        ///< the body's size on the wire
   std::optional<std::chrono::seconds> retry_after;   ///< from a Retry-After header (delta-seconds)
 };
 
@@ -44,7 +45,10 @@ struct https_options {
   std::string ca_file;                                  ///< extra trust anchor(s); system store always used
   std::chrono::milliseconds timeout{std::chrono::seconds{10}};   ///< total per request, from get() (queue time counts;
                                                                  ///< a request with < 1/10 of it left fails in the queue)
-  std::size_t max_body = 16u << 20;
+  std::size_t max_body = 16u << 20;                     ///< on the wire and, for a gzip answer, once inflated
+  /// Asks for gzip (`Accept-Encoding: gzip`). A `Content-Encoding: gzip` answer is inflated either way;
+  /// any other encoding but identity fails with `protocol`.
+  bool gzip = false;
   std::string user_agent = "derivcache";
   /// A response it matches makes the client fail every queued, unsent request at once (`cancelled`) and,
   /// when the response carries a Retry-After, fail every request asked for before it has passed

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   libcaf-dev
   libboost1.81-dev libboost-json1.81-dev   # never libboost-dev: 1.74 has no Boost.JSON and conflicts
-  libssl-dev openssl
+  libssl-dev openssl zlib1g-dev
   libgtest-dev libbenchmark-dev libsqlite3-dev
   clang libclang-rt-14-dev
   cmake g++ make curl

@@ -6,6 +6,7 @@
 #include "codec/file.hpp"
 #include "codec/json_writer.hpp"
 
+#include "net/gzip.hpp"
 #include "net/url.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -20,8 +21,10 @@
 #include <boost/json.hpp>
 
 #include <openssl/ssl.h>
+#include <zlib.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <cmath>
 #include <deque>
 #include <filesystem>
@@ -30,6 +33,8 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 namespace derivcache::sim {
 
@@ -44,9 +49,9 @@ std::string to_string(fault x) {
     "rate_limit_429", "rate_limit_429_retry_after", "rpc_10028", "maintenance_11051_503", "server_error_500",
     "stall", "reset", "truncated_body", "malformed_json", "rpc_10066", "reset_mid_body", "oversized_body",
     "wrong_types", "result_not_array", "nan_mark_iv", "null_mark_iv", "negative_mark_iv", "negative_prices",
-    "empty_chain", "one_expiry", "expired_instruments",
+    "empty_chain", "one_expiry", "expired_instruments", "gzip_bomb", "unsupported_encoding",
   };
-  static_assert(std::size(names) == static_cast<std::size_t>(fault::expired_instruments) + 1, "one name per value");
+  static_assert(std::size(names) == static_cast<std::size_t>(fault::unsupported_encoding) + 1, "one name per value");
   auto i = static_cast<std::size_t>(x);
   return i < std::size(names) ? names[i] : "unknown";
 }
@@ -66,7 +71,7 @@ bool parse_fault(const std::string& text, fault& out) {
       return true;
     }
   }
-  for (int i = 0; i <= static_cast<int>(fault::expired_instruments); ++i) {
+  for (int i = 0; i <= static_cast<int>(fault::unsupported_encoding); ++i) {
     if (text == to_string(static_cast<fault>(i))) {
       out = static_cast<fault>(i);
       return true;
@@ -244,7 +249,9 @@ struct deribit_simulator::impl {
   mutable std::mutex mutex;
   std::deque<fault_spec> faults;
   std::uint64_t requests = 0;
+  std::uint64_t gzip_requests = 0;
   std::uint64_t connections = 0;
+  std::map<std::string, std::string> gzipped;   // body -> its gzip, made once
   std::map<std::string, std::uint64_t> methods;
   std::vector<request_record> log;
 
@@ -252,13 +259,67 @@ struct deribit_simulator::impl {
 
   std::string load_data();
   std::optional<fault_spec> next_fault(const std::string& path);
-  void count(const std::string& method, const std::optional<fault_spec>& f);
+  void count(const std::string& method, const std::optional<fault_spec>& f, bool gzip);
+  /// `body` gzip-compressed at level 6 (compressed once per distinct body).
+  std::string gzip_of(const std::string& body);
   /// The normal answer to an API request: status and body.
   std::pair<http::status, std::string> route(const std::string& method, const query_map& query) const;
   std::pair<http::status, std::string> control(const std::string& path, const query_map& query);
 };
 
 namespace {
+
+/// True when an Accept-Encoding value accepts gzip (`gzip`, `x-gzip` or `*`, with no `q=0`).
+bool asks_for_gzip(std::string_view header) {
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    auto item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    const auto semi = item.find(';');
+    auto name = item.substr(0, semi);
+    auto params = semi == std::string_view::npos ? std::string_view{} : item.substr(semi + 1);
+    auto trim = [](std::string_view s) {
+      while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+      while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+      return s;
+    };
+    name = trim(name);
+    params = trim(params);
+    const bool refused = params.size() >= 2 && (params[0] == 'q' || params[0] == 'Q') && params[1] == '=' &&
+                         std::strtod(std::string{params.substr(2)}.c_str(), nullptr) <= 0;
+    if (!refused && (beast::iequals(name, "gzip") || beast::iequals(name, "x-gzip") || name == "*"))
+      return true;
+  }
+  return false;
+}
+
+/// `head` padded with spaces to `total` bytes, gzip-compressed as it is made (the padding is never held whole).
+std::string gzip_padded(const std::string& head, std::size_t total) {
+  z_stream zs{};
+  deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  const std::string spaces(1u << 20, ' ');
+  std::string out;
+  std::vector<unsigned char> chunk(1u << 16);
+  std::size_t left = total > head.size() ? total - head.size() : 0;
+  auto feed = [&](std::string_view in, int flush) {
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    do {
+      zs.next_out = chunk.data();
+      zs.avail_out = static_cast<uInt>(chunk.size());
+      deflate(&zs, flush);
+      out.append(reinterpret_cast<const char*>(chunk.data()), chunk.size() - zs.avail_out);
+    } while (zs.avail_out == 0);
+  };
+  feed(head, Z_NO_FLUSH);
+  for (; left > spaces.size(); left -= spaces.size())
+    feed(spaces, Z_NO_FLUSH);
+  feed(std::string_view{spaces}.substr(0, left), Z_FINISH);
+  deflateEnd(&zs);
+  return out;
+}
 
 /// One server connection: handshake, then read request -> answer (or misbehave) -> repeat.
 class session : public std::enable_shared_from_this<session> {
@@ -285,6 +346,7 @@ private:
 
   void do_read() {
     req_ = {};
+    gzip_ = false;
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds{30});
     http::async_read(stream_, buffer_, req_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -310,7 +372,8 @@ private:
     const std::string api = "/api/v2/";
     std::string method = path.rfind(api, 0) == 0 ? path.substr(api.size()) : path;
     auto f = sim_.next_fault(path);
-    sim_.count(method, f);
+    gzip_ = asks_for_gzip(req_[http::field::accept_encoding]);
+    sim_.count(method, f, gzip_);
     if (!f) {
       auto [status, body] = sim_.route(method, query);
       return send(make(status, std::move(body), "application/json", req_.keep_alive()));
@@ -355,6 +418,19 @@ private:
           body.append(f->bytes - body.size(), ' ');
         return send(make(status, std::move(body), "application/json", req_.keep_alive()));
       }
+      case fault::gzip_bomb: {
+        gzip_ = false;   // the body is compressed here, once
+        auto res = make(http::status::ok, gzip_padded(sim_.route(method, query).second, f->bytes),
+                        "application/json", req_.keep_alive());
+        res.set(http::field::content_encoding, "gzip");
+        return send(std::move(res));
+      }
+      case fault::unsupported_encoding: {
+        gzip_ = false;
+        auto res = make(http::status::ok, sim_.route(method, query).second, "application/json", req_.keep_alive());
+        res.set(http::field::content_encoding, "br");
+        return send(std::move(res));
+      }
       default: {
         auto [status, body] = sim_.route(method, query);
         if (status == http::status::ok)
@@ -370,6 +446,10 @@ private:
     res.set(http::field::content_type, content_type);
     res.set(http::field::cache_control, "no-store");
     res.keep_alive(keep_alive);
+    if (gzip_ && !body.empty()) {
+      res.set(http::field::content_encoding, "gzip");
+      body = sim_.gzip_of(body);
+    }
     res.body() = std::move(body);
     res.prepare_payload();
     return res;
@@ -418,6 +498,7 @@ private:
   deribit_simulator::impl& sim_;
   asio::steady_timer stall_timer_;
   beast::flat_buffer buffer_;
+  bool gzip_ = false;   ///< the API request being answered asked for gzip
   http::request<http::string_body> req_;
 };
 
@@ -491,12 +572,21 @@ std::optional<fault_spec> deribit_simulator::impl::next_fault(const std::string&
   return std::nullopt;
 }
 
-void deribit_simulator::impl::count(const std::string& method, const std::optional<fault_spec>& f) {
+void deribit_simulator::impl::count(const std::string& method, const std::optional<fault_spec>& f, bool gzip) {
   std::lock_guard<std::mutex> guard{mutex};
   ++requests;
+  gzip_requests += gzip ? 1 : 0;
   ++methods[method];
   if (log.size() < max_request_log)
-    log.push_back({std::chrono::steady_clock::now(), method, f ? to_string(f->kind) : std::string{}});
+    log.push_back({std::chrono::steady_clock::now(), method, f ? to_string(f->kind) : std::string{}, gzip});
+}
+
+std::string deribit_simulator::impl::gzip_of(const std::string& body) {
+  std::lock_guard<std::mutex> guard{mutex};
+  auto it = gzipped.find(body);
+  if (it == gzipped.end())
+    it = gzipped.emplace(body, net::gzip(body)).first;
+  return it->second;
 }
 
 std::pair<http::status, std::string> deribit_simulator::impl::route(const std::string& method,
@@ -579,7 +669,8 @@ std::pair<http::status, std::string> deribit_simulator::impl::control(const std:
   if (path == "/_sim/stats") {
     std::lock_guard<std::mutex> guard{mutex};
     codec::json_writer w;
-    w.begin_object().field("requests", requests).field("connections", connections).key("methods").begin_object();
+    w.begin_object().field("requests", requests).field("gzip_requests", gzip_requests).field("connections", connections);
+    w.key("methods").begin_object();
     for (const auto& [name, n] : methods)
       w.field(name, n);
     return {http::status::ok, w.end_object().end_object().take()};
@@ -668,6 +759,11 @@ void deribit_simulator::clear_faults() {
 std::uint64_t deribit_simulator::requests_served() const {
   std::lock_guard<std::mutex> guard{impl_->mutex};
   return impl_->requests;
+}
+
+std::uint64_t deribit_simulator::gzip_requests() const {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  return impl_->gzip_requests;
 }
 
 std::uint64_t deribit_simulator::method_count(const std::string& method) const {

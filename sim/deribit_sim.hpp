@@ -35,6 +35,10 @@ enum class fault : uint8_t {
   empty_chain,                 ///< `"result":[]`
   one_expiry,                  ///< only rows of the 27MAR26 expiry (and perpetuals) are kept
   expired_instruments,         ///< every dated instrument renamed to expire 6MAR26, before the data's time
+  // Encodings.
+  gzip_bomb,                   ///< HTTP 200, `Content-Encoding: gzip`: the normal JSON padded with spaces to `bytes`
+                               ///< bytes, compressed (about 1000:1), whether or not the request asked for gzip
+  unsupported_encoding,        ///< HTTP 200, the normal answer labelled `Content-Encoding: br` (not compressed)
 };
 std::string to_string(fault x);
 
@@ -48,7 +52,8 @@ struct fault_spec {
   int count = 1;
   std::chrono::seconds retry_after{1};  ///< for rate_limit_429_retry_after
   std::string method;                   ///< e.g. "get_book_summary"
-  std::size_t bytes = 17u << 20;        ///< for oversized_body: the body size (default: over the 16 MiB cap)
+  std::size_t bytes = 17u << 20;        ///< for oversized_body and gzip_bomb: the body size (default: over the
+                                        ///< 16 MiB cap)
 };
 
 /// One API request as it arrived.
@@ -56,6 +61,7 @@ struct request_record {
   std::chrono::steady_clock::time_point at;   ///< when its headers had been read
   std::string method;                         ///< e.g. "public/get_instruments"
   std::string fault;                          ///< the fault it got (`to_string(fault)`), empty for a normal answer
+  bool gzip = false;                          ///< it asked for gzip (`Accept-Encoding` names gzip): answered gzip
 };
 
 /// request_log() keeps the first this many requests.
@@ -105,6 +111,8 @@ public:
 
   /// API requests received (including faulted ones; `/_sim/` requests excluded).
   std::uint64_t requests_served() const;
+  /// API requests that asked for gzip (and got their answer gzip-compressed, level 6).
+  std::uint64_t gzip_requests() const;
   /// API requests received for one method, e.g. "public/get_book_summary_by_currency".
   std::uint64_t method_count(const std::string& method) const;
   std::map<std::string, std::uint64_t> method_counts() const;

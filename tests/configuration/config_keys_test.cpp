@@ -26,6 +26,7 @@ const std::vector<invalid_case>& invalid_cases() {
     {"deribit.ca-file", "[deribit]\nca-file=\"/nonexistent/ca.pem\"\n",
      {"deribit.ca-file: cannot read '/nonexistent/ca.pem'"}},
     {"deribit.max-body", "[deribit]\nmax-body=0\n", {"deribit.max-body: must be positive"}},
+    {"deribit.compression", "[deribit]\ncompression=\"br\"\n", {"deribit.compression: must be gzip or none, not 'br'"}},
     {"deribit.currencies", "[deribit]\ncurrencies=[\"BTC\", \"DOGE\"]\n",
      {"deribit.currencies: unknown currency 'DOGE' (supported: BTC, ETH, SOL)"}},
     {"deribit.min-dte", "[deribit]\nmin-dte=-1\n", {"deribit.min-dte: must be zero or more days"}},

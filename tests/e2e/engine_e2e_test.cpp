@@ -84,6 +84,19 @@ TEST_F(EngineE2E, CacheValuesEqualAnalyzeOnTheSameFiles) {
   // BTC's and ETH's DVOL were asked for and decoded (SOL has none).
   EXPECT_GE(sim_->method_count("public/get_volatility_index_data"), 2u);
   EXPECT_EQ(log().find("DVOL for"), std::string::npos) << log();
+  // deribit.compression defaults to gzip: every request asked for it, and the answers inflated to these values.
+  EXPECT_EQ(sim_->gzip_requests(), sim_->requests_served());
+}
+
+TEST_F(EngineE2E, WithCompressionNoneNothingAsksForGzipAndTheValuesAreTheSame) {
+  start_sim();
+  auto cfg = engine_config({"BTC"});
+  cfg.deribit.compression = "none";
+  start_engine(cfg);
+  ASSERT_TRUE(wait_for_values({"BTC"})) << log();
+  EXPECT_NEAR(*views_.at("BTC").skew->skew_pct, 6.3218, 5e-4);
+  EXPECT_GT(sim_->requests_served(), 0u);
+  EXPECT_EQ(sim_->gzip_requests(), 0u);
 }
 
 TEST_F(EngineE2E, DvolFailuresNeverHoldBackTheReadings) {

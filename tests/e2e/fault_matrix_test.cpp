@@ -60,7 +60,7 @@ protected:
     cfg.deribit.interval = c.interval;
     cfg.cache.max_age = max_age(c);
     cfg.deribit.timeout = c.timeout;
-    cfg.deribit.max_body = 2 << 20;   // the BTC chain is 435 KB; the oversized fault sends 3 MiB
+    cfg.deribit.max_body = 2 << 20;   // the BTC chain is 435 KB; the oversized and gzip_bomb faults send 3 MiB
     cfg.supervisor.min_backoff = min_backoff;
     cfg.supervisor.rate_limit_min_backoff = rate_limit_min_backoff;
     cfg.supervisor.max_backoff = max_backoff;
@@ -324,6 +324,10 @@ INSTANTIATE_TEST_SUITE_P(
     stall(),
     restart("TruncatedBody", sim::fault::truncated_body, {"network_failure", "truncated"}),
     restart("BodyOverTheSizeCap", sim::fault::oversized_body, {"network_failure", "body_too_large"}),
+    restart("GzipBodyInflatingPastTheSizeCap", sim::fault::gzip_bomb,
+            {"network_failure", "body_too_large", "gzip: decompresses past 2097152 bytes"}),
+    restart("UnsupportedContentEncoding", sim::fault::unsupported_encoding,
+            {"network_failure", "protocol", "unsupported Content-Encoding: br"}),
     payload("InvalidJson", sim::fault::malformed_json, effect::bad_payload),
     payload("NanMarkIv", sim::fault::nan_mark_iv, effect::bad_payload),
     payload("ResultOfTheWrongType", sim::fault::result_not_array, effect::bad_payload),

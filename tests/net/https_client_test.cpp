@@ -3,6 +3,8 @@
 
 #include "support/read_file.hpp"
 
+#include <sys/resource.h>
+
 using namespace std::chrono_literals;
 using derivcache::net::failure;
 using derivcache::sim::fault;
@@ -11,6 +13,13 @@ using derivcache::test::book_summary_btc_option;
 namespace {
 
 const std::string summary_method = "public/get_book_summary_by_currency";
+
+/// The process's peak resident set so far (KiB).
+long peak_rss_kib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
 
 } // namespace
 
@@ -224,6 +233,55 @@ TEST_F(HttpsClient, BodyOverMaxBodyIsRejected) {
   auto r = get(book_summary_btc_option);
   EXPECT_EQ(r.error, failure::body_too_large) << r.message;
   EXPECT_EQ(get("/api/v2/public/get_index_price?index_name=btc_usd").response.status, 200u);
+}
+
+TEST_F(HttpsClient, GzipIsAskedForAndInflatedByteForByte) {
+  start_sim();
+  auto o = options();
+  o.gzip = true;
+  make_client(o);
+  auto r = get(book_summary_btc_option);
+  ASSERT_EQ(r.error, failure::none) << r.message;
+  const auto chain =
+    derivcache::test::read_file(std::string{DERIVCACHE_TEST_DATA_DIR} + "/deribit_book_summary_option_btc_full_2026-03-13.json");
+  EXPECT_EQ(r.response.body, chain);
+  EXPECT_LT(r.response.wire_bytes * 8, chain.size()) << r.response.wire_bytes;
+  EXPECT_EQ(sim_->gzip_requests(), 1u);
+  EXPECT_TRUE(sim_->request_log().back().gzip);
+}
+
+TEST_F(HttpsClient, WithoutGzipNothingIsAskedForAndTheBytesComePlain) {
+  start_sim_and_client();
+  auto r = get(book_summary_btc_option);
+  ASSERT_EQ(r.error, failure::none) << r.message;
+  EXPECT_EQ(r.response.wire_bytes, r.response.body.size());
+  EXPECT_EQ(sim_->gzip_requests(), 0u);
+}
+
+TEST_F(HttpsClient, AGzipBombIsBodyTooLargeWithoutInflatingTheRest) {
+  start_sim();
+  auto o = options();
+  o.max_body = 1u << 20;
+  make_client(o);
+  derivcache::sim::fault_spec spec;
+  spec.kind = fault::gzip_bomb;
+  spec.bytes = std::size_t{256} << 20;   // 256 MiB once inflated, about 256 KB on the wire
+  sim_->inject(spec);
+  const auto peak_before = peak_rss_kib();
+  auto r = get(book_summary_btc_option);
+  EXPECT_EQ(r.error, failure::body_too_large) << r.message;
+  EXPECT_EQ(r.message, "read: gzip: decompresses past 1048576 bytes");
+  // This test runs in a process of its own: inflating the bomb whole would raise the peak by 256 MiB.
+  EXPECT_LT(peak_rss_kib() - peak_before, 64 * 1024);
+  EXPECT_EQ(get("/api/v2/public/get_index_price?index_name=btc_usd").response.status, 200u);
+}
+
+TEST_F(HttpsClient, AnEncodingOtherThanGzipIsRefusedByName) {
+  start_sim_and_client();
+  sim_->inject(fault::unsupported_encoding);
+  auto r = get(book_summary_btc_option);
+  EXPECT_EQ(r.error, failure::protocol);
+  EXPECT_EQ(r.message, "read: unsupported Content-Encoding: br");
 }
 
 TEST_F(HttpsClient, WrongHostCertificateFailsVerification) {
