@@ -7,6 +7,7 @@ currency_metrics to_currency_metrics(const messages::derivatives_view& view) {
   currency_metrics out;
   out.currency = view.currency;
   out.dvol = view.dvol;
+  out.dvol_age = view.dvol_age;
   if (view.basis) {
     out.has_basis = true;
     if (view.basis->apr_pct)

@@ -33,6 +33,7 @@ struct currency_metrics {
   std::optional<messages::mfiv_record> mfiv;         ///< of the skew reading
   std::chrono::nanoseconds mfiv_age{0};              ///< meaningful when has_skew
   messages::dvol_record dvol;                        ///< with mfiv_minus_dvol, as the cache shows it
+  std::chrono::nanoseconds dvol_age{0};              ///< since the close shown arrived; meaningful with dvol.close
 };
 
 currency_metrics to_currency_metrics(const messages::derivatives_view& view);

@@ -163,13 +163,15 @@ void render_readings(exposition& x, const metrics_snapshot& m) {
     {"skew", &currency_metrics::has_skew, &currency_metrics::skew_age, &currency_metrics::skew_stale},
   };
   x.family("derivcache_reading_age_seconds", "gauge",
-           "Seconds since the reading arrived (mfiv: the reading that brought the value shown).");
+           "Seconds since the reading arrived (mfiv: the reading that brought the value shown; dvol: the close shown).");
   for (const auto& c : m.currencies) {
     for (const auto& k : kinds)
       if (c.*k.has)
         x.sample("derivcache_reading_age_seconds", {{"currency", c.currency}, {"kind", k.name}}, seconds_of(c.*k.age));
     if (c.has_skew)
       x.sample("derivcache_reading_age_seconds", {{"currency", c.currency}, {"kind", "mfiv"}}, seconds_of(c.mfiv_age));
+    if (c.dvol.close)
+      x.sample("derivcache_reading_age_seconds", {{"currency", c.currency}, {"kind", "dvol"}}, seconds_of(c.dvol_age));
   }
   x.family("derivcache_reading_stale", "gauge", "1 when the reading is older than the cache's max age.");
   for (const auto& c : m.currencies)

@@ -189,6 +189,7 @@ TEST_F(MetricsEndpoint, SurfaceBasisAtConstantMaturitiesMfivAndDvolAreGaugesByCu
   EXPECT_EQ(p.value("derivcache_reading_age_seconds", {{"currency", "BTC"}, {"kind", "mfiv"}}), 20);
   EXPECT_EQ(p.types["derivcache_dvol"], "gauge");
   EXPECT_EQ(p.value("derivcache_dvol", {{"currency", "BTC"}}), 35.47);
+  EXPECT_EQ(p.value("derivcache_reading_age_seconds", {{"currency", "BTC"}, {"kind", "dvol"}}), 20);
   EXPECT_NEAR(p.value("derivcache_mfiv_minus_dvol", {{"currency", "BTC"}}), 54.9440 - 35.47, 5e-5);
   EXPECT_EQ(p.value("derivcache_skew_pct", {{"currency", "BTC"}}),
             p.value("derivcache_surface_skew_pct", {{"currency", "BTC"}, {"tenor_days", "30"}, {"delta", "0.25"}}));
