@@ -4,6 +4,7 @@
 //   bench_net ingest  --port P --ca FILE [--seconds S]   Binance WSS -> decode -> feature collector (messages/s)
 //   bench_net raw     --port P --ca FILE [--seconds S]   the same connection, frames received and dropped
 //   bench_net refresh --port P --ca FILE [--runs N]      engine refresh for BTC+ETH+SOL: request -> cache update
+// The HTTPS fetches ask for gzip, as the engine does by default (--compression none: plain bodies).
 #include "actors/binance_feed.hpp"
 #include "actors/deribit_fetcher.hpp"
 #include "actors/engine.hpp"
@@ -50,6 +51,7 @@ struct args {
   std::string ca;
   int runs = 50;
   double seconds = 5;
+  bool gzip = true;   ///< --compression gzip|none, as deribit.compression (default gzip)
 };
 
 double cpu_seconds() {
@@ -103,6 +105,7 @@ int run_chain(const args& a) {
   o.host = "127.0.0.1";
   o.port = a.port;
   o.ca_file = a.ca;
+  o.gzip = a.gzip;
   std::string error;
   auto http = net::make_https_client(ioc, o, error);
   if (!http)
@@ -291,6 +294,7 @@ int run_refresh(const args& a) {
   o.host = "127.0.0.1";
   o.port = a.port;
   o.ca_file = a.ca;
+  o.gzip = a.gzip;
   auto http = net::make_https_client(ioc, o, error);
   if (!http)
     die(error);
@@ -328,7 +332,7 @@ int run_refresh(const args& a) {
 int main(int argc, char** argv) {
   args a;
   if (argc < 2)
-    die("usage: bench_net chain|ingest|raw|refresh --port P --ca FILE [--runs N] [--seconds S]");
+    die("usage: bench_net chain|ingest|raw|refresh --port P --ca FILE [--runs N] [--seconds S] [--compression gzip|none]");
   a.mode = argv[1];
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
@@ -340,6 +344,8 @@ int main(int argc, char** argv) {
       a.runs = std::atoi(v.c_str());
     else if (k == "--seconds")
       a.seconds = std::atof(v.c_str());
+    else if (k == "--compression" && (v == "gzip" || v == "none"))
+      a.gzip = v == "gzip";
     else
       die("unknown option " + k);
   }

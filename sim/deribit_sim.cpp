@@ -325,7 +325,8 @@ std::string gzip_padded(const std::string& head, std::size_t total) {
 class session : public std::enable_shared_from_this<session> {
 public:
   session(tcp::socket&& socket, ssl::context& ctx, deribit_simulator::impl& sim)
-    : stream_(std::move(socket), ctx), sim_(sim), stall_timer_(stream_.get_executor()) {}
+    : stream_(std::move(socket), ctx), sim_(sim), stall_timer_(stream_.get_executor()),
+      link_timer_(stream_.get_executor()) {}
 
   void run() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->on_run(); });
@@ -333,9 +334,23 @@ public:
 
 private:
   void on_run() {
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds{10});
-    stream_.async_handshake(ssl::stream_base::server,
-                            [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+    after(2 * sim_.options.link_rtt, [self = shared_from_this()] {
+      beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds{10});
+      self->stream_.async_handshake(ssl::stream_base::server,
+                                    [self](beast::error_code ec) { self->on_handshake(ec); });
+    });
+  }
+
+  /// Runs `f` after `delay` (at once when it is zero), on this session's executor.
+  template <class F>
+  void after(std::chrono::nanoseconds delay, F f) {
+    if (delay <= std::chrono::nanoseconds::zero())
+      return f();
+    link_timer_.expires_after(delay);
+    link_timer_.async_wait([f = std::move(f)](beast::error_code ec) {
+      if (!ec)
+        f();
+    });
   }
 
   void on_handshake(beast::error_code ec) {
@@ -456,9 +471,42 @@ private:
   }
 
   void send(response res) {
+    const auto& link = sim_.options;
+    if (link.link_rtt.count() > 0 || link.link_mbps > 0)
+      return send_over_link(std::move(res));
     auto sp = std::make_shared<response>(std::move(res));
     http::async_write(stream_, *sp, [self = shared_from_this(), sp](beast::error_code ec, std::size_t) {
       self->on_write(ec, sp->need_eof());
+    });
+  }
+
+  /// The link model: one round trip before the first byte, then the bytes paced at link_mbps.
+  void send_over_link(response res) {
+    std::ostringstream wire;
+    wire << res;
+    auto bytes = std::make_shared<std::string>(wire.str());
+    const bool close = res.need_eof();
+    after(sim_.options.link_rtt, [self = shared_from_this(), bytes, close] {
+      self->paced_write(bytes, 0, std::chrono::steady_clock::now(), close);
+    });
+  }
+
+  /// Writes the piece after `sent` once the modelled link would have delivered its last byte.
+  void paced_write(std::shared_ptr<std::string> bytes, std::size_t sent, std::chrono::steady_clock::time_point start,
+                   bool close) {
+    constexpr std::size_t piece = 16u << 10;
+    const auto n = std::min(piece, bytes->size() - sent);
+    const double mbps = sim_.options.link_mbps;
+    const auto due = mbps > 0 ? start + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::duration<double>((sent + n) * 8.0 / (mbps * 1e6)))
+                              : start;
+    after(due - std::chrono::steady_clock::now(), [self = shared_from_this(), bytes, sent, n, start, close] {
+      asio::async_write(self->stream_, asio::buffer(bytes->data() + sent, n),
+                        [self, bytes, sent, n, start, close](beast::error_code ec, std::size_t) {
+                          if (ec || sent + n == bytes->size())
+                            return self->on_write(ec, close);
+                          self->paced_write(bytes, sent + n, start, close);
+                        });
     });
   }
 
@@ -497,6 +545,7 @@ private:
   beast::ssl_stream<beast::tcp_stream> stream_;
   deribit_simulator::impl& sim_;
   asio::steady_timer stall_timer_;
+  asio::steady_timer link_timer_;
   beast::flat_buffer buffer_;
   bool gzip_ = false;   ///< the API request being answered asked for gzip
   http::request<http::string_body> req_;

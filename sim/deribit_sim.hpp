@@ -73,6 +73,12 @@ struct simulator_options {
   std::string cert_file;                                     ///< PEM chain; default: default_cert_dir()/server.pem
   std::string key_file;                                      ///< default: default_cert_dir()/server.key
   std::string data_dir;                                      ///< default: default_data_dir()
+  /// A link model (0: off, loopback as it is). Each new connection waits two round trips before the TLS
+  /// handshake is answered (TCP's and TLS 1.3's), each answer waits one before its first byte.
+  std::chrono::milliseconds link_rtt{0};
+  /// The link's rate in Mbit/s (0: unpaced): each answer's bytes (headers and body) are written in 16 KiB
+  /// pieces no faster than it.
+  double link_mbps = 0;
 };
 
 /// `${PROJECT_SOURCE_DIR}/sim/data` of the build that made this library.

@@ -15,6 +15,7 @@ namespace {
 
 const char* usage =
   "usage: derivcache-sim [--port N] [--cert FILE --key FILE] [--data DIR] [--fault KIND[:COUNT]]...\n"
+  "                      [--link-rtt-ms N] [--link-mbps X]\n"
   "                      [--binance-port N [--binance-rate MSGS_PER_S] [--binance-seed N]\n"
   "                       [--binance-symbols BTCUSDT,...] [--binance-total N] [--binance-replay]\n"
   "                       [--binance-ping-ms N] [--binance-fault KIND[:COUNT][@AFTER]]...]\n"
@@ -22,7 +23,9 @@ const char* usage =
   "  wss://127.0.0.1:BINANCE_PORT until SIGINT/SIGTERM. Deribit runs unless only --binance-port is given.\n"
   "  KIND: 429 10028 10066 11051 500 stall reset reset_mid_body truncated malformed oversized wrong_types\n"
   "        result_not_array nan_mark_iv null_mark_iv negative_mark_iv negative_prices empty_chain one_expiry\n"
-  "        expired_instruments (sim/data/README.md)\n"
+  "        expired_instruments gzip_bomb unsupported_encoding (sim/data/README.md)\n"
+  "  --link-rtt-ms, --link-mbps: a link model for Deribit (two round trips before the TLS handshake, one before\n"
+  "        each answer, the answer's bytes paced at the rate; 0: off)\n"
   "  Binance KIND: drop stall malformed oversized handshake_never server_shutdown ping_flood future_time\n"
   "               wild_trade_id\n"
   "  (COUNT: connections, frames or pings; AFTER: data frames sent on the connection first)\n";
@@ -77,6 +80,16 @@ std::string parse_deribit_option(const std::string& a, const std::string& v, cli
     out.options.key_file = v;
   } else if (a == "--data") {
     out.options.data_dir = v;
+  } else if (a == "--link-rtt-ms") {
+    unsigned long long n = 0;
+    if (!parse_number(v, 60000, n))
+      return "--link-rtt-ms: '" + v + "' is not a number of milliseconds up to 60000";
+    out.options.link_rtt = std::chrono::milliseconds{n};
+  } else if (a == "--link-mbps") {
+    char* end = nullptr;
+    out.options.link_mbps = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || !(out.options.link_mbps >= 0) || out.options.link_mbps > 1e6)
+      return "--link-mbps: '" + v + "' is not a rate in Mbit/s (0 = unpaced)";
   } else if (a == "--fault") {
     derivcache::sim::fault_spec spec;
     auto colon = v.find(':');
@@ -145,7 +158,9 @@ std::string parse(int argc, char** argv, cli& out) {
     const bool binance_option = a == "--binance-port" || a == "--binance-rate" || a == "--binance-seed"
                                 || a == "--binance-symbols" || a == "--binance-total" || a == "--binance-ping-ms"
                                 || a == "--binance-fault";
-    if (a != "--port" && a != "--cert" && a != "--key" && a != "--data" && a != "--fault" && !binance_option)
+    const bool deribit_option = a == "--port" || a == "--cert" || a == "--key" || a == "--data" || a == "--fault"
+                                || a == "--link-rtt-ms" || a == "--link-mbps";
+    if (!deribit_option && !binance_option)
       return "unknown option " + a;
     if (i + 1 >= args.size())
       return "missing value after " + a;

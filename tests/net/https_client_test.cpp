@@ -284,6 +284,27 @@ TEST_F(HttpsClient, AnEncodingOtherThanGzipIsRefusedByName) {
   EXPECT_EQ(r.message, "read: unsupported Content-Encoding: br");
 }
 
+TEST_F(HttpsClient, TheSimulatorsLinkModelAddsItsRoundTripsAndPacesTheBytes) {
+  derivcache::sim::simulator_options opts;
+  opts.cert_file = derivcache::test::cert_path("server.pem");
+  opts.key_file = derivcache::test::cert_path("server.key");
+  opts.link_rtt = 40ms;
+  opts.link_mbps = 20;
+  launch_sim(opts);
+  make_client(options());
+  auto first = get(book_summary_btc_option);
+  ASSERT_EQ(first.error, failure::none) << first.message;
+  const auto transfer = std::chrono::microseconds{static_cast<long>(first.response.body.size() * 8 / 20.0)};
+  // A new connection: two round trips before the handshake is answered, one before the answer, then 435 KB
+  // at 20 Mbit/s (174 ms). Lower bounds only: a loaded machine may add to them, never take away.
+  EXPECT_GE(first.latency, 3 * 40ms + transfer);
+  auto second = get(book_summary_btc_option);   // the same keep-alive connection: one round trip
+  ASSERT_EQ(second.error, failure::none) << second.message;
+  EXPECT_GE(second.latency, 40ms + transfer);
+  EXPECT_EQ(second.response.body, first.response.body);
+  EXPECT_EQ(sim_->connections_accepted(), 1u);
+}
+
 TEST_F(HttpsClient, WrongHostCertificateFailsVerification) {
   start_sim("wrong_host.pem", "wrong_host.key");
   make_client(options());
