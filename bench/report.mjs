@@ -87,6 +87,14 @@ const rssLast = rssLines.length ? rssLines[rssLines.length - 1] : [0, NaN, NaN];
 const rssMb = rssLast[1] / 1024;
 const hwmMb = rssLast[2] / 1024;
 
+// The WAN profile: the same fetches through the simulator's link model; curl --compressed is the transfer floor.
+const wanDc = stats(runs('wan_chain').map((r) => median(r.fetch_decode_skew_us)));
+const wanDcFetch = stats(runs('wan_chain').map((r) => median(r.fetch_only_us)));
+const wanCcxt = stats(runs('wan_ccxt_chain').map((r) => median(r.fetch_option_chain_us)));
+const wanCcxtFetch = stats(runs('wan_ccxt_chain').map((r) => median(r.fetch_json_us)));
+const wanCurl = stats(runs('wan_curl').map((r) => median(r.transfer_us)));
+const wanLink = `${args['wan-rtt-ms']} ms round trip, ${args['wan-mbps']} Mbit/s`;
+
 const ccxtVersion = ccxtChain[0]?.ccxt ?? '?';
 const nodeVersion = ccxtChain[0]?.node ?? process.version;
 
@@ -103,6 +111,8 @@ const targets = [
   ['Engine RSS, 3 currencies + 1 symbol, after the feed run', '≤ 64 MB', `${num(rssMb)} MB (peak ${num(hwmMb)} MB)`, hwmMb <= 64, 'rss'],
   ['Option chain vs ccxt `fetchOptionChain`', '≥ 10× faster', `${num(chainRatio)}×`, chainRatio >= 10, 'ccxt-chain'],
   ['Trades vs ccxt `watchTrades`', '≥ 5× the messages/s', `${num(tradesRatio)}×`, tradesRatio >= 5, 'ingest'],
+  [`Option chain over a WAN link (${wanLink}): derivcache fetch + decode + skew vs the \`curl --compressed\` transfer`, '≤ 1.15× curl', `${num(wanDc.median / wanCurl.median)}×`, wanDc.median <= 1.15 * wanCurl.median, 'wan'],
+  ['… vs ccxt `fetchOptionChain` on the same link', 'ahead (ccxt / derivcache > 1×)', `${num(wanCcxt.median / wanDc.median)}×`, wanCcxt.median > wanDc.median, 'wan'],
 ];
 
 const profile = (name) => (exists(name) ? read(name).replace(/^\n+/, '').trimEnd() : '(no profile recorded)');
@@ -136,6 +146,7 @@ const why = {
   ingest: 'profile: Binance ingest below',
   rss: 'see Memory',
   'ccxt-chain': 'see the fetch-only row: the transfer dominates; profile: option chain decode below',
+  wan: 'see Over a WAN-shaped link',
 };
 for (const [what, target, measured, ok, kind] of targets) {
   w(`| ${what} | ${target} | ${measured} | ${verdict(ok)}${ok ? '' : ` (${why[kind]})`} |`);
@@ -175,6 +186,22 @@ w('| BTC option chain (964 rows) | derivcache | ccxt | ccxt / derivcache |');
 w('|---|---|---|---|');
 w(`| fetch + decode + skew (derivcache) vs \`fetchOptionChain('BTC')\` (ccxt) | ${fmt(dcChain, ' µs')} | ${fmt(ccChain, ' µs')} | **${num(chainRatio)}×** |`);
 w(`| fetch only (derivcache: HTTPS body; ccxt: \`publicGetGetBookSummaryByCurrency\`, includes \`JSON.parse\`) | ${fmt(dcFetch, ' µs')} | ${fmt(ccFetch, ' µs')} | ${num(ccFetch.median / dcFetch.median)}× |`);
+w();
+w('### Over a WAN-shaped link');
+w();
+w(`The same fetches through the Deribit simulator's link model (\`derivcache-sim --link-rtt-ms ${args['wan-rtt-ms']} --link-mbps ${args['wan-mbps']}\`:`);
+w('two round trips before a new connection\'s handshake is answered, one before each answer, the answer\'s bytes paced at');
+w('the rate), keep-alive, ' + `${args['wan-requests']} fetches per run after 3 warm-up fetches. Every client asks for gzip (derivcache: \`deribit.compression\``);
+w('default; ccxt: `Accept-Encoding: gzip, deflate, br`; curl: `--compressed`), so the chain crosses the link as about 47 KB');
+w('instead of 435 KB. The floor is curl fetching the same URL on one connection, transfer only (`time_total` per fetch).');
+w();
+w('| BTC option chain over the link | median per fetch (min – max over runs) | / curl |');
+w('|---|---|---|');
+w(`| curl \`--compressed\` (transfer only: the floor) | ${fmt(wanCurl, ' µs')} | 1× |`);
+w(`| derivcache fetch only (HTTPS body, inflated) | ${fmt(wanDcFetch, ' µs')} | ${num(wanDcFetch.median / wanCurl.median)}× |`);
+w(`| derivcache fetch + decode + skew | ${fmt(wanDc, ' µs')} | ${num(wanDc.median / wanCurl.median)}× |`);
+w(`| ccxt \`publicGetGetBookSummaryByCurrency\` (includes \`JSON.parse\`) | ${fmt(wanCcxtFetch, ' µs')} | ${num(wanCcxtFetch.median / wanCurl.median)}× |`);
+w(`| ccxt \`fetchOptionChain('BTC')\` | ${fmt(wanCcxt, ' µs')} | ${num(wanCcxt.median / wanCurl.median)}× |`);
 w();
 w('Streams from the Binance simulator (unthrottled: it sends as fast as the client reads), TLS WebSocket on loopback.');
 w('derivcache reads `/stream?streams=btcusdt@aggTrade/btcusdt@bookTicker` (what the engine subscribes to), decodes every');

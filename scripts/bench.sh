@@ -11,6 +11,9 @@ requests=${BENCH_REQUESTS:-50}         # option-chain fetches per run
 seconds=${BENCH_SECONDS:-5}            # length of one streaming measurement
 rss_minutes=${BENCH_RSS_MINUTES:-10}
 rss_rate=${BENCH_RSS_RATE:-1000}       # Binance frames per second fed to the engine for the RSS figure
+wan_rtt_ms=${BENCH_WAN_RTT_MS:-20}     # the WAN profile's link: round trip and rate (derivcache-sim --link-*)
+wan_mbps=${BENCH_WAN_MBPS:-100}
+wan_requests=${BENCH_WAN_REQUESTS:-20} # option-chain fetches per run on that link
 report=${BENCH_REPORT:-docs/performance.md}
 sim_cpu=0 client_cpu=1
 
@@ -67,6 +70,22 @@ for i in $(seq "$runs"); do
   pin_client "$build/bench/bench_net" refresh --port "$deribit_port" --ca "$ca" --runs 20 >"$out/refresh.$i.json"
 done
 
+echo "== WAN profile: a simulator with a ${wan_rtt_ms} ms round trip and ${wan_mbps} Mbit/s"
+start_sim wan-sim --port 0 --link-rtt-ms "$wan_rtt_ms" --link-mbps "$wan_mbps"
+wan_port=$(port_of wan-sim "")
+[[ -n "$wan_port" ]] || { echo "bench: the WAN simulator did not start"; cat "$out/wan-sim.out"; exit 1; }
+wan_url="https://127.0.0.1:$wan_port/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=option"
+for i in $(seq "$runs"); do
+  echo "== WAN run $i/$runs"
+  pin_client "$build/bench/bench_net" chain --port "$wan_port" --ca "$ca" --runs "$wan_requests" >"$out/wan_chain.$i.json"
+  pin_client node bench/peers/ccxt_bench.mjs chain --port "$wan_port" --runs "$wan_requests" >"$out/wan_ccxt_chain.$i.json"
+  # The floor: curl --compressed on one keep-alive connection, transfer only (3 warm-up fetches, as the others).
+  urls=(); for _ in $(seq $(( wan_requests + 3 ))); do urls+=("$wan_url"); done
+  pin_client curl -sS --compressed --cacert "$ca" -o /dev/null -w '%{time_total}\n' "${urls[@]}" \
+    | tail -n +4 | awk 'BEGIN{printf "{\"mode\":\"curl\",\"transfer_us\":["} {printf "%s%.1f", (NR>1?",":""), $1*1e6} END{print "]}"}' \
+    >"$out/wan_curl.$i.json"
+done
+
 echo "== profiles (perf)"
 profile() {  # profile PERF_DATA: self time by shared object, then the top symbols
   perf report -i "$1" --stdio --no-children --sort dso -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -8 || true
@@ -112,5 +131,6 @@ echo "== report"
 cat /proc/loadavg >"$out/load.end"
 node bench/report.mjs --results "$out" --out "$report" --seconds $(( $(date +%s) - started )) \
   --reps "$reps" --runs "$runs" --requests "$requests" --stream-seconds "$seconds" \
-  --rss-minutes "$rss_minutes" --rss-rate "$rss_rate"
+  --rss-minutes "$rss_minutes" --rss-rate "$rss_rate" --wan-rtt-ms "$wan_rtt_ms" --wan-mbps "$wan_mbps" \
+  --wan-requests "$wan_requests"
 echo "== wrote $report"
