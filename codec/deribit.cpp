@@ -465,7 +465,9 @@ public:
   static constexpr std::size_t max_key_size = json::string::max_size();
   static constexpr std::size_t max_string_size = json::string::max_size();
 
-  row_stream() {
+  /// `body_size` sizes the rows: a Deribit summary or instrument row takes 400 bytes or more.
+  explicit row_stream(std::size_t body_size) {
+    out_.rows.reserve(body_size / 400);
     by_length_.fill(-1);
     for (std::size_t i = n_fields; i-- > 0;) {
       const auto length = Rows::keys[i].size();
@@ -805,7 +807,7 @@ private:
 
 template <class Rows>
 decoded_rows<typename Rows::row_type> stream_rows(std::string_view body) {
-  json::basic_parser<row_stream<Rows>> parser{json::parse_options{}};
+  json::basic_parser<row_stream<Rows>> parser{json::parse_options{}, body.size()};
   boost::system::error_code ec;
   auto consumed = parser.write_some(false, body.data(), body.size(), ec);
   // As json::parser::write: bytes after a complete value are an error.
