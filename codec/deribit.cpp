@@ -117,7 +117,7 @@ envelope open_envelope(const document& doc, std::string_view bare_key) {
   return out;
 }
 
-/// Reads the fields of one row; the first problem is kept as `error()` ("mark_price is missing").
+/// Reads the fields of a parsed object (the index price); the first problem is kept as `error()`.
 class row_reader {
 public:
   explicit row_reader(const json::object& row) : row_(row) {}

@@ -32,14 +32,15 @@ inline bool same(const quant::option_summary& a, const quant::option_summary& b)
 }
 
 inline bool same(const quant::future_summary& a, const quant::future_summary& b) {
-  return a.instrument_name == b.instrument_name && a.base_currency == b.base_currency && same(a.mark_price, b.mark_price) &&
-         same(a.estimated_delivery_price, b.estimated_delivery_price) && a.creation_time == b.creation_time &&
-         same(a.funding_8h, b.funding_8h);
+  return a.instrument_name == b.instrument_name && a.base_currency == b.base_currency &&
+         same(a.mark_price, b.mark_price) && same(a.estimated_delivery_price, b.estimated_delivery_price) &&
+         a.creation_time == b.creation_time && same(a.funding_8h, b.funding_8h);
 }
 
 inline bool same(const quant::instrument_info& a, const quant::instrument_info& b) {
   return a.instrument_name == b.instrument_name && a.kind == b.kind && a.base_currency == b.base_currency &&
-         a.settlement_period == b.settlement_period && a.expiration_time == b.expiration_time && same(a.strike, b.strike);
+         a.settlement_period == b.settlement_period && a.expiration_time == b.expiration_time &&
+         same(a.strike, b.strike);
 }
 
 inline std::string describe(const std::optional<rpc_error>& e) {

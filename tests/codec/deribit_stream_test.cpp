@@ -87,7 +87,8 @@ std::vector<std::string> edge_cases() {
     "[" + o.substr(0, o.size() - 1) + R"(,"mark_price":-1})" + "]",
     "[" + o.substr(0, o.size() - 1) + R"(,"mark_price":-1,"mark_price":2})" + "]",
     "[" + o.substr(0, o.size() - 1) + R"(,"mark_iv":null})" + "]",
-    "[" + o.substr(0, o.size() - 1) + R"(,"nested":{"mark_price":-1,"instrument_name":5},"list":[{"mark_iv":-2}]})" + "]",
+    "[" + o.substr(0, o.size() - 1) + R"(,"nested":{"mark_price":-1,"instrument_name":5},)" +
+      R"("list":[{"mark_iv":-2}]})" + "]",
     "[" + o.substr(0, o.size() - 1) + R"(,"instrument_name":{"a":1}})" + "]",
     "[" + o.substr(0, o.size() - 1) + R"(,"instrument_name":["a"],"instrument_name":"B"})" + "]",
     R"([{"mark_price":-1,"underlying_price":"x"}])",
@@ -108,7 +109,8 @@ std::vector<std::string> edge_cases() {
     R"([{"instrument_name":"A","underlying_price":1,"creation_timestamp":null}])",
     R"([{"instrument_name":"A","underlying_price":1,"creation_timestamp":[1]}])",
     R"([{"instrument_name":"A","underlying_price":1,"creation_timestamp":1e300}])",
-    R"([{"instrument_name":"A","mark_price":1,"estimated_delivery_price":2,"creation_timestamp":3,"funding_8h":-1e-5}])",
+    R"([{"instrument_name":"A","mark_price":1,"estimated_delivery_price":2,"creation_timestamp":3,)"
+    R"("funding_8h":-1e-5}])",
     R"([{"instrument_name":"A","mark_price":1,"estimated_delivery_price":2,"creation_timestamp":3,"funding_8h":"x"}])",
     R"([{"instrument_name":"A","kind":"option","expiration_timestamp":1,"strike":-5}])",
     R"([{"instrument_name":"A","kind":null,"expiration_timestamp":1}])",
@@ -207,7 +209,8 @@ TEST(DeribitStreaming, FirstProblemInReadOrderNotDocumentOrder) {
 
 TEST(DeribitStreaming, NestedKeysAreNotTheRowsFields) {
   auto row = good_option.substr(0, good_option.size() - 1);
-  auto out = decode_option_summaries("[" + row + R"(,"greeks":{"mark_price":-1,"mark_iv":"x"},"l":[{"mark_iv":-1}]})" + "]");
+  auto out =
+    decode_option_summaries("[" + row + R"(,"greeks":{"mark_price":-1,"mark_iv":"x"},"l":[{"mark_iv":-1}]})" + "]");
   ASSERT_EQ(out.rows.size(), 1u);
   EXPECT_EQ(out.rows[0].mark_price, 0.073);
   EXPECT_EQ(out.rows[0].mark_iv, 50.34);
