@@ -11,6 +11,7 @@
 
 #include <benchmark/benchmark.h>
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
@@ -20,6 +21,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -62,6 +65,71 @@ void BM_BoostJsonParseChain(benchmark::State& state) {
 }
 BENCHMARK(BM_BoostJsonParseChain)->Unit(benchmark::kMicrosecond);
 
+// Counts every event of a bare `basic_parser` pass: what the decoder costs is measured against this.
+struct counting_handler {
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+  using error_code = boost::system::error_code;
+  using string_view = boost::json::string_view;
+  std::size_t events = 0;
+
+  bool count() { ++events; return true; }
+  bool on_document_begin(error_code&) { return count(); }
+  bool on_document_end(error_code&) { return count(); }
+  bool on_object_begin(error_code&) { return count(); }
+  bool on_object_end(std::size_t, error_code&) { return count(); }
+  bool on_array_begin(error_code&) { return count(); }
+  bool on_array_end(std::size_t, error_code&) { return count(); }
+  bool on_key_part(string_view, std::size_t, error_code&) { return count(); }
+  bool on_key(string_view, std::size_t, error_code&) { return count(); }
+  bool on_string_part(string_view, std::size_t, error_code&) { return count(); }
+  bool on_string(string_view, std::size_t, error_code&) { return count(); }
+  bool on_number_part(string_view, error_code&) { return count(); }
+  bool on_int64(std::int64_t, string_view, error_code&) { return count(); }
+  bool on_uint64(std::uint64_t, string_view, error_code&) { return count(); }
+  bool on_double(double, string_view, error_code&) { return count(); }
+  bool on_bool(bool, error_code&) { return count(); }
+  bool on_null(error_code&) { return count(); }
+  bool on_comment_part(string_view, error_code&) { return count(); }
+  bool on_comment(string_view, error_code&) { return count(); }
+};
+
+// The floor of a streaming decode: one `basic_parser` pass over the BTC chain with a handler that only counts.
+void BM_BasicParserCountingPass(benchmark::State& state) {
+  const auto& text = option_chain();
+  std::size_t events = 0;
+  for (auto _ : state) {
+    boost::json::basic_parser<counting_handler> parser{boost::json::parse_options{}};
+    boost::system::error_code ec;
+    parser.write_some(false, text.data(), text.size(), ec);
+    if (ec)
+      state.SkipWithError("parse failed");
+    events = parser.handler().events;
+    benchmark::DoNotOptimize(events);
+  }
+  state.counters["events"] = static_cast<double>(events);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_BasicParserCountingPass)->Unit(benchmark::kMicrosecond);
+
+// The BTC chain decoded into rows, nothing else.
+void BM_DecodeOptionChain(benchmark::State& state) {
+  const auto& text = option_chain();
+  std::size_t rows = 0;
+  for (auto _ : state) {
+    auto decoded = codec::decode_option_summaries(text);
+    if (!decoded.ok())
+      state.SkipWithError("decode failed");
+    rows = decoded.rows.size();
+    benchmark::DoNotOptimize(decoded);
+  }
+  state.counters["rows"] = static_cast<double>(rows);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_DecodeOptionChain)->Unit(benchmark::kMicrosecond);
+
 // The real 964-option BTC chain: decode, then skew, ATM, butterfly and the smile term structure.
 void BM_DecodeChainAndSkew(benchmark::State& state) {
   const auto& text = option_chain();
@@ -102,6 +170,29 @@ void BM_SignalsOneCurrency(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SignalsOneCurrency)->Unit(benchmark::kMicrosecond);
+
+// What one currency's cycle computes from its bodies: decode the BTC chain and the futures curve, parse the option
+// names, then every signal of BM_SignalsOneCurrency.
+void BM_DecodeChainAndSignals(benchmark::State& state) {
+  const auto& options = option_chain();
+  const auto& futures = future_curve();
+  actors::basis_calculation basis;
+  actors::skew_calculation skew;
+  for (auto _ : state) {
+    messages::currency_chain chain;
+    chain.currency = *quant::find_currency("BTC");
+    chain.options = codec::decode_option_summaries(options).rows;
+    chain.futures = codec::decode_future_summaries(futures).rows;
+    chain.option_names = quant::index_options(chain.options, nullptr);
+    auto b = actors::compute(chain, basis);
+    auto s = actors::compute(chain, skew);
+    if (!s.skew_pct || !s.mfiv.value_pct)
+      state.SkipWithError("no skew or no MFIV");
+    benchmark::DoNotOptimize(b);
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(BM_DecodeChainAndSignals)->Unit(benchmark::kMicrosecond);
 
 // A futures book summary: decode, then nearest-quarterly basis, the term structure and the perpetual premium.
 void BM_DecodeFuturesAndBasis(benchmark::State& state) {

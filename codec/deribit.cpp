@@ -1,11 +1,17 @@
-// Deribit JSON-RPC payloads -> typed quant records: one parse, per-row errors, no exceptions.
+// Deribit JSON-RPC payloads -> typed quant records: one parse, per-row errors, no exceptions. Row bodies (book
+// summaries, instruments) stream through a basic_parser handler; the small ones are parsed into a DOM.
 #include "codec/deribit.hpp"
 
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cassert>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -111,7 +117,7 @@ envelope open_envelope(const document& doc, std::string_view bare_key) {
   return out;
 }
 
-/// Reads the fields of one row; the first problem is kept as `error()` ("mark_price is missing").
+/// Reads the fields of a parsed object (the index price); the first problem is kept as `error()`.
 class row_reader {
 public:
   explicit row_reader(const json::object& row) : row_(row) {}
@@ -212,40 +218,6 @@ private:
   std::string error_;
 };
 
-quant::option_summary read_option(row_reader& r) {
-  quant::option_summary row;
-  row.instrument_name = r.text("instrument_name");
-  row.base_currency = r.optional_text("base_currency").value_or(std::string{});
-  row.mark_iv = r.optional_non_negative("mark_iv");
-  row.underlying_price = r.non_negative("underlying_price");
-  row.estimated_delivery_price = r.optional_non_negative("estimated_delivery_price");
-  row.creation_time = r.time_ms("creation_timestamp");
-  row.mark_price = r.optional_non_negative("mark_price");
-  return row;
-}
-
-quant::future_summary read_future(row_reader& r) {
-  quant::future_summary row;
-  row.instrument_name = r.text("instrument_name");
-  row.base_currency = r.optional_text("base_currency").value_or(std::string{});
-  row.mark_price = r.non_negative("mark_price");
-  row.estimated_delivery_price = r.non_negative("estimated_delivery_price");
-  row.creation_time = r.time_ms("creation_timestamp");
-  row.funding_8h = r.optional_signed("funding_8h");
-  return row;
-}
-
-quant::instrument_info read_instrument(row_reader& r) {
-  quant::instrument_info row;
-  row.instrument_name = r.text("instrument_name");
-  row.kind = r.text("kind");
-  row.expiration_time = r.time_ms("expiration_timestamp");
-  row.base_currency = r.optional_text("base_currency").value_or(std::string{});
-  row.settlement_period = r.optional_text("settlement_period").value_or(std::string{});
-  row.strike = r.optional_non_negative("strike");
-  return row;
-}
-
 const char* const candle_fields[] = {"ts", "open", "high", "low", "close"};
 
 // One candle `[ts, open, high, low, close]` (extra trailing values are ignored); empty when it is usable.
@@ -280,41 +252,573 @@ std::string read_candle(const json::value& v, quant::timestamp& time, double& cl
   return {};
 }
 
-template <class Row, class ReadRow>
-decoded_rows<Row> decode_rows(std::string_view body, std::string_view label, ReadRow read_row) {
-  decoded_rows<Row> out;
-  document doc{body};
-  auto env = open_envelope(doc, {});
-  if (env.error_reply || !env.fatal.empty()) {
-    out.error_reply = std::move(env.error_reply);
-    out.fatal = std::move(env.fatal);
-    return out;
+/// One row field as the parser left it: the last value of its key (the DOM keeps the last duplicate too).
+struct raw_field {
+  enum class kind : std::uint8_t { absent, string, int64, uint64, real, other };   // null is absent
+  kind type = kind::absent;
+  std::int64_t int64 = 0;
+  std::uint64_t uint64 = 0;
+  double real = 0;
+  std::string text;
+};
+
+/// Reads a row's raw fields (by index into the row kind's keys) with row_reader's rules and texts; the first
+/// problem is kept as `error()`.
+template <std::size_t N>
+class field_reader {
+public:
+  field_reader(const std::array<std::string_view, N>& keys, std::array<raw_field, N>& fields)
+    : keys_(keys), fields_(fields) {}
+
+  bool failed() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  /// A required non-negative finite number.
+  double non_negative(std::size_t key) {
+    auto value = optional_non_negative(key);
+    if (!value && !failed())
+      fail(key, "is missing");
+    return value.value_or(0.0);
   }
-  const auto* rows = env.result->if_array();
-  if (!rows) {
-    out.fatal = R"("result" is not an array)";
-    return out;
-  }
-  out.rows.reserve(rows->size());
-  auto row_error = [&](std::size_t index, std::string_view what) {
-    std::string text{label};
-    text.append(" row ").append(std::to_string(index)).append(": ").append(what);
-    out.row_errors.push_back(std::move(text));
-  };
-  for (std::size_t i = 0; i < rows->size(); ++i) {
-    const auto* object = (*rows)[i].if_object();
-    if (!object) {
-      row_error(i, "row is not an object");
-      continue;
+
+  /// A non-negative finite number; absent or null gives nullopt.
+  std::optional<double> optional_non_negative(std::size_t key) {
+    auto value = optional_signed(key);
+    if (value && *value < 0) {
+      fail(key, "is negative");
+      return std::nullopt;
     }
-    row_reader reader{*object};
-    auto row = read_row(reader);
-    if (reader.failed())
-      row_error(i, reader.error());
-    else
-      out.rows.push_back(std::move(row));
+    return value;
   }
-  return out;
+
+  /// A finite number that may be negative (a rate); absent or null gives nullopt.
+  std::optional<double> optional_signed(std::size_t key) {
+    const auto* field = present(key);
+    if (!field)
+      return std::nullopt;
+    double number = 0;
+    if (field->type == raw_field::kind::real)
+      number = field->real;
+    else if (field->type == raw_field::kind::int64)
+      number = static_cast<double>(field->int64);
+    else if (field->type == raw_field::kind::uint64)
+      number = static_cast<double>(field->uint64);
+    else
+      fail(key, "is not a number");
+    if (!failed() && !std::isfinite(number))
+      fail(key, "is not finite");
+    if (failed())
+      return std::nullopt;
+    return number;
+  }
+
+  /// A required integer count of ms since the epoch (a double with an integral value is accepted).
+  quant::timestamp time_ms(std::size_t key) {
+    const auto* field = present(key);
+    if (!field) {
+      fail(key, "is missing");
+      return {};
+    }
+    if (field->type == raw_field::kind::int64)
+      return quant::from_unix_ms(field->int64);
+    // 2^63 as a double: the first value that no longer fits an int64.
+    constexpr double int64_limit = 9223372036854775808.0;
+    const double d = field->real;
+    if (field->type == raw_field::kind::real && std::trunc(d) == d && d >= -int64_limit && d < int64_limit)
+      return quant::from_unix_ms(static_cast<int64_t>(d));
+    fail(key, "is not an integer");
+    return {};
+  }
+
+  /// A required string.
+  std::string text(std::size_t key) {
+    auto value = optional_text(key);
+    if (!value && !failed())
+      fail(key, "is missing");
+    return value ? std::move(*value) : std::string{};
+  }
+
+  /// A string; absent or null gives nullopt. Takes the field's text (each row sets it anew).
+  std::optional<std::string> optional_text(std::size_t key) {
+    auto* field = present(key);
+    if (!field)
+      return std::nullopt;
+    if (field->type == raw_field::kind::string)
+      return std::move(field->text);
+    fail(key, "is not a string");
+    return std::nullopt;
+  }
+
+private:
+  raw_field* present(std::size_t key) {
+    auto& field = fields_[key];
+    return field.type == raw_field::kind::absent ? nullptr : &field;
+  }
+
+  void fail(std::size_t key, const char* what) {
+    if (failed())
+      return;
+    error_.append(keys_[key]).append(" ").append(what);
+  }
+
+  const std::array<std::string_view, N>& keys_;
+  std::array<raw_field, N>& fields_;
+  std::string error_;
+};
+
+// Each row kind: its label, its fields (`keys` in `field` order) and its reader; the order of the reads is the
+// order of the checks, so a row's error names its first failing field in that order.
+struct option_rows {
+  using row_type = quant::option_summary;
+  static constexpr std::string_view label = "options";
+  enum field : std::size_t { instrument_name, base_currency, mark_iv, underlying_price, estimated_delivery_price,
+                             creation_timestamp, mark_price };
+  static constexpr std::array<std::string_view, 7> keys{"instrument_name",  "base_currency",
+                                                        "mark_iv",          "underlying_price",
+                                                        "estimated_delivery_price", "creation_timestamp",
+                                                        "mark_price"};
+  template <class Reader>
+  static row_type read(Reader& r) {
+    row_type row;
+    row.instrument_name = r.text(instrument_name);
+    row.base_currency = r.optional_text(base_currency).value_or(std::string{});
+    row.mark_iv = r.optional_non_negative(mark_iv);
+    row.underlying_price = r.non_negative(underlying_price);
+    row.estimated_delivery_price = r.optional_non_negative(estimated_delivery_price);
+    row.creation_time = r.time_ms(creation_timestamp);
+    row.mark_price = r.optional_non_negative(mark_price);
+    return row;
+  }
+};
+
+struct future_rows {
+  using row_type = quant::future_summary;
+  static constexpr std::string_view label = "futures";
+  enum field : std::size_t { instrument_name, base_currency, mark_price, estimated_delivery_price,
+                             creation_timestamp, funding_8h };
+  static constexpr std::array<std::string_view, 6> keys{"instrument_name",          "base_currency",
+                                                        "mark_price",               "estimated_delivery_price",
+                                                        "creation_timestamp",       "funding_8h"};
+  template <class Reader>
+  static row_type read(Reader& r) {
+    row_type row;
+    row.instrument_name = r.text(instrument_name);
+    row.base_currency = r.optional_text(base_currency).value_or(std::string{});
+    row.mark_price = r.non_negative(mark_price);
+    row.estimated_delivery_price = r.non_negative(estimated_delivery_price);
+    row.creation_time = r.time_ms(creation_timestamp);
+    row.funding_8h = r.optional_signed(funding_8h);
+    return row;
+  }
+};
+
+struct instrument_rows {
+  using row_type = quant::instrument_info;
+  static constexpr std::string_view label = "instruments";
+  enum field : std::size_t { instrument_name, kind, expiration_timestamp, base_currency, settlement_period,
+                             strike };
+  static constexpr std::array<std::string_view, 6> keys{"instrument_name", "kind",
+                                                        "expiration_timestamp", "base_currency",
+                                                        "settlement_period", "strike"};
+  template <class Reader>
+  static row_type read(Reader& r) {
+    row_type row;
+    row.instrument_name = r.text(instrument_name);
+    row.kind = r.text(kind);
+    row.expiration_time = r.time_ms(expiration_timestamp);
+    row.base_currency = r.optional_text(base_currency).value_or(std::string{});
+    row.settlement_period = r.optional_text(settlement_period).value_or(std::string{});
+    row.strike = r.optional_non_negative(strike);
+    return row;
+  }
+};
+
+// Byte equality of two keys of the same length, inline (the keys are short; a memcmp call costs more).
+bool same_bytes(const char* a, const char* b, std::size_t n) {
+  for (; n >= 8; n -= 8, a += 8, b += 8) {
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    std::memcpy(&x, a, 8);
+    std::memcpy(&y, b, 8);
+    if (x != y)
+      return false;
+  }
+  for (; n > 0; --n)
+    if (*a++ != *b++)
+      return false;
+  return true;
+}
+
+/// A basic_parser handler that decodes a row body as the DOM decoder did: the last `error` object of the top-level
+/// object makes an error reply, else its last `result` (or a bare top-level array) holds the rows. Each row's
+/// fields are kept raw until the row ends, then read in the reader's order; nested values are skipped.
+template <class Rows>
+class row_stream {
+public:
+  using row_type = typename Rows::row_type;
+  using error_code = boost::system::error_code;
+  using string_view = json::string_view;
+
+  // The DOM parser's limits (json::parser's handler), so the same bodies fail.
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  /// `body_size` sizes the rows: a Deribit summary or instrument row takes 400 bytes or more.
+  explicit row_stream(std::size_t body_size) {
+    out_.rows.reserve(body_size / 400);
+    by_length_.fill(-1);
+    for (std::size_t i = n_fields; i-- > 0;) {
+      const auto length = Rows::keys[i].size();
+      assert(length < by_length_.size());
+      next_same_length_[i] = by_length_[length];
+      by_length_[length] = static_cast<std::int8_t>(i);
+    }
+  }
+
+  bool on_document_begin(error_code&) { return true; }
+  bool on_document_end(error_code&) { return true; }
+  bool on_object_begin(error_code&) { return begin(true); }
+  bool on_object_end(std::size_t, error_code&) { return end(); }
+  bool on_array_begin(error_code&) { return begin(false); }
+  bool on_array_end(std::size_t, error_code&) { return end(); }
+  bool on_comment_part(string_view, error_code&) { return true; }
+  bool on_comment(string_view, error_code&) { return true; }
+  bool on_number_part(string_view, error_code&) { return true; }
+
+  bool on_key_part(string_view s, std::size_t, error_code&) {
+    if (skip_ == 0)
+      key_part_.append(s.data(), s.size());
+    return true;
+  }
+
+  bool on_key(string_view s, std::size_t, error_code&) {
+    if (skip_ > 0)
+      return true;
+    std::string_view k{s.data(), s.size()};
+    if (!key_part_.empty()) {
+      key_part_.append(s.data(), s.size());
+      k = key_part_;
+    }
+    if (in_row_)
+      field_ = field_of(k);
+    else
+      key(k);
+    key_part_.clear();
+    return true;
+  }
+
+  bool on_string_part(string_view s, std::size_t, error_code&) {
+    if (skip_ == 0)
+      string_part_.append(s.data(), s.size());
+    return true;
+  }
+
+  bool on_string(string_view s, std::size_t, error_code&) {
+    std::string_view text{s.data(), s.size()};
+    if (!string_part_.empty()) {
+      string_part_.append(s.data(), s.size());
+      text = string_part_;
+    }
+    if (field_) {
+      field_->type = raw_field::kind::string;
+      field_->text.assign(text.data(), text.size());
+      field_ = nullptr;
+    } else if (skip_ == 0 && !in_row_) {
+      scalar_value v{raw_field::kind::string};
+      v.text = text;
+      scalar(v);
+    }
+    string_part_.clear();
+    return true;
+  }
+
+  bool on_int64(std::int64_t i, string_view, error_code&) {
+    if (field_) {
+      field_->type = raw_field::kind::int64;
+      field_->int64 = i;
+      field_ = nullptr;
+    } else if (skip_ == 0 && !in_row_) {
+      scalar_value v{raw_field::kind::int64};
+      v.int64 = i;
+      scalar(v);
+    }
+    return true;
+  }
+
+  bool on_uint64(std::uint64_t u, string_view, error_code&) {
+    if (field_) {
+      field_->type = raw_field::kind::uint64;
+      field_->uint64 = u;
+      field_ = nullptr;
+    } else if (skip_ == 0 && !in_row_) {
+      scalar(scalar_value{raw_field::kind::uint64});
+    }
+    return true;
+  }
+
+  bool on_double(double d, string_view, error_code&) {
+    if (field_) {
+      field_->type = raw_field::kind::real;
+      field_->real = d;
+      field_ = nullptr;
+    } else if (skip_ == 0 && !in_row_) {
+      scalar(scalar_value{raw_field::kind::real});
+    }
+    return true;
+  }
+
+  bool on_bool(bool, error_code&) {
+    other_scalar(raw_field::kind::other);
+    return true;
+  }
+
+  bool on_null(error_code&) {
+    other_scalar(raw_field::kind::absent);
+    return true;
+  }
+
+  /// The decoded body, once the parser has accepted all of it.
+  decoded_rows<row_type> finish() {
+    if (top_ == top::object && error_object_) {
+      decoded_rows<row_type> reply;
+      reply.error_reply = std::move(rpc_);
+      return reply;
+    }
+    if (top_ == top::scalar || (top_ == top::object && !result_seen_))
+      out_.fatal = R"(no "result" in response)";
+    else if (top_ == top::object && !result_array_)
+      out_.fatal = R"("result" is not an array)";
+    if (!out_.fatal.empty()) {
+      out_.rows.clear();
+      out_.row_errors.clear();
+    }
+    return std::move(out_);
+  }
+
+private:
+  // What an open container is to the decoder; anything else is skipped whole (`skip_` counts its depth).
+  enum class frame : std::uint8_t { envelope, rows, row, error, error_data };
+  enum class top : std::uint8_t { scalar, array, object };
+  static constexpr std::size_t n_fields = Rows::keys.size();
+
+  // A scalar outside a row's fields: only its kind, its int64 (an error code) and its text matter.
+  struct scalar_value {
+    explicit scalar_value(raw_field::kind t) : type(t) {}
+    raw_field::kind type;
+    std::int64_t int64 = 0;
+    std::string_view text;
+  };
+
+  frame open() const { return frames_[depth_ - 1]; }
+
+  void push(frame f) {
+    assert(depth_ < frames_.size());
+    frames_[depth_++] = f;
+    in_row_ = f == frame::row;
+  }
+
+  raw_field* field_of(std::string_view k) {
+    if (k.size() >= by_length_.size())
+      return nullptr;
+    for (int i = by_length_[k.size()]; i >= 0; i = next_same_length_[static_cast<std::size_t>(i)])
+      if (same_bytes(Rows::keys[static_cast<std::size_t>(i)].data(), k.data(), k.size()))
+        return &fields_[static_cast<std::size_t>(i)];
+    return nullptr;
+  }
+
+  void other_scalar(raw_field::kind type) {
+    if (field_) {
+      field_->type = type;
+      field_ = nullptr;
+    } else if (skip_ == 0 && !in_row_) {
+      scalar(scalar_value{type});
+    }
+  }
+
+  // A key of the innermost open object outside a row: remembers what the next value is, and resets what that
+  // value replaces (a later duplicate key wins, as in the DOM).
+  void key(std::string_view k) {
+    key_ = -1;
+    switch (open()) {
+      case frame::envelope:
+        if (k == "result") {
+          key_ = 0;
+          result_seen_ = true;
+          result_array_ = false;
+          out_.rows.clear();
+          out_.row_errors.clear();
+          next_row_ = 0;
+        } else if (k == "error") {
+          key_ = 1;
+          error_object_ = false;
+          rpc_ = rpc_error{};
+        }
+        break;
+      case frame::error:
+        if (k == "code") {
+          key_ = 0;
+          rpc_.code = 0;
+        } else if (k == "message") {
+          key_ = 1;
+          rpc_.message.clear();
+        } else if (k == "data") {
+          key_ = 2;
+          rpc_.reason.clear();
+        }
+        break;
+      case frame::error_data:
+        if (k == "reason") {
+          key_ = 0;
+          rpc_.reason.clear();
+        }
+        break;
+      case frame::rows:
+      case frame::row:
+        break;
+    }
+  }
+
+  // A scalar outside a row's fields and outside skipped values.
+  void scalar(const scalar_value& v) {
+    if (depth_ == 0)
+      return;   // a top-level scalar: top_ stays scalar
+    switch (open()) {
+      case frame::rows:
+        row_error(next_row_++, "row is not an object");
+        break;
+      case frame::error:
+        if (key_ == 0 && v.type == raw_field::kind::int64)
+          rpc_.code = v.int64;
+        else if (key_ == 1 && v.type == raw_field::kind::string)
+          rpc_.message.assign(v.text.data(), v.text.size());
+        break;
+      case frame::error_data:
+        if (key_ == 0 && v.type == raw_field::kind::string)
+          rpc_.reason.assign(v.text.data(), v.text.size());
+        break;
+      case frame::envelope:   // a scalar `result` or `error`: its key already said so
+      case frame::row:        // a value of a key the row does not read
+        break;
+    }
+  }
+
+  bool begin(bool object) {
+    if (skip_ > 0) {
+      ++skip_;
+      return true;
+    }
+    if (depth_ == 0) {
+      top_ = object ? top::object : top::array;
+      push(object ? frame::envelope : frame::rows);
+      return true;
+    }
+    switch (open()) {
+      case frame::envelope:
+        if (key_ == 0 && !object) {
+          result_array_ = true;
+          push(frame::rows);
+          return true;
+        }
+        if (key_ == 1 && object) {
+          error_object_ = true;
+          push(frame::error);
+          return true;
+        }
+        break;
+      case frame::rows:
+        row_ = next_row_++;
+        if (object) {
+          for (auto& field : fields_)
+            field.type = raw_field::kind::absent;
+          push(frame::row);
+          return true;
+        }
+        row_error(row_, "row is not an object");
+        break;
+      case frame::row:
+        if (field_) {
+          field_->type = raw_field::kind::other;
+          field_ = nullptr;
+        }
+        break;
+      case frame::error:
+        if (key_ == 2 && object) {
+          push(frame::error_data);
+          return true;
+        }
+        break;
+      case frame::error_data:
+        break;
+    }
+    skip_ = 1;
+    return true;
+  }
+
+  bool end() {
+    if (skip_ > 0) {
+      --skip_;
+      return true;
+    }
+    const frame closed = frames_[--depth_];
+    in_row_ = false;   // a row holds no open frame, and no frame holds a row but rows
+    if (closed == frame::row)
+      finish_row();
+    return true;
+  }
+
+  void finish_row() {
+    field_reader<n_fields> reader{Rows::keys, fields_};
+    auto row = Rows::read(reader);
+    if (reader.failed())
+      row_error(row_, reader.error());
+    else
+      out_.rows.push_back(std::move(row));
+  }
+
+  void row_error(std::size_t index, std::string_view what) {
+    std::string text{Rows::label};
+    text.append(" row ").append(std::to_string(index)).append(": ").append(what);
+    out_.row_errors.push_back(std::move(text));
+  }
+
+  // envelope -> rows -> row, or envelope -> error -> data: three frames at most.
+  std::array<frame, 3> frames_{};
+  std::size_t depth_ = 0;
+  std::size_t skip_ = 0;
+  bool in_row_ = false;          // the innermost open frame is a row
+  raw_field* field_ = nullptr;   // the row field the next value goes to (its key is one the row reads)
+  int key_ = -1;                 // outside rows: the innermost object's current key, as key() numbered it
+  top top_ = top::scalar;
+  bool result_seen_ = false;
+  bool result_array_ = false;
+  bool error_object_ = false;
+  rpc_error rpc_;
+  std::size_t next_row_ = 0;   // index of the next element of the rows array
+  std::size_t row_ = 0;        // index of the open row
+  std::array<std::int8_t, 32> by_length_{};               // the first field whose key has n characters, or -1
+  std::array<std::int8_t, n_fields> next_same_length_{};  // the next field with a key of that length, or -1
+  std::array<raw_field, n_fields> fields_;
+  std::string key_part_;
+  std::string string_part_;
+  decoded_rows<row_type> out_;
+};
+
+template <class Rows>
+decoded_rows<typename Rows::row_type> stream_rows(std::string_view body) {
+  json::basic_parser<row_stream<Rows>> parser{json::parse_options{}, body.size()};
+  boost::system::error_code ec;
+  auto consumed = parser.write_some(false, body.data(), body.size(), ec);
+  // As json::parser::write: bytes after a complete value are an error.
+  if (!ec && consumed < body.size())
+    ec = json::make_error_code(json::error::extra_data);
+  if (ec) {
+    decoded_rows<typename Rows::row_type> out;
+    out.fatal = "not JSON: " + ec.message() + " at offset " + std::to_string(consumed);
+    return out;
+  }
+  return parser.handler().finish();
 }
 
 // The envelope's result as an object; null when there is none, with `out`'s error reply or fatal message set.
@@ -335,18 +839,18 @@ const json::object* result_object(document& doc, const char* what, Decoded& out)
 } // namespace
 
 decoded_rows<quant::option_summary> decode_option_summaries(std::string_view body) {
-  auto out = decode_rows<quant::option_summary>(body, "options", read_option);
+  auto out = stream_rows<option_rows>(body);
   out.rows_without_mark_iv = static_cast<std::size_t>(
     std::count_if(out.rows.begin(), out.rows.end(), [](const auto& row) { return !row.mark_iv; }));
   return out;
 }
 
 decoded_rows<quant::future_summary> decode_future_summaries(std::string_view body) {
-  return decode_rows<quant::future_summary>(body, "futures", read_future);
+  return stream_rows<future_rows>(body);
 }
 
 decoded_rows<quant::instrument_info> decode_instruments(std::string_view body) {
-  return decode_rows<quant::instrument_info>(body, "instruments", read_instrument);
+  return stream_rows<instrument_rows>(body);
 }
 
 decoded_index_price decode_index_price(std::string_view body) {

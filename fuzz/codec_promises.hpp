@@ -1,11 +1,13 @@
 // The codec's promises, checked on one input: never throw, name the problem of an unusable input, return only
-// finite non-negative prices. Shared by the libFuzzer targets and tests/fuzz_regressions; a broken one aborts.
+// finite non-negative prices, stream rows exactly as the DOM reference decodes them. Shared by the libFuzzer
+// targets and tests/fuzz_regressions; a broken one aborts.
 #pragma once
 
 #include "codec/binance.hpp"
 #include "codec/deribit.hpp"
 #include "quant/rolling_features.hpp"
 #include "quant/spot_gate.hpp"
+#include "tests/codec/deribit_dom_reference.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -73,6 +75,11 @@ inline void check_deribit_body(std::string_view body) {
   auto error = codec::decode_rpc_error(body);
   require(error.has_value() == options.error_reply.has_value(), "decode_rpc_error disagrees with the row decoders");
   require(error.has_value() == dvol.error_reply.has_value(), "decode_rpc_error disagrees with the DVOL decoder");
+
+  const auto disagreement = codec::dom_reference::disagreement(body);
+  if (!disagreement.empty())
+    std::fprintf(stderr, "codec fuzz: %s\n", disagreement.c_str());
+  require(disagreement.empty(), "the streaming row decoders differ from the DOM reference");
 }
 
 /// A decoded aggTrade through the collector's acceptance rule (quant::trade_gate, then the windows), between
