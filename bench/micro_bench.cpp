@@ -96,6 +96,12 @@ struct counting_handler {
   bool on_comment(string_view, error_code&) { return count(); }
 };
 
+/// The figures of a pass over `text`: `name` (events, rows) as a counter, and bytes per second.
+void count_pass(benchmark::State& state, const char* name, std::size_t value, const std::string& text) {
+  state.counters[name] = static_cast<double>(value);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+
 // The floor of a streaming decode: one `basic_parser` pass over the BTC chain with a handler that only counts.
 void BM_BasicParserCountingPass(benchmark::State& state) {
   const auto& text = option_chain();
@@ -109,8 +115,7 @@ void BM_BasicParserCountingPass(benchmark::State& state) {
     events = parser.handler().events;
     benchmark::DoNotOptimize(events);
   }
-  state.counters["events"] = static_cast<double>(events);
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+  count_pass(state, "events", events, text);
 }
 BENCHMARK(BM_BasicParserCountingPass)->Unit(benchmark::kMicrosecond);
 
@@ -125,8 +130,7 @@ void BM_DecodeOptionChain(benchmark::State& state) {
     rows = decoded.rows.size();
     benchmark::DoNotOptimize(decoded);
   }
-  state.counters["rows"] = static_cast<double>(rows);
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+  count_pass(state, "rows", rows, text);
 }
 BENCHMARK(BM_DecodeOptionChain)->Unit(benchmark::kMicrosecond);
 
@@ -152,22 +156,32 @@ BENCHMARK(BM_DecodeChainAndSkew)->Unit(benchmark::kMicrosecond);
 // as the fetcher hands them over), as the two calculators compute them with
 // the default settings: basis, term structure, constant-maturity basis; headline skew, smile, the whole surface
 // and the model-free IV, each turned into its reading.
-void BM_SignalsOneCurrency(benchmark::State& state) {
+/// BTC's chain as the fetcher hands it over: rows decoded, option names parsed.
+messages::currency_chain decoded_btc_chain(const std::string& options, const std::string& futures) {
   messages::currency_chain chain;
   chain.currency = *quant::find_currency("BTC");
-  chain.options = codec::decode_option_summaries(option_chain()).rows;
-  chain.futures = codec::decode_future_summaries(future_curve()).rows;
-  chain.option_names = quant::index_options(chain.options, nullptr);   // decoding, as the fetcher does
-  actors::basis_calculation basis;
-  actors::skew_calculation skew;
-  for (auto _ : state) {
-    auto b = actors::compute(chain, basis);
-    auto s = actors::compute(chain, skew);
-    if (!s.skew_pct || !s.mfiv.value_pct)
-      state.SkipWithError("no skew or no MFIV");
-    benchmark::DoNotOptimize(b);
-    benchmark::DoNotOptimize(s);
-  }
+  chain.options = codec::decode_option_summaries(options).rows;
+  chain.futures = codec::decode_future_summaries(futures).rows;
+  chain.option_names = quant::index_options(chain.options, nullptr);
+  return chain;
+}
+
+/// Both calculators' readings of `chain` (every signal of one currency).
+void compute_signals(benchmark::State& state, const messages::currency_chain& chain) {
+  static const actors::basis_calculation basis;
+  static const actors::skew_calculation skew;
+  auto b = actors::compute(chain, basis);
+  auto s = actors::compute(chain, skew);
+  if (!s.skew_pct || !s.mfiv.value_pct)
+    state.SkipWithError("no skew or no MFIV");
+  benchmark::DoNotOptimize(b);
+  benchmark::DoNotOptimize(s);
+}
+
+void BM_SignalsOneCurrency(benchmark::State& state) {
+  const auto chain = decoded_btc_chain(option_chain(), future_curve());
+  for (auto _ : state)
+    compute_signals(state, chain);
 }
 BENCHMARK(BM_SignalsOneCurrency)->Unit(benchmark::kMicrosecond);
 
@@ -176,21 +190,8 @@ BENCHMARK(BM_SignalsOneCurrency)->Unit(benchmark::kMicrosecond);
 void BM_DecodeChainAndSignals(benchmark::State& state) {
   const auto& options = option_chain();
   const auto& futures = future_curve();
-  actors::basis_calculation basis;
-  actors::skew_calculation skew;
-  for (auto _ : state) {
-    messages::currency_chain chain;
-    chain.currency = *quant::find_currency("BTC");
-    chain.options = codec::decode_option_summaries(options).rows;
-    chain.futures = codec::decode_future_summaries(futures).rows;
-    chain.option_names = quant::index_options(chain.options, nullptr);
-    auto b = actors::compute(chain, basis);
-    auto s = actors::compute(chain, skew);
-    if (!s.skew_pct || !s.mfiv.value_pct)
-      state.SkipWithError("no skew or no MFIV");
-    benchmark::DoNotOptimize(b);
-    benchmark::DoNotOptimize(s);
-  }
+  for (auto _ : state)
+    compute_signals(state, decoded_btc_chain(options, futures));
 }
 BENCHMARK(BM_DecodeChainAndSignals)->Unit(benchmark::kMicrosecond);
 

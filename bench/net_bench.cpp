@@ -99,15 +99,20 @@ std::vector<double> timed_gets(boost::asio::io_context& ioc, net::http_client& h
   return us;
 }
 
-int run_chain(const args& a) {
-  boost::asio::io_context ioc;
+/// The simulator's HTTPS origin, as the engine's client reaches it.
+net::https_options deribit_options(const args& a) {
   net::https_options o;
   o.host = "127.0.0.1";
   o.port = a.port;
   o.ca_file = a.ca;
   o.gzip = a.gzip;
+  return o;
+}
+
+int run_chain(const args& a) {
+  boost::asio::io_context ioc;
   std::string error;
-  auto http = net::make_https_client(ioc, o, error);
+  auto http = net::make_https_client(ioc, deribit_options(a), error);
   if (!http)
     die(error);
   const std::string target = "/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=option";
@@ -290,12 +295,7 @@ int run_refresh(const args& a) {
   // The server and the transfer: the same eight GETs (book summaries, then DVOL), one after another on one
   // keep-alive connection (as the fetcher's client sends them), bodies not decoded.
   boost::asio::io_context ioc;
-  net::https_options o;
-  o.host = "127.0.0.1";
-  o.port = a.port;
-  o.ca_file = a.ca;
-  o.gzip = a.gzip;
-  auto http = net::make_https_client(ioc, o, error);
+  auto http = net::make_https_client(ioc, deribit_options(a), error);
   if (!http)
     die(error);
   std::vector<std::string> targets;

@@ -1,6 +1,8 @@
 // Deribit JSON-RPC payloads -> typed quant records: one parse, per-row errors, no exceptions. Row bodies (book
 // summaries, instruments) stream through a basic_parser handler; the small ones are parsed into a DOM.
 #include "codec/deribit.hpp"
+#include "codec/deribit_dom.hpp"
+#include "codec/deribit_rows.hpp"
 
 #include <boost/json.hpp>
 #include <boost/json/basic_parser_impl.hpp>
@@ -20,203 +22,15 @@ namespace derivcache::codec {
 namespace {
 
 namespace json = boost::json;
-
-// Small bodies (errors, index price) fit in these; the 435 KB chain grows the resource once or twice.
-constexpr std::size_t parse_stack_size = 1024;
-constexpr std::size_t value_stack_size = 8192;
-
-/// A parsed body whose values live in a monotonic arena on the caller's stack.
-class document {
-public:
-  /// Parses `body`; on failure `value()` is null and `error()` says why.
-  explicit document(std::string_view body) : arena_(value_buffer_, sizeof value_buffer_), value_(&arena_) {
-    json::parser parser{json::storage_ptr{}, json::parse_options{}, parse_buffer_, sizeof parse_buffer_};
-    parser.reset(&arena_);
-    boost::system::error_code ec;
-    auto consumed = parser.write(body.data(), body.size(), ec);
-    if (ec) {
-      error_ = "not JSON: " + ec.message() + " at offset " + std::to_string(consumed);
-      return;
-    }
-    value_ = parser.release();   // same arena: a move, not a copy
-  }
-
-  document(const document&) = delete;
-  document& operator=(const document&) = delete;
-
-  const json::value& value() const { return value_; }
-  const std::string& error() const { return error_; }
-
-private:
-  unsigned char parse_buffer_[parse_stack_size];
-  alignas(std::max_align_t) unsigned char value_buffer_[value_stack_size];
-  json::monotonic_resource arena_;
-  json::value value_;
-  std::string error_;
-};
-
-std::string to_string(json::string_view s) { return std::string{s.data(), s.size()}; }
-
-std::optional<rpc_error> rpc_error_of(const json::value& body) {
-  const auto* envelope = body.if_object();
-  if (!envelope)
-    return std::nullopt;
-  const auto* error = envelope->if_contains("error");
-  if (!error || !error->is_object())
-    return std::nullopt;
-  const auto& fields = error->get_object();
-  rpc_error out;
-  if (const auto* code = fields.if_contains("code")) {
-    if (const auto* i = code->if_int64())
-      out.code = *i;
-  }
-  if (const auto* message = fields.if_contains("message")) {
-    if (const auto* s = message->if_string())
-      out.message = to_string(*s);
-  }
-  if (const auto* data = fields.if_contains("data"); data && data->is_object()) {
-    if (const auto* reason = data->get_object().if_contains("reason")) {
-      if (const auto* s = reason->if_string())
-        out.reason = to_string(*s);
-    }
-  }
-  return out;
-}
-
-/// Where the `result` of a body is, or why there is none.
-struct envelope {
-  const json::value* result = nullptr;
-  std::optional<rpc_error> error_reply;
-  std::string fatal;
-};
-
-// `bare_key` names a field that marks a bare result object (get_index_price); empty for arrays.
-envelope open_envelope(const document& doc, std::string_view bare_key) {
-  envelope out;
-  if (!doc.error().empty()) {
-    out.fatal = doc.error();
-    return out;
-  }
-  const auto& body = doc.value();
-  if (body.is_array()) {
-    out.result = &body;
-    return out;
-  }
-  if (auto error = rpc_error_of(body)) {
-    out.error_reply = std::move(error);
-    return out;
-  }
-  if (const auto* object = body.if_object()) {
-    if (const auto* result = object->if_contains("result"))
-      out.result = result;
-    else if (!bare_key.empty() && object->contains(bare_key))
-      out.result = &body;
-  }
-  if (!out.result)
-    out.fatal = R"(no "result" in response)";
-  return out;
-}
-
-/// Reads the fields of a parsed object (the index price); the first problem is kept as `error()`.
-class row_reader {
-public:
-  explicit row_reader(const json::object& row) : row_(row) {}
-
-  bool failed() const { return !error_.empty(); }
-  const std::string& error() const { return error_; }
-
-  /// A required non-negative finite number.
-  double non_negative(std::string_view key) {
-    auto value = optional_non_negative(key);
-    if (!value && !failed())
-      fail(key, "is missing");
-    return value.value_or(0.0);
-  }
-
-  /// A non-negative finite number; absent or null gives nullopt.
-  std::optional<double> optional_non_negative(std::string_view key) {
-    auto value = optional_signed(key);
-    if (value && *value < 0) {
-      fail(key, "is negative");
-      return std::nullopt;
-    }
-    return value;
-  }
-
-  /// A finite number that may be negative (a rate); absent or null gives nullopt.
-  std::optional<double> optional_signed(std::string_view key) {
-    const auto* field = present(key);
-    if (!field)
-      return std::nullopt;
-    double number = 0;
-    if (const auto* d = field->if_double())
-      number = *d;
-    else if (const auto* i = field->if_int64())
-      number = static_cast<double>(*i);
-    else if (const auto* u = field->if_uint64())
-      number = static_cast<double>(*u);
-    else
-      fail(key, "is not a number");
-    if (!failed() && !std::isfinite(number))
-      fail(key, "is not finite");
-    if (failed())
-      return std::nullopt;
-    return number;
-  }
-
-  /// A required integer count of ms since the epoch (a double with an integral value is accepted).
-  quant::timestamp time_ms(std::string_view key) {
-    const auto* field = present(key);
-    if (!field) {
-      fail(key, "is missing");
-      return {};
-    }
-    if (const auto* i = field->if_int64())
-      return quant::from_unix_ms(*i);
-    // 2^63 as a double: the first value that no longer fits an int64.
-    constexpr double int64_limit = 9223372036854775808.0;
-    const auto* d = field->if_double();
-    if (d && std::trunc(*d) == *d && *d >= -int64_limit && *d < int64_limit)
-      return quant::from_unix_ms(static_cast<int64_t>(*d));
-    fail(key, "is not an integer");
-    return {};
-  }
-
-  /// A required string.
-  std::string text(std::string_view key) {
-    auto value = optional_text(key);
-    if (!value && !failed())
-      fail(key, "is missing");
-    return value ? std::move(*value) : std::string{};
-  }
-
-  /// A string; absent or null gives nullopt.
-  std::optional<std::string> optional_text(std::string_view key) {
-    const auto* field = present(key);
-    if (!field)
-      return std::nullopt;
-    if (const auto* s = field->if_string())
-      return to_string(*s);
-    fail(key, "is not a string");
-    return std::nullopt;
-  }
-
-private:
-  // Null counts as absent: Deribit writes null for fields it has no value for.
-  const json::value* present(std::string_view key) const {
-    const auto* field = row_.if_contains(key);
-    return field && !field->is_null() ? field : nullptr;
-  }
-
-  void fail(std::string_view key, const char* what) {
-    if (failed())
-      return;
-    error_.append(key.data(), key.size()).append(" ").append(what);
-  }
-
-  const json::object& row_;
-  std::string error_;
-};
+using dom::document;
+using dom::open_envelope;
+using dom::rpc_error_of;
+using rows::field_reader;
+using rows::future_rows;
+using rows::instrument_rows;
+using rows::option_rows;
+using rows::raw_field;
+using rows::raw_of;
 
 const char* const candle_fields[] = {"ts", "open", "high", "low", "close"};
 
@@ -228,7 +42,7 @@ std::string read_candle(const json::value& v, quant::timestamp& time, double& cl
   if (values->size() < 5)
     return "has " + std::to_string(values->size()) + " values, expected 5 (ts, open, high, low, close)";
   const auto& ts = (*values)[0];
-  // 2^63 as a double: the first value that no longer fits an int64 (as row_reader::time_ms).
+  // 2^63 as a double: the first value that no longer fits an int64 (as field_reader::time_ms).
   constexpr double int64_limit = 9223372036854775808.0;
   const auto* d = ts.if_double();
   if (const auto* i = ts.if_int64())
@@ -251,187 +65,6 @@ std::string read_candle(const json::value& v, quant::timestamp& time, double& cl
   }
   return {};
 }
-
-/// One row field as the parser left it: the last value of its key (the DOM keeps the last duplicate too).
-struct raw_field {
-  enum class kind : std::uint8_t { absent, string, int64, uint64, real, other };   // null is absent
-  kind type = kind::absent;
-  std::int64_t int64 = 0;
-  std::uint64_t uint64 = 0;
-  double real = 0;
-  std::string text;
-};
-
-/// Reads a row's raw fields (by index into the row kind's keys) with row_reader's rules and texts; the first
-/// problem is kept as `error()`.
-template <std::size_t N>
-class field_reader {
-public:
-  field_reader(const std::array<std::string_view, N>& keys, std::array<raw_field, N>& fields)
-    : keys_(keys), fields_(fields) {}
-
-  bool failed() const { return !error_.empty(); }
-  const std::string& error() const { return error_; }
-
-  /// A required non-negative finite number.
-  double non_negative(std::size_t key) {
-    auto value = optional_non_negative(key);
-    if (!value && !failed())
-      fail(key, "is missing");
-    return value.value_or(0.0);
-  }
-
-  /// A non-negative finite number; absent or null gives nullopt.
-  std::optional<double> optional_non_negative(std::size_t key) {
-    auto value = optional_signed(key);
-    if (value && *value < 0) {
-      fail(key, "is negative");
-      return std::nullopt;
-    }
-    return value;
-  }
-
-  /// A finite number that may be negative (a rate); absent or null gives nullopt.
-  std::optional<double> optional_signed(std::size_t key) {
-    const auto* field = present(key);
-    if (!field)
-      return std::nullopt;
-    double number = 0;
-    if (field->type == raw_field::kind::real)
-      number = field->real;
-    else if (field->type == raw_field::kind::int64)
-      number = static_cast<double>(field->int64);
-    else if (field->type == raw_field::kind::uint64)
-      number = static_cast<double>(field->uint64);
-    else
-      fail(key, "is not a number");
-    if (!failed() && !std::isfinite(number))
-      fail(key, "is not finite");
-    if (failed())
-      return std::nullopt;
-    return number;
-  }
-
-  /// A required integer count of ms since the epoch (a double with an integral value is accepted).
-  quant::timestamp time_ms(std::size_t key) {
-    const auto* field = present(key);
-    if (!field) {
-      fail(key, "is missing");
-      return {};
-    }
-    if (field->type == raw_field::kind::int64)
-      return quant::from_unix_ms(field->int64);
-    // 2^63 as a double: the first value that no longer fits an int64.
-    constexpr double int64_limit = 9223372036854775808.0;
-    const double d = field->real;
-    if (field->type == raw_field::kind::real && std::trunc(d) == d && d >= -int64_limit && d < int64_limit)
-      return quant::from_unix_ms(static_cast<int64_t>(d));
-    fail(key, "is not an integer");
-    return {};
-  }
-
-  /// A required string.
-  std::string text(std::size_t key) {
-    auto value = optional_text(key);
-    if (!value && !failed())
-      fail(key, "is missing");
-    return value ? std::move(*value) : std::string{};
-  }
-
-  /// A string; absent or null gives nullopt. Takes the field's text (each row sets it anew).
-  std::optional<std::string> optional_text(std::size_t key) {
-    auto* field = present(key);
-    if (!field)
-      return std::nullopt;
-    if (field->type == raw_field::kind::string)
-      return std::move(field->text);
-    fail(key, "is not a string");
-    return std::nullopt;
-  }
-
-private:
-  raw_field* present(std::size_t key) {
-    auto& field = fields_[key];
-    return field.type == raw_field::kind::absent ? nullptr : &field;
-  }
-
-  void fail(std::size_t key, const char* what) {
-    if (failed())
-      return;
-    error_.append(keys_[key]).append(" ").append(what);
-  }
-
-  const std::array<std::string_view, N>& keys_;
-  std::array<raw_field, N>& fields_;
-  std::string error_;
-};
-
-// Each row kind: its label, its fields (`keys` in `field` order) and its reader; the order of the reads is the
-// order of the checks, so a row's error names its first failing field in that order.
-struct option_rows {
-  using row_type = quant::option_summary;
-  static constexpr std::string_view label = "options";
-  enum field : std::size_t { instrument_name, base_currency, mark_iv, underlying_price, estimated_delivery_price,
-                             creation_timestamp, mark_price };
-  static constexpr std::array<std::string_view, 7> keys{"instrument_name",  "base_currency",
-                                                        "mark_iv",          "underlying_price",
-                                                        "estimated_delivery_price", "creation_timestamp",
-                                                        "mark_price"};
-  template <class Reader>
-  static row_type read(Reader& r) {
-    row_type row;
-    row.instrument_name = r.text(instrument_name);
-    row.base_currency = r.optional_text(base_currency).value_or(std::string{});
-    row.mark_iv = r.optional_non_negative(mark_iv);
-    row.underlying_price = r.non_negative(underlying_price);
-    row.estimated_delivery_price = r.optional_non_negative(estimated_delivery_price);
-    row.creation_time = r.time_ms(creation_timestamp);
-    row.mark_price = r.optional_non_negative(mark_price);
-    return row;
-  }
-};
-
-struct future_rows {
-  using row_type = quant::future_summary;
-  static constexpr std::string_view label = "futures";
-  enum field : std::size_t { instrument_name, base_currency, mark_price, estimated_delivery_price,
-                             creation_timestamp, funding_8h };
-  static constexpr std::array<std::string_view, 6> keys{"instrument_name",          "base_currency",
-                                                        "mark_price",               "estimated_delivery_price",
-                                                        "creation_timestamp",       "funding_8h"};
-  template <class Reader>
-  static row_type read(Reader& r) {
-    row_type row;
-    row.instrument_name = r.text(instrument_name);
-    row.base_currency = r.optional_text(base_currency).value_or(std::string{});
-    row.mark_price = r.non_negative(mark_price);
-    row.estimated_delivery_price = r.non_negative(estimated_delivery_price);
-    row.creation_time = r.time_ms(creation_timestamp);
-    row.funding_8h = r.optional_signed(funding_8h);
-    return row;
-  }
-};
-
-struct instrument_rows {
-  using row_type = quant::instrument_info;
-  static constexpr std::string_view label = "instruments";
-  enum field : std::size_t { instrument_name, kind, expiration_timestamp, base_currency, settlement_period,
-                             strike };
-  static constexpr std::array<std::string_view, 6> keys{"instrument_name", "kind",
-                                                        "expiration_timestamp", "base_currency",
-                                                        "settlement_period", "strike"};
-  template <class Reader>
-  static row_type read(Reader& r) {
-    row_type row;
-    row.instrument_name = r.text(instrument_name);
-    row.kind = r.text(kind);
-    row.expiration_time = r.time_ms(expiration_timestamp);
-    row.base_currency = r.optional_text(base_currency).value_or(std::string{});
-    row.settlement_period = r.optional_text(settlement_period).value_or(std::string{});
-    row.strike = r.optional_non_negative(strike);
-    return row;
-  }
-};
 
 // Byte equality of two keys of the same length, inline (the keys are short; a memcmp call costs more).
 bool same_bytes(const char* a, const char* b, std::size_t n) {
@@ -535,37 +168,17 @@ public:
   }
 
   bool on_int64(std::int64_t i, string_view, error_code&) {
-    if (field_) {
-      field_->type = raw_field::kind::int64;
-      field_->int64 = i;
-      field_ = nullptr;
-    } else if (skip_ == 0 && !in_row_) {
-      scalar_value v{raw_field::kind::int64};
-      v.int64 = i;
-      scalar(v);
-    }
+    number(raw_field::kind::int64, i, 0, 0);
     return true;
   }
 
   bool on_uint64(std::uint64_t u, string_view, error_code&) {
-    if (field_) {
-      field_->type = raw_field::kind::uint64;
-      field_->uint64 = u;
-      field_ = nullptr;
-    } else if (skip_ == 0 && !in_row_) {
-      scalar(scalar_value{raw_field::kind::uint64});
-    }
+    number(raw_field::kind::uint64, 0, u, 0);
     return true;
   }
 
   bool on_double(double d, string_view, error_code&) {
-    if (field_) {
-      field_->type = raw_field::kind::real;
-      field_->real = d;
-      field_ = nullptr;
-    } else if (skip_ == 0 && !in_row_) {
-      scalar(scalar_value{raw_field::kind::real});
-    }
+    number(raw_field::kind::real, 0, 0, d);
     return true;
   }
 
@@ -681,6 +294,21 @@ private:
   }
 
   // A scalar outside a row's fields and outside skipped values.
+  /// A number: into the row field being read, else (outside rows and skipped values) to scalar().
+  void number(raw_field::kind type, std::int64_t i, std::uint64_t u, double d) {
+    if (field_) {
+      field_->type = type;
+      field_->int64 = i;
+      field_->uint64 = u;
+      field_->real = d;
+      field_ = nullptr;
+    } else if (skip_ == 0 && !in_row_) {
+      scalar_value v{type};
+      v.int64 = i;
+      scalar(v);
+    }
+  }
+
   void scalar(const scalar_value& v) {
     if (depth_ == 0)
       return;   // a top-level scalar: top_ stays scalar
@@ -856,17 +484,18 @@ decoded_rows<quant::instrument_info> decode_instruments(std::string_view body) {
 decoded_index_price decode_index_price(std::string_view body) {
   decoded_index_price out;
   document doc{body};
-  const auto* fields = result_object(doc, "index_price", out);
-  if (!fields)
-    return out;
-  row_reader reader{*fields};
-  index_price value;
-  value.index_price = reader.non_negative("index_price");
-  value.estimated_delivery_price = reader.non_negative("estimated_delivery_price");
-  if (reader.failed())
-    out.fatal = "index price: " + reader.error();
-  else
-    out.value = value;
+  if (const auto* fields = result_object(doc, "index_price", out)) {
+    static constexpr std::array<std::string_view, 2> keys{"index_price", "estimated_delivery_price"};
+    std::array<raw_field, 2> raw{raw_of(fields->if_contains(keys[0])), raw_of(fields->if_contains(keys[1]))};
+    field_reader<2> reader{keys, raw};
+    index_price value;
+    value.index_price = reader.non_negative(0);
+    value.estimated_delivery_price = reader.non_negative(1);
+    if (reader.failed())
+      out.fatal = "index price: " + reader.error();
+    else
+      out.value = value;
+  }
   return out;
 }
 

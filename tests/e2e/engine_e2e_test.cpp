@@ -58,6 +58,14 @@ protected:
     return boost::json::parse(out.str()).as_object();
   }
 
+  /// The cache's view of `currency` now.
+  messages::derivatives_view view_of(const std::string& currency) {
+    messages::derivatives_view out;
+    self_->request(engine_->cache, 2s, caf::get_atom::value, currency)
+      .receive([&](const messages::derivatives_view& v) { out = v; }, [](const caf::error&) {});
+    return out;
+  }
+
   std::map<std::string, messages::derivatives_view> views_;
 };
 
@@ -104,6 +112,14 @@ TEST_F(EngineE2E, DvolFailuresNeverHoldBackTheReadings) {
   sim_->inject(sim::fault_spec{sim::fault::server_error_500, 100000, 1s, "get_volatility_index_data"});
   start_engine(engine_config({"BTC", "ETH", "SOL"}));
   ASSERT_TRUE(wait_for_values({"BTC", "ETH", "SOL"})) << log();
+  // A DVOL without a value is not pushed to subscribers, and it may come after the readings: the cache is asked.
+  const auto until = std::chrono::steady_clock::now() + 15s;
+  auto dvol_failed = [&](const char* currency) {
+    return view_of(currency).dvol.reason == "request failed: HTTP 500";
+  };
+  while (!(dvol_failed("BTC") && dvol_failed("ETH")) && std::chrono::steady_clock::now() < until)
+    self_->receive(caf::after(std::chrono::milliseconds{20}) >> [] {});
+  EXPECT_TRUE(dvol_failed("BTC") && dvol_failed("ETH")) << log();
   EXPECT_NEAR(*views_.at("BTC").skew->skew_pct, 6.3218, 5e-4);
   EXPECT_EQ(status().restarts, 0u) << status().last_error;
   EXPECT_NE(log().find("WARN DVOL for BTC failed: HTTP 500 on /api/v2/public/get_volatility_index_data?currency=BTC&"),
