@@ -16,6 +16,11 @@ constexpr std::size_t step = 64u << 10;
 
 inflated inflate_gzip(std::string_view in, std::size_t max_out) {
   inflated out;
+  auto too_large = [&] {
+    out.result = inflated::status::too_large;
+    out.message = "gzip: decompresses past " + std::to_string(max_out) + " bytes";
+    out.body.resize(max_out);
+  };
   z_stream zs{};
   if (inflateInit2(&zs, gzip_window) != Z_OK) {
     out.result = inflated::status::corrupt;
@@ -33,9 +38,7 @@ inflated inflate_gzip(std::string_view in, std::size_t max_out) {
   int rc = Z_OK;
   while (rc == Z_OK) {
     if (out.body.size() > max_out) {
-      out.result = inflated::status::too_large;
-      out.message = "gzip: decompresses past " + std::to_string(max_out) + " bytes";
-      out.body.resize(max_out);
+      too_large();
       break;
     }
     // At most one step past the cap, so that "exactly max_out" still inflates and one byte more is seen.
@@ -48,7 +51,7 @@ inflated inflate_gzip(std::string_view in, std::size_t max_out) {
     out.body.resize(before + grow - zs.avail_out);
     if (rc == Z_BUF_ERROR && zs.avail_in == 0) {   // no progress possible: the input ended early
       out.result = inflated::status::corrupt;
-      out.message = "gzip: the stream ends before its end";
+      out.message = "gzip: the body ends before the end of the stream";
     } else if (rc == Z_BUF_ERROR) {
       rc = Z_OK;
     } else if (rc != Z_OK && rc != Z_STREAM_END) {
@@ -60,11 +63,8 @@ inflated inflate_gzip(std::string_view in, std::size_t max_out) {
     out.result = inflated::status::corrupt;
     out.message = "gzip: " + std::to_string(zs.avail_in) + " bytes after the end of the stream";
   }
-  if (out.result == inflated::status::ok && rc == Z_STREAM_END && out.body.size() > max_out) {
-    out.result = inflated::status::too_large;
-    out.message = "gzip: decompresses past " + std::to_string(max_out) + " bytes";
-    out.body.resize(max_out);
-  }
+  if (out.result == inflated::status::ok && rc == Z_STREAM_END && out.body.size() > max_out)
+    too_large();
   inflateEnd(&zs);
   return out;
 }

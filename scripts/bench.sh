@@ -80,8 +80,8 @@ for i in $(seq "$runs"); do
   pin_client "$build/bench/bench_net" chain --port "$wan_port" --ca "$ca" --runs "$wan_requests" >"$out/wan_chain.$i.json"
   pin_client node bench/peers/ccxt_bench.mjs chain --port "$wan_port" --runs "$wan_requests" >"$out/wan_ccxt_chain.$i.json"
   # The floor: curl --compressed on one keep-alive connection, transfer only (3 warm-up fetches, as the others).
-  urls=(); for _ in $(seq $(( wan_requests + 3 ))); do urls+=("$wan_url"); done
-  pin_client curl -sS --compressed --cacert "$ca" -o /dev/null -w '%{time_total}\n' "${urls[@]}" \
+  urls=(); for _ in $(seq $(( wan_requests + 3 ))); do urls+=(-o /dev/null "$wan_url"); done   # -o: per URL
+  pin_client curl -sS --compressed --cacert "$ca" -w '%{time_total}\n' "${urls[@]}" \
     | tail -n +4 | awk 'BEGIN{printf "{\"mode\":\"curl\",\"transfer_us\":["} {printf "%s%.1f", (NR>1?",":""), $1*1e6} END{print "]}"}' \
     >"$out/wan_curl.$i.json"
 done

@@ -58,7 +58,7 @@ TEST(Gzip, DamagedStreamsAreCorruptAndSayWhy) {
   const auto packed = gzip(real_chain());
   auto cut = inflate_gzip(packed.substr(0, packed.size() / 2), 16u << 20);
   EXPECT_EQ(cut.result, inflated::status::corrupt);
-  EXPECT_EQ(cut.message, "gzip: the stream ends before its end");
+  EXPECT_EQ(cut.message, "gzip: the body ends before the end of the stream");
 
   auto plain = inflate_gzip(R"({"jsonrpc":"2.0","result":[]})", 16u << 20);
   EXPECT_EQ(plain.result, inflated::status::corrupt);
@@ -74,5 +74,5 @@ TEST(Gzip, DamagedStreamsAreCorruptAndSayWhy) {
   EXPECT_EQ(trailing.result, inflated::status::corrupt);
   EXPECT_EQ(trailing.message, "gzip: 4 bytes after the end of the stream");
 
-  EXPECT_EQ(inflate_gzip("", 1024).message, "gzip: the stream ends before its end");
+  EXPECT_EQ(inflate_gzip("", 1024).message, "gzip: the body ends before the end of the stream");
 }
