@@ -54,9 +54,11 @@ protected:
 
   /// The log into log(); `hooks` as the test needs them otherwise.
   void start_engine(const configuration::engine_config& cfg, actors::engine_hooks hooks = {}) {
-    hooks.log_sink = [this](const std::string& line) {
-      std::lock_guard<std::mutex> guard{log_mtx_};
-      log_ += line + "\n";
+    // The sink owns its share of the buffer: actors still draining their mailboxes while the actor system shuts
+    // down (after this fixture's members are gone) may log.
+    hooks.log_sink = [buffer = log_](const std::string& line) {
+      std::lock_guard<std::mutex> guard{buffer->mtx};
+      buffer->text += line + "\n";
     };
     std::string error;
     engine_ = actors::start_engine(sys_, cfg, error, std::move(hooks));
@@ -72,8 +74,8 @@ protected:
   }
 
   std::string log() {
-    std::lock_guard<std::mutex> guard{log_mtx_};
-    return log_;
+    std::lock_guard<std::mutex> guard{log_->mtx};
+    return log_->text;
   }
 
   void TearDown() override {
@@ -90,8 +92,11 @@ protected:
   std::unique_ptr<actors::engine> engine_;
 
 private:
-  std::mutex log_mtx_;
-  std::string log_;
+  struct log_buffer {
+    std::mutex mtx;
+    std::string text;
+  };
+  std::shared_ptr<log_buffer> log_ = std::make_shared<log_buffer>();
 };
 
 } // namespace derivcache::test
