@@ -107,7 +107,7 @@ const targets = [
   ['… the same, wall time¹', '≤ 1.5 ms median', fmt(chainMicro, ' µs'), chainMicro.median <= 1500, 'chain'],
   ['… within 3× of a bare `boost::json::parse` of the same bytes (CPU time)', '≤ 3×', `${num(chainMicroCpu.median / parseCpu.median)}×`, chainMicroCpu.median <= 3 * parseCpu.median, 'chain'],
   ['Every signal of one currency (BTC: basis, term structure, constant-maturity basis, headline skew, surface, MFIV) from its decoded chain, CPU time', '≤ 100 µs median', fmt(signalsCpu, ' µs'), signalsCpu.median <= 100, 'chain'],
-  ['Decode of the BTC chain (435 KB) and futures curve + every signal of the currency, CPU time', '≤ 400 µs median', fmt(decodeSignalsCpu, ' µs'), decodeSignalsCpu.median <= 400, 'chain'],
+  ['Decode of the BTC chain (435 KB) and futures curve + every signal of the currency, CPU time', '≤ 400 µs median', fmt(decodeSignalsCpu, ' µs'), decodeSignalsCpu.median <= 400, 'decode-floor'],
   ['Option chain decode (streaming, no DOM) within 1.3× of a bare `basic_parser` pass with a counting handler over the same bytes (CPU time)', '≤ 1.3×', `${num(decodeChainCpu.median / countingPassCpu.median)}×`, decodeChainCpu.median <= 1.3 * countingPassCpu.median, 'chain'],
   ['`capture_snapshot` p50 while the feed updates', '≤ 10 µs', fmt(capP50, ' µs'), capP50.median <= 10, 'capture'],
   ['`capture_snapshot` p99 while the feed updates', '≤ 50 µs', fmt(capP99, ' µs'), capP99.median <= 50, 'capture'],
@@ -147,6 +147,7 @@ w('| what | target | measured | |');
 w('|---|---|---|---|');
 const why = {
   chain: 'profile: option chain decode below',
+  'decode-floor': `a counting \`basic_parser\` pass alone takes ${num(countingPassCpu.median)} µs here and every signal ${num(signalsCpu.median)} µs, so a decoder costing nothing beyond the bare pass would still take ${num(countingPassCpu.median + signalsCpu.median)} µs; profile: option chain decode below`,
   capture: 'no profile: CAF scheduling, see the note under the micro-benchmarks',
   ingest: 'profile: Binance ingest below',
   rss: 'see Memory',
