@@ -220,9 +220,12 @@ void push(self_ptr self, const std::string& currency) {
   auto& st = self->state;
   if (st.subscribers.empty())
     return;
-  messages::derivatives_update update{make_view(currency, st.entries[currency], self->clock().now(), st.deps.max_age)};
+  // One message per update, shared by every subscriber: `send(sub, update)` would copy the update into a new
+  // mailbox element per subscriber. (A typed actor cannot send() a caf::message, hence enqueue.)
+  const auto msg = caf::make_message(messages::derivatives_update{
+    make_view(currency, st.entries[currency], self->clock().now(), st.deps.max_age), caf::make_timestamp()});
   for (const auto& sub : st.subscribers)
-    self->send(sub, update);
+    sub->enqueue(caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, msg), self->context());
   if (st.deps.stats)
     st.deps.stats->updates_pushed += st.subscribers.size();
 }

@@ -126,15 +126,18 @@ void on_exit(self_ptr self, caf::exit_msg& em) {
     refuse(self, runtime::refusal::exit, "an exit message (" + messages::render(em.reason) + ")");
 }
 
-void on_update(self_ptr self, messages::derivatives_update& update) {
+/// Re-sends the cache holder's message itself (shared, not copied) to every subscriber. CAF 0.17's BASP broker
+/// still serializes it once per remote subscriber: its header names one destination actor.
+void on_update(self_ptr self) {
   auto& st = self->state;
   const auto& sender = self->current_sender();
   if (!sender || sender->address() != deps_of(self).cache.address()) {
     refuse(self, runtime::refusal::update, "a derivatives_update not sent by the cache holder");
     return;
   }
+  const auto msg = self->current_mailbox_element()->copy_content_to_message();
   for (const auto& [addr, subscriber] : st.subscribers)
-    self->send(caf::actor_cast<messages::cache_subscriber_actor>(subscriber), update);
+    subscriber->enqueue(caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, msg), self->context());
 }
 
 messages::engine_status on_status(self_ptr self) {
@@ -270,7 +273,7 @@ messages::introspection_actor::behavior_type gateway(self_ptr self, shared_ptr s
     [self](messages::control_atom, messages::refresh_atom) { return on_refresh(self); },
     [self](messages::record_atom, messages::record_request& req) { return on_record(self, req); },
     [self](messages::store_atom) { return on_store(self); },
-    [self](messages::derivatives_update& update) { on_update(self, update); },
+    [self](const messages::derivatives_update&) { on_update(self); },
   };
 }
 

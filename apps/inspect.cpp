@@ -37,7 +37,8 @@ Commands:
   actors   every actor of the engine: liveness, restarts, last error, DEGRADED, next retry
   feed     the Binance feed: connection state, message counts, reconnects, lag
   store    the feature/label store: snapshots recorded, outcomes pending, labelled, incomplete
-  watch    print every new reading until Ctrl-C
+  watch    print every new reading until Ctrl-C (--json: each object also has pushed_ns, when the
+           engine's cache pushed it, ns since the Unix epoch: now - pushed_ns is the delivery latency)
   refresh  ask the engine to fetch now (only when it runs with introspection.allow-control)
   record   record a snapshot in the engine's store, tagged with --kind K --id I --symbol S
            [--attributes JSON] (only with introspection.allow-record and store.path)
@@ -124,7 +125,8 @@ void object_or_null(codec::json_writer& w, const char* key, const Optional& valu
   w.end_object();
 }
 
-void write_view(codec::json_writer& w, const messages::derivatives_view& v) {
+// With `pushed` (watch): also "pushed_ns", when the cache holder pushed the update (ns since the Unix epoch).
+void write_view(codec::json_writer& w, const messages::derivatives_view& v, const caf::timestamp* pushed = nullptr) {
   w.begin_object().field("currency", v.currency);
   object_or_null(w, "basis", v.basis, [&](const messages::basis_reading& b) {
     w.field("apr_pct", b.apr_pct ? *b.apr_pct : std::nan("")).field("instrument", b.instrument);
@@ -150,6 +152,8 @@ void write_view(codec::json_writer& w, const messages::derivatives_view& v) {
   w.key("dvol");
   runtime::write_dvol(w, v.dvol);
   w.field("dvol_age_s", v.dvol.close ? std::optional<double>{seconds(v.dvol_age)} : std::nullopt);
+  if (pushed)
+    w.field("pushed_ns", static_cast<int64_t>(pushed->time_since_epoch().count()));
   w.end_object();
 }
 
@@ -364,7 +368,13 @@ int watch(session& s) {
   for (bool running = true; running;)
     s.self->receive(
       [&](const messages::derivatives_update& u) {
-        print_view(u.view, s.req.json, s.out);
+        if (s.req.json) {
+          codec::json_writer w;
+          write_view(w, u.view, &u.pushed);
+          s.out << w.str() << '\n';
+        } else {
+          print_view(u.view, false, s.out);
+        }
         s.out.flush();
       },
       [&](const caf::down_msg& dm) {

@@ -205,9 +205,11 @@ struct cache_contents {
   std::vector<derivatives_view> currencies;
 };
 
-/// Pushed to cache subscribers whenever a reading arrives.
+/// Pushed to cache subscribers whenever a reading arrives. Built once per update: every subscriber (and, through
+/// the introspection gateway, every remote one) gets the same message.
 struct derivatives_update {
   derivatives_view view;
+  caf::timestamp pushed;   ///< when the cache holder pushed it (system clock, ns): receipt - pushed = delivery latency
 };
 
 template <class Inspector>
@@ -293,7 +295,7 @@ typename Inspector::result_type inspect(Inspector& f, cache_contents& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, derivatives_update& x) {
-  return f(caf::meta::type_name("derivatives_update"), x.view);
+  return f(caf::meta::type_name("derivatives_update"), x.view, x.pushed);
 }
 
 } // namespace derivcache::messages

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: micro-benchmarks, end-to-end runs against the loopback simulators, ccxt on the same work,
-# the engine's RSS after BENCH_RSS_MINUTES of feed, perf profiles; then writes docs/performance.md.
+# cache update -> remote subscriber fan-out, the engine's RSS after BENCH_RSS_MINUTES of feed, perf profiles; then
+# writes docs/performance.md.
 # The simulators run on CPU 0 and every measured client on CPU 1 (taskset).
 set -euo pipefail
 
@@ -14,6 +15,8 @@ rss_rate=${BENCH_RSS_RATE:-1000}       # Binance frames per second fed to the en
 wan_rtt_ms=${BENCH_WAN_RTT_MS:-20}     # the WAN profile's link: round trip and rate (derivcache-sim --link-*)
 wan_mbps=${BENCH_WAN_MBPS:-100}
 wan_requests=${BENCH_WAN_REQUESTS:-20} # option-chain fetches per run on that link
+fanout_updates=${BENCH_FANOUT_UPDATES:-50}          # timed cache updates per fan-out profile (after 5 warm-up ones)
+fanout_interval_ms=${BENCH_FANOUT_INTERVAL_MS:-100} # between two updates, so that they do not overlap
 report=${BENCH_REPORT:-docs/performance.md}
 sim_cpu=0 client_cpu=1
 
@@ -86,6 +89,34 @@ for i in $(seq "$runs"); do
     >"$out/wan_curl.$i.json"
 done
 
+echo "== fan-out: cache update -> remote subscribers (publisher on CPU $sim_cpu, subscribers on CPU $client_cpu)"
+fanout() {  # fanout NAME PROCESSES SUBSCRIBERS_PER_PROCESS: one publisher, PROCESSES subscriber processes, bounded
+  local name=$1 procs=$2 per=$3 port="" subs=() failed=0
+  local limit=$(( 30 + (fanout_updates + 5) * fanout_interval_ms / 1000 ))   # seconds, each side's own timeout
+  local common=(--updates "$fanout_updates" --warmup 5 --timeout-s "$limit")
+  taskset -c "$sim_cpu" timeout $(( limit + 30 )) "$build/bench/bench_fanout" publish --subscribers $(( procs * per )) \
+    --interval-ms "$fanout_interval_ms" "${common[@]}" >"$out/${name}_publisher.json" 2>"$out/${name}_publisher.err" &
+  local pub=$!
+  pids+=("$pub")
+  for _ in $(seq 100); do
+    port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$out/${name}_publisher.err")
+    [[ -n "$port" ]] && break
+    sleep 0.1
+  done
+  [[ -n "$port" ]] || { echo "bench: the fan-out publisher did not start"; cat "$out/${name}_publisher.err"; exit 1; }
+  for i in $(seq "$procs"); do
+    pin_client timeout $(( limit + 30 )) "$build/bench/bench_fanout" subscribe --port "$port" --subscribers "$per" \
+      "${common[@]}" >"$out/$name.$i.json" 2>>"$out/$name.err" &
+    subs+=($!)
+  done
+  for p in "${subs[@]}"; do wait "$p" || failed=1; done
+  wait "$pub" || failed=1
+  # Not fatal: the report counts the processes that did not get every update.
+  (( failed == 0 )) || { echo "bench: fan-out $name incomplete"; cat "$out/$name.err" "$out/${name}_publisher.err"; }
+}
+fanout fanout_a 4 25     # 100 subscribers in 4 processes
+fanout fanout_b 100 1    # 100 single-subscriber processes
+
 echo "== profiles (perf)"
 profile() {  # profile PERF_DATA: self time by shared object, then the top symbols
   perf report -i "$1" --stdio --no-children --sort dso -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -8 || true
@@ -132,5 +163,5 @@ cat /proc/loadavg >"$out/load.end"
 node bench/report.mjs --results "$out" --out "$report" --seconds $(( $(date +%s) - started )) \
   --reps "$reps" --runs "$runs" --requests "$requests" --stream-seconds "$seconds" \
   --rss-minutes "$rss_minutes" --rss-rate "$rss_rate" --wan-rtt-ms "$wan_rtt_ms" --wan-mbps "$wan_mbps" \
-  --wan-requests "$wan_requests"
+  --wan-requests "$wan_requests" --fanout-updates "$fanout_updates" --fanout-interval-ms "$fanout_interval_ms"
 echo "== wrote $report"

@@ -180,6 +180,7 @@ TEST(Introspection, RemoteInspectAndSubscriberSeeTheEnginesValues) {
   // A remote subscriber in another process receives new readings (one cycle a second).
   test::child_process watcher{{bin_dir + "derivcache-inspect", "127.0.0.1", port, "watch", "--json"}, true};
   ASSERT_TRUE(watcher.wait_for_stderr("\"currency\":\"BTC\"", 10s)) << watcher.stderr_text();
+  ASSERT_TRUE(watcher.wait_for_stderr("\"pushed_ns\":", 10s)) << watcher.stderr_text();   // the cache's push time
   EXPECT_TRUE(eventually([&] { return inspect_json(port, "status").at("subscribers") == 1; }));
 
   // Killing it does not disturb the engine: the subscriber is dropped and the engine keeps answering.
