@@ -58,6 +58,7 @@ struct replay::option_kind {
   using tick = option_tick;
   using columns = option_columns;
   static constexpr const char* label = "options_chain";
+  static constexpr const char* a_label = "an options_chain";
   static std::optional<skip_reason> read(std::string_view line, const column_map& map, tick& out) {
     return read_option_row(line, map, out);
   }
@@ -67,6 +68,7 @@ struct replay::future_kind {
   using tick = future_tick;
   using columns = future_columns;
   static constexpr const char* label = "derivative_ticker";
+  static constexpr const char* a_label = "a derivative_ticker";
   static std::optional<skip_reason> read(std::string_view line, const column_map& map, tick& out) {
     return read_future_row(line, map, out);
   }
@@ -94,7 +96,7 @@ public:
         return reader.failed() ? reader.error() : files_[i] + ": empty (no header line)";
       auto map = map_columns(line, Kind::columns::names, Kind::columns::required);
       if (!map.missing.empty())
-        return files_[i] + ": no column '" + map.missing + "' in the header (a " + Kind::label + " file needs " +
+        return files_[i] + ": no column '" + map.missing + "' in the header (" + Kind::a_label + " file needs " +
                required_list() + ")";
       // The first usable row dates the file (a file without one only adds skipped rows).
       tick t;
