@@ -319,7 +319,7 @@ int run_backfill(const std::vector<std::string>& args, std::ostream& out, std::o
   std::uint64_t already = 0;
   std::string sink_error;
   const auto started = std::chrono::steady_clock::now();
-  auto last_progress = started;
+  auto last_progress = started - std::chrono::seconds{1};   // the first progress line comes at once
   bool progress_shown = false;
 
   auto on_step = [&](const backfill::step_chain& chain) {
