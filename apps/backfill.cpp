@@ -12,11 +12,13 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iomanip>
 #include <map>
 #include <memory>
 #include <ostream>
 #include <set>
 #include <sstream>
+#include <sys/resource.h>
 #include <tuple>
 
 namespace derivcache::apps {
@@ -387,8 +389,19 @@ int run_backfill(const std::vector<std::string>& args, std::ostream& out, std::o
   const auto& c = replay.counts();
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const auto rows = c.options.rows + c.futures.rows;
-  err << "derivcache backfill: " << thousands(rows) << " rows in " << clock_text(elapsed) << " ("
-      << thousands(static_cast<std::uint64_t>(elapsed > 0 ? static_cast<double>(rows) / elapsed : 0)) << " rows/s)\n";
+  // CPU time and the peak resident set: what `make bench` reports (the machine may be shared, so wall time alone
+  // says little).
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                     static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  auto per_second = [&](double seconds) {
+    return thousands(static_cast<std::uint64_t>(seconds > 0 ? static_cast<double>(rows) / seconds : 0));
+  };
+  err << "derivcache backfill: " << thousands(rows) << " rows in " << clock_text(elapsed) << " (" << per_second(elapsed)
+      << " rows/s; CPU " << std::fixed << std::setprecision(2) << cpu << " s, " << per_second(cpu)
+      << " rows per CPU second; peak RSS " << std::setprecision(1) << static_cast<double>(usage.ru_maxrss) / 1024
+      << " MB)\n" << std::defaultfloat;
   if (have_options)
     print_skips(err, "options_chain", c.options);
   if (have_futures)

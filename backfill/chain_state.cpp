@@ -29,24 +29,24 @@ void chain_state::place(entry<Values>& e, std::int64_t time_ms, const Values& v,
 }
 
 std::optional<skip_reason> chain_state::add(const option_tick& row, std::int64_t boundary_ms) {
-  key_.assign(row.symbol);
-  auto it = options_.by_symbol.find(key_);
-  if (it == options_.by_symbol.end()) {
+  auto at = options_.find(row.symbol);
+  if (at == symbol_index::none) {
     auto parsed = quant::parse_option_key(row.symbol);
     if (!parsed)
       return skip_reason::bad_symbol;
     if (parsed->type != row.type)
       return skip_reason::type_mismatch;
     entry<option_values> e;
-    e.symbol = key_;
-    e.base = quant::row_base(key_, "");
+    e.symbol.assign(row.symbol);
+    e.base = quant::row_base(e.symbol, "");
     e.linear = parsed->linear;
     e.followed = follows(e.base, e.linear);
     e.expiry_ms = to_ms(row.expiration_us);
-    it = options_.by_symbol.emplace(key_, static_cast<std::uint32_t>(options_.entries.size())).first;
+    at = static_cast<std::uint32_t>(options_.entries.size());
+    options_.by_symbol.insert(e.symbol, at);
     options_.entries.push_back(std::move(e));
   }
-  auto& e = options_.entries[it->second];
+  auto& e = options_.entries[at];
   if (!e.followed) {
     ++other_currency_rows_;
     return std::nullopt;
@@ -60,22 +60,22 @@ std::optional<skip_reason> chain_state::add(const option_tick& row, std::int64_t
 }
 
 std::optional<skip_reason> chain_state::add(const future_tick& row, std::int64_t boundary_ms) {
-  key_.assign(row.symbol);
-  auto it = futures_.by_symbol.find(key_);
-  if (it == futures_.by_symbol.end()) {
+  auto at = futures_.find(row.symbol);
+  if (at == symbol_index::none) {
     auto parsed = quant::parse_instrument(row.symbol);
     if (!parsed.value || parsed.value->kind == quant::instrument_kind::option)
       return skip_reason::bad_symbol;
     entry<future_values> e;
-    e.symbol = key_;
-    e.base = quant::row_base(key_, "");
+    e.symbol.assign(row.symbol);
+    e.base = quant::row_base(e.symbol, "");
     e.linear = parsed.value->linear;
     e.followed = follows(e.base, e.linear);
     e.expiry_ms = parsed.value->kind == quant::instrument_kind::perpetual ? 0 : quant::to_unix_ms(parsed.value->expiry);
-    it = futures_.by_symbol.emplace(key_, static_cast<std::uint32_t>(futures_.entries.size())).first;
+    at = static_cast<std::uint32_t>(futures_.entries.size());
+    futures_.by_symbol.insert(e.symbol, at);
     futures_.entries.push_back(std::move(e));
   }
-  auto& e = futures_.entries[it->second];
+  auto& e = futures_.entries[at];
   if (!e.followed) {
     ++other_currency_rows_;
     return std::nullopt;
@@ -106,7 +106,7 @@ void chain_state::evict(table<Values>& t, std::int64_t t_ms) {
   t.entries.erase(std::remove_if(t.entries.begin(), t.entries.end(), expired), t.entries.end());
   t.by_symbol.clear();
   for (std::uint32_t i = 0; i < t.entries.size(); ++i)
-    t.by_symbol.emplace(t.entries[i].symbol, i);
+    t.by_symbol.insert(t.entries[i].symbol, i);
 }
 
 void chain_state::evict_expired(std::int64_t t_ms) {

@@ -2,6 +2,7 @@
 // timestamp at or before the step, if that row is recent enough and the instrument has not expired.
 #pragma once
 
+#include "backfill/symbol_index.hpp"
 #include "backfill/tardis_csv.hpp"
 #include "quant/currency.hpp"
 #include "quant/records.hpp"
@@ -9,7 +10,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace derivcache::backfill {
@@ -69,8 +69,11 @@ private:
   template <class Values>
   struct table {
     std::vector<entry<Values>> entries;
-    std::unordered_map<std::string, std::uint32_t> by_symbol;
+    symbol_index by_symbol;
     std::size_t size() const { return entries.size(); }
+    std::uint32_t find(std::string_view symbol) const {
+      return by_symbol.find(symbol, [this](std::uint32_t i) -> const std::string& { return entries[i].symbol; });
+    }
   };
 
   template <class Values>
@@ -89,7 +92,6 @@ private:
   std::vector<quant::currency_spec> followed_;
   table<option_values> options_;
   table<future_values> futures_;
-  std::string key_;   // the looked-up symbol, reused so that a known symbol costs no allocation
   std::uint64_t other_currency_rows_ = 0;
 };
 
