@@ -419,10 +419,11 @@ int run_backfill(const std::vector<std::string>& args, std::ostream& out, std::o
     err << "; already in the store: " << already;
   err << '\n';
   for (const auto& [key, g] : no_data)
-    err << "  without enough data: " << key.first << ' ' << g.count << " steps (" << key.second << "; first at "
+    err << "  without enough data: " << key.first << ' ' << g.count << (g.count == 1 ? " step (" : " steps (") << key.second << "; first at "
         << backfill::format_utc(g.first_ms) << ")\n";
   for (const auto& [key, g] : no_value)
-    err << "  without a value: " << key.first << ' ' << key.second << ": " << g.count << " steps (first at "
+    err << "  without a value: " << key.first << ' ' << key.second << ": " << g.count
+        << (g.count == 1 ? " step (first at " : " steps (first at ")
         << backfill::format_utc(g.first_ms) << ")\n";
   if (!error.empty())
     return fail(err, error);

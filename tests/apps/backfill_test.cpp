@@ -281,7 +281,7 @@ TEST(BackfillCommand, AnInterruptedStoreRunKeepsWholeStepsAndTheSameCommandResum
   EXPECT_EQ(derivcache::apps::run_backfill(args, out, err, &stop, true), 130);
   EXPECT_NE(buf.str().find("steps: 1 from 2026-03-13T19:05:00Z to 2026-03-13T19:05:00Z; records written: 1 (BTC 1)"),
             std::string::npos) << buf.str();
-  EXPECT_NE(buf.str().find("without enough data: ETH 1 steps (no live rows within --max-row-age"), std::string::npos)
+  EXPECT_NE(buf.str().find("without enough data: ETH 1 step (no live rows within --max-row-age"), std::string::npos)
     << buf.str();
   EXPECT_NE(buf.str().find("interrupted after the step at 2026-03-13T19:05:00Z; run the same command again to resume"),
             std::string::npos) << buf.str();
