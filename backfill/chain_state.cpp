@@ -1,3 +1,4 @@
+// Per-instrument latest rows and the chain of a currency at a step.
 #include "backfill/chain_state.hpp"
 
 #include "quant/instrument.hpp"

@@ -1,3 +1,4 @@
+// Reading lines of plain or gzip files in blocks (zlib inflate as the bytes arrive).
 #include "backfill/line_reader.hpp"
 
 #include <zlib.h>

@@ -1,3 +1,4 @@
+// The replay: files of each kind in order, rows into the chain state, the step grid.
 #include "backfill/replay.hpp"
 
 #include "backfill/line_reader.hpp"
@@ -340,12 +341,14 @@ std::string replay::run(const std::function<bool(const step_chain&)>& on_step,
     const future_tick* f = nullptr;
     std::int64_t ms = 0;
     const bool more = options_->peek(o, ms) || futures_->peek(f, ms);
-    if (!more && !settings_.until_ms) {   // without --until, the last step is the last at or before the last row
+    if (!more) {
       std::optional<std::int64_t> last;
       for (auto n : {options_->newest_ms(), futures_->newest_ms()})
         if (n)
           last = last ? std::max(*last, *n) : *n;
-      if (!last || t > *last)
+      // Without --until the last step is the last at or before the last row; with it, steps go on while a row
+      // can still be live (after that every step would be empty).
+      if (!last || t > *last + (settings_.until_ms ? settings_.max_row_age_ms : 0))
         break;
     }
     for (const auto& c : settings_.currencies) {

@@ -23,8 +23,8 @@ struct replay_settings {
   std::vector<quant::currency_spec> currencies;
   std::int64_t every_ms = 300'000;              ///< the grid: steps at multiples of this since the epoch (UTC)
   std::optional<std::int64_t> from_ms;          ///< first step (rounded up to the grid); default: first row + max age
-  std::optional<std::int64_t> until_ms;         ///< steps before this; default: up to the last row (the last step
-                                                ///< at or before it)
+  std::optional<std::int64_t> until_ms;         ///< steps before this (and no later than the last row + max age);
+                                                ///< default: up to the last row (the last step at or before it)
   std::int64_t max_row_age_ms = 600'000;        ///< an instrument whose newest row is older is not in the chain
   std::int64_t max_disorder_ms = 60'000;        ///< a row this much older than the newest row read is skipped
 };

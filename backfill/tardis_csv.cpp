@@ -1,3 +1,4 @@
+// Tardis CSV rows: header mapping, field splitting, numbers with std::from_chars, the skip reasons.
 #include "backfill/tardis_csv.hpp"
 
 #include <charconv>

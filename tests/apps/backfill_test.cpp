@@ -283,6 +283,11 @@ TEST(BackfillCommand, AnInterruptedStoreRunKeepsWholeStepsAndTheSameCommandResum
             std::string::npos) << buf.str();
   EXPECT_NE(buf.str().find("without enough data: ETH 1 step (no live rows within --max-row-age"), std::string::npos)
     << buf.str();
+  // The progress line (a terminal): rows, rows per second, share of the input read, time left, the step.
+  EXPECT_NE(buf.str().find("\rbackfill: 974 rows, "), std::string::npos) << buf.str();   // the first step read
+  EXPECT_NE(buf.str().find("M rows/s, "), std::string::npos) << buf.str();
+  EXPECT_NE(buf.str().find("% read, "), std::string::npos) << buf.str();
+  EXPECT_NE(buf.str().find(" left, at 2026-03-13T19:05:00Z"), std::string::npos) << buf.str();
   EXPECT_NE(buf.str().find("interrupted after the step at 2026-03-13T19:05:00Z; run the same command again to resume"),
             std::string::npos) << buf.str();
   auto partial = run_process({bin, "export", "--since", "2026-03-13", "--until", "2026-03-14", "--store", db.path,
