@@ -2,6 +2,7 @@
 // the record `derivcache analyze` prints for the same data; the store, export, interruption and resumption.
 #include "apps/backfill.hpp"
 #include "quant/instrument.hpp"
+#include "store/store.hpp"
 #include "support/process.hpp"
 #include "support/read_file.hpp"
 #include "support/temp_file.hpp"
@@ -303,4 +304,45 @@ TEST(BackfillCommand, AnInterruptedStoreRunKeepsWholeStepsAndTheSameCommandResum
   ASSERT_EQ(lines.size(), 3u);
   for (std::size_t i = 0; i < lines.size(); ++i)
     EXPECT_EQ(boost::json::parse(lines[i]).at("as_of_ms"), step_ms + static_cast<std::int64_t>(i) * 5 * minute);
+}
+
+TEST(BackfillCommand, AMissingColumnABadOptionAndFilesOutOfOrderExitWithTwoAndOneLine) {
+  temp_file no_iv{".csv", "symbol,timestamp,type,strike_price,expiration,mark_price,underlying_price\n"};
+  auto r = run_process({bin, "backfill", "--options-chain", no_iv.path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "derivcache backfill: " + no_iv.path + ": no column 'mark_iv' in the header (an options_chain file "
+                   "needs symbol, timestamp, type, strike_price, expiration, mark_price, mark_iv, underlying_price)\n");
+  EXPECT_EQ(r.out, "");
+
+  r = run_process({bin, "backfill", "--options-chain", no_iv.path, "--every", "5 minutes"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "derivcache backfill: --every '5 minutes' is not a duration such as 30s, 5min or 1h\n");
+  r = run_process({bin, "backfill", "--options-chain", no_iv.path, "--currencies", "BTC,DOGE"});
+  EXPECT_EQ(r.err, "derivcache backfill: --currencies: unknown currency 'DOGE' (supported: BTC, ETH, SOL)\n");
+  r = run_process({bin, "backfill", "--every", "1min"});
+  EXPECT_EQ(r.err, "derivcache backfill: give --options-chain FILE..., --derivative-ticker FILE... or both\n");
+
+  tardis_files first, second;
+  make_files(first, {step_ms});
+  make_files(second, {step_ms + 60 * minute});
+  r = run_process({bin, "backfill", "--options-chain", second.options.path, first.options.path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("comes before " + second.options.path), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("give the options_chain files in time order"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");   // refused before any step
+}
+
+TEST(BackfillCommand, ExportOfBackfillFromAStoreWrittenBeforeItSaysSo) {
+  temp_db db;
+  {
+    derivcache::store::store_options o;
+    o.path = db.path;
+    derivcache::store::feature_store s{o};
+    s.db().exec("DROP TABLE backfill; PRAGMA user_version = 3");
+  }
+  auto r = run_process({bin, "export", "--since", "2026-03-13", "--until", "2026-03-14", "--store", db.path,
+                        "--backfill"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "derivcache export: " + db.path + ": no backfilled records (schema version 3, written before "
+                   "derivcache backfill)\n");
 }
