@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,11 +48,21 @@ private:
     std::uint32_t position = none;
   };
 
-  // FNV-1a (64 bits, folded to 32): symbols are short, and it spreads Deribit's names well.
+  // Eight bytes at a time, each mixed in by a multiply (a Deribit name is 11 to 25 bytes); folded to 32 bits.
   static std::uint32_t hash(std::string_view s) {
-    std::uint64_t h = 14695981039346656037ull;
-    for (unsigned char c : s)
-      h = (h ^ c) * 1099511628211ull;
+    std::uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
+    const char* p = s.data();
+    std::size_t n = s.size();
+    for (; n >= 8; p += 8, n -= 8) {
+      std::uint64_t chunk;
+      std::memcpy(&chunk, p, 8);
+      h = (h ^ chunk) * 0xBF58476D1CE4E5B9ull;
+      h ^= h >> 31;
+    }
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, p, n);
+    h = (h ^ tail) * 0x94D049BB133111EBull;
+    h ^= h >> 29;
     return static_cast<std::uint32_t>(h ^ (h >> 32));
   }
 
