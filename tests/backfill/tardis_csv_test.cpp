@@ -5,6 +5,11 @@
 
 #include <zlib.h>
 
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <random>
+
 #include <gtest/gtest.h>
 #include <string>
 #include <vector>
@@ -184,4 +189,29 @@ TEST(LineReader, ACutGzipFileAndAMissingFileAreErrorsNamingThem) {
   EXPECT_EQ(error, gz.path + ": gzip: the file ends before the end of the stream");
   read_lines("/nonexistent/x.csv", &error);
   EXPECT_EQ(error, "/nonexistent/x.csv: cannot read: No such file or directory");
+}
+
+TEST(TardisCsv, NumbersAreTheValuesFromCharsGivesToTheLastBit) {
+  // The fast path for short decimals must not change a record: every value equals std::from_chars's.
+  auto map = map_columns("symbol,timestamp,type,strike_price,expiration,mark_price,mark_iv,underlying_price",
+                         option_columns::names, option_columns::required);
+  std::mt19937_64 rng{42};
+  std::vector<std::string> texts{"0", "0.0", "1", "-0.5", "0.02210436", "62.89", "9756.36", "71048.7", "1e-5",
+                                 "123456789012345", "1234567890123456", "0.000000000000001", "99999.99999999999",
+                                 "3.14159265358979", "0.1", "0.7", "5e300"};
+  for (int i = 0; i < 20000; ++i) {
+    const int digits = 1 + static_cast<int>(rng() % 17);
+    std::string t = std::to_string(rng() % 1'000'000'000'000'000'000ull).substr(0, static_cast<std::size_t>(digits));
+    t.insert(rng() % (t.size() + 1), ".");
+    if (t.front() == '.')
+      t.insert(0, "0");
+    texts.push_back(t);
+  }
+  option_tick row;
+  for (const auto& t : texts) {
+    ASSERT_FALSE(read_option_row("BTC-27MAR26-70000-C,1,call,70000,2," + t + ",50,70000", map, row)) << t;
+    double expected = 0;
+    std::from_chars(t.data(), t.data() + t.size(), expected);
+    EXPECT_EQ(std::memcmp(&row.mark_price, &expected, sizeof expected), 0) << t << ": " << row.mark_price;
+  }
 }
