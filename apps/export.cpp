@@ -13,17 +13,20 @@
 
 namespace derivcache::apps {
 
-const char* const export_help = R"(Usage: derivcache export --since TIME --until TIME (--store PATH | --config-file FILE)
+const char* const export_help = R"(Usage: derivcache export --since TIME --until TIME (--store PATH | --config-file FILE) [--backfill]
 
 Prints every snapshot recorded in the store with since <= time < until as one JSON object per line:
 the event (kind, event_id, attributes), the snapshot, and its outcomes at each horizon
 (status pending, labelled or incomplete). Fields: docs/outcomes.md.
+With --backfill, prints instead the signal records `derivcache backfill` stored with since <= step < until,
+by step and currency, each as `derivcache analyze` prints it (docs/backfill.md).
 
 Options (--key value or --key=value):
   --since TIME        ISO 8601 UTC, e.g. 2026-11-24 or 2026-11-24T13:00:00Z
   --until TIME        ISO 8601 UTC (exclusive)
   --store PATH        the SQLite store (opened read-only)
   --config-file FILE  read store.path from this config file instead
+  --backfill          the backfilled signal records instead of the recorded snapshots
   --help              this text
 
 Exit 0 on success; 2 with one line on stderr on bad options or a store that cannot be read.
@@ -56,6 +59,10 @@ SELECT json_object(
       'gap_s', o.gap_s, 'gap_start_ms', o.gap_start_ms, 'reason', o.reason, 'labelled_ms', o.labelled_ms))
     FROM (SELECT * FROM outcomes WHERE snapshot = s.id ORDER BY horizon_s) o))
 FROM snapshots s WHERE s.time_ms >= ?1 AND s.time_ms < ?2 ORDER BY s.time_ms, s.id)sql";
+
+// The backfilled records, as they were written.
+constexpr const char* backfill_sql =
+  "SELECT record FROM backfill WHERE step_ms >= ?1 AND step_ms < ?2 ORDER BY step_ms, currency";
 
 } // namespace
 
@@ -115,7 +122,7 @@ int run_export(const std::vector<std::string>& args, std::ostream& out, std::ost
     err << "derivcache export: " << message << '\n';
     return 2;
   };
-  auto flags = parse_flags(args, {"since", "until", "store", "config-file"}, {"help"});
+  auto flags = parse_flags(args, {"since", "until", "store", "config-file"}, {"help", "backfill"});
   if (flags.values.count("help")) {
     out << export_help;
     return 0;
@@ -153,7 +160,11 @@ int run_export(const std::vector<std::string>& args, std::ostream& out, std::ost
     options.path = path;
     options.read_only = true;
     store::feature_store fs{options};
-    auto st = fs.db().prepare(export_sql);
+    const bool backfill = flags.values.count("backfill") > 0;
+    if (backfill && fs.version() < 4)
+      return fail(path + ": no backfilled records (schema version " + std::to_string(fs.version()) +
+                  ", written before derivcache backfill)");
+    auto st = fs.db().prepare(backfill ? backfill_sql : export_sql);
     st.bind(1, *range[0]).bind(2, *range[1]);
     while (st.step())
       out << st.text(0) << '\n';

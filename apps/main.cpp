@@ -1,9 +1,14 @@
 // derivcache: the command-line entry point.
 #include "apps/analyze.hpp"
+#include "apps/backfill.hpp"
 #include "apps/export.hpp"
 #include "apps/run.hpp"
 
 #include <malloc.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
 
 #include <iostream>
 #include <string>
@@ -16,16 +21,23 @@ constexpr const char* usage = R"(derivcache - a live cache of crypto derivatives
 Usage:
   derivcache run [--config-file=FILE] [--section.key=value ...]
   derivcache analyze --currency BTC [--futures FILE] [--options FILE] [--now MS] [--min-dte DAYS]
-  derivcache export --since TIME --until TIME (--store PATH | --config-file FILE)
+  derivcache export --since TIME --until TIME (--store PATH | --config-file FILE) [--backfill]
+  derivcache backfill --options-chain FILE... --derivative-ticker FILE... [--every 5min] [--out FILE | --store DB]
   derivcache --help | --version
 
 Commands:
   run       keep basis and skew fresh from Deribit until SIGINT/SIGTERM (see docs/configuration.md)
   analyze   compute basis and 25-delta skew from recorded Deribit book summaries
   export    recorded snapshots and their outcomes as JSON lines (see docs/outcomes.md)
+  backfill  signal history from recorded Tardis.dev options_chain and derivative_ticker files (docs/backfill.md)
 
 Run 'derivcache COMMAND --help' for a command's options.
 )";
+
+// Set by SIGINT/SIGTERM during `backfill`, which stops after the step it is writing.
+std::atomic<bool> stop_requested{false};
+
+extern "C" void request_stop(int) { stop_requested = true; }
 
 } // namespace
 
@@ -55,6 +67,11 @@ int main(int argc, char** argv) {
   }
   if (command == "analyze")
     return derivcache::apps::run_analyze(args, std::cout, std::cerr);
+  if (command == "backfill") {
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
+    return derivcache::apps::run_backfill(args, std::cout, std::cerr, &stop_requested, ::isatty(STDERR_FILENO) == 1);
+  }
   if (command == "export")
     return derivcache::apps::run_export(args, std::cout, std::cerr);
   std::cerr << "derivcache: unknown command '" << command << "' (try --help)\n";

@@ -127,6 +127,19 @@ const fanComplete = (f) => f && f.complete === f.processes && f.n === f.expected
 const ccxtVersion = ccxtChain[0]?.ccxt ?? '?';
 const nodeVersion = ccxtChain[0]?.node ?? process.version;
 
+// derivcache backfill over the generated gzip options_chain file: its own summary line per run.
+const backfillRuns = fs.readdirSync(dir).filter((f) => /^backfill\.\d+\.txt$/.test(f)).map((f) => read(f)).map((t) => {
+  const n = (re) => { const m = t.match(re); return m ? Number(m[1].replace(/,/g, '')) : NaN; };
+  return {
+    rows: n(/backfill: ([\d,]+) rows in/), wall: n(/\(([\d,]+) rows\/s;/), cpuRate: n(/s, ([\d,]+) rows per CPU second/),
+    cpu: n(/CPU ([\d.]+) s/), rss: n(/peak RSS ([\d.]+) MB/), steps: n(/steps: (\d+)/),
+  };
+});
+const bfCpuRate = stats(backfillRuns.map((r) => r.cpuRate));
+const bfWallRate = stats(backfillRuns.map((r) => r.wall));
+const bfRss = stats(backfillRuns.map((r) => r.rss));
+const bfRows = backfillRuns[0]?.rows ?? NaN;
+
 // ---- targets
 const targets = [
   ['Option chain decode + skew/ATM/butterfly/smile (964 rows, 435 KB), CPU time¹', '≤ 1.5 ms median', fmt(chainMicroCpu, ' µs'), chainMicroCpu.median <= 1500, 'chain'],
@@ -139,6 +152,8 @@ const targets = [
   ['`capture_snapshot` p99 while the feed updates', '≤ 50 µs', fmt(capP99, ' µs'), capP99.median <= 50, 'capture'],
   ['`capture_snapshot` throughput', '≥ 100k/s', fmt(capRate, '/s'), capRate.median >= 100000, 'capture'],
   ['Binance ingest over TLS WebSocket → decode → feature collector', '≥ 300k msg/s', fmt(ingest, ' msg/s'), ingest.median >= 300000, 'ingest'],
+  [`Backfill: ${num(bfRows)} rows of a gzip \`options_chain\` (+ \`derivative_ticker\`) to 5-minute records of BTC, ETH and SOL, one core, rows per CPU second`, '≥ 1,000,000', fmt(bfCpuRate, ' rows/s'), bfCpuRate.median >= 1e6, 'backfill'],
+  ['… its peak RSS', '< 100 MB', fmt(bfRss, ' MB'), bfRss.max < 100, 'backfill'],
   ['Engine RSS, 3 currencies + 1 symbol, after the feed run', '≤ 64 MB', `${num(rssMb)} MB (peak ${num(hwmMb)} MB)`, hwmMb <= 64, 'rss'],
   ['Option chain vs ccxt `fetchOptionChain`', '≥ 10× faster', `${num(chainRatio)}×`, chainRatio >= 10, 'ccxt-chain'],
   ['Trades vs ccxt `watchTrades`', '≥ 5× the messages/s', `${num(tradesRatio)}×`, tradesRatio >= 5, 'ingest'],
@@ -180,6 +195,7 @@ const why = {
   capture: 'no profile: CAF scheduling, see the note under the micro-benchmarks',
   ingest: 'profile: Binance ingest below',
   rss: 'see Memory',
+  backfill: 'see Backfill',
   'ccxt-chain': 'see the fetch-only row: the transfer dominates; profile: option chain decode below',
   wan: 'see Over a WAN-shaped link',
   fanout: 'see Fan-out to remote subscribers',
@@ -303,6 +319,19 @@ if (fanSerialize) {
   w('receipts fell seconds behind, hence work sharing (an idle worker sleeps) in `bench_fanout subscribe`.');
   w();
 }
+w('## Backfill');
+w();
+w(`\`derivcache backfill --every 5min --out /dev/null\` over a day of synthetic Tardis files written by \`bench_tardis_gen\``);
+w(`(BTC, ETH and SOL_USDC chains, 11 expiries each; ${num(bfRows)} rows; kept in build/bench-data), ${backfillRuns.length} runs on CPU 1.`);
+w('Each figure is from the command\'s own summary line (getrusage: user + system CPU time, peak RSS):');
+w();
+w('| run | rows per CPU second | rows per second (wall) | CPU | peak RSS | steps |');
+w('|---|---|---|---|---|---|');
+backfillRuns.forEach((r, i) => w(`| ${i + 1} | ${num(r.cpuRate)} | ${num(r.wall)} | ${num(r.cpu)} s | ${num(r.rss)} MB | ${r.steps} |`));
+w();
+w(`Input: ${exists('backfill.files') ? read('backfill.files').trim().split('\n').map((l) => l.split(/\s+/).slice(4, 5).concat(l.split(/\s+/).slice(-1)).join(' bytes ')).join('; ') : '?'}.`);
+w(`Wall rate over all runs: ${fmt(bfWallRate, ' rows/s')} (the machine is shared: see the load average).`);
+w();
 w('## Memory');
 w();
 w(`\`derivcache run\` with config/live.ini's defaults except: the simulators' URLs, a 10 s Deribit interval (BTC, ETH, SOL),`);

@@ -18,6 +18,8 @@ wan_requests=${BENCH_WAN_REQUESTS:-20} # option-chain fetches per run on that li
 fanout_updates=${BENCH_FANOUT_UPDATES:-50}          # timed cache updates per fan-out profile (after 5 warm-up ones)
 fanout_interval_ms=${BENCH_FANOUT_INTERVAL_MS:-100} # between two updates, so that they do not overlap
 report=${BENCH_REPORT:-docs/performance.md}
+backfill_rows=${BENCH_BACKFILL_ROWS:-10000000}   # options_chain rows of the generated gzip file
+backfill_runs=${BENCH_BACKFILL_RUNS:-3}
 sim_cpu=0 client_cpu=1
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,6 +57,23 @@ port_of() { sed -n "s/^$2listening on 127.0.0.1:\([0-9]*\)$/\1/p" "$out/$1.out";
 echo "== micro-benchmarks ($reps repetitions, CPU $client_cpu)"
 pin_client "$build/bench/bench_micro" --benchmark_repetitions="$reps" --benchmark_display_aggregates_only=true \
   --benchmark_out="$out/micro.json" --benchmark_out_format=json
+
+# derivcache backfill over a generated day of Tardis files (kept in $build/bench-data: generating takes minutes).
+echo "== backfill: $backfill_rows options_chain rows (gzip), $backfill_runs runs (CPU $client_cpu)"
+bf_data="$build/bench-data"
+mkdir -p "$bf_data"
+bf_options="$bf_data/options_chain_$backfill_rows.csv.gz"
+bf_futures="$bf_data/derivative_ticker_$backfill_rows.csv"
+if [[ ! -f "$bf_options" || ! -f "$bf_futures" ]]; then
+  "$build/bench/bench_tardis_gen" --rows "$backfill_rows" --options-chain "$bf_options.part" \
+    --derivative-ticker "$bf_futures"
+  mv "$bf_options.part" "$bf_options"
+fi
+ls -l "$bf_options" "$bf_futures" >"$out/backfill.files"
+for i in $(seq "$backfill_runs"); do
+  pin_client "$build/apps/derivcache" backfill --options-chain "$bf_options" --derivative-ticker "$bf_futures" \
+    --every 5min --out /dev/null 2>"$out/backfill.$i.txt"
+done
 
 echo "== simulators on CPU $sim_cpu"
 start_sim sim --port 0 --binance-port 0 --binance-symbols BTCUSDT --binance-ping-ms 60000

@@ -94,6 +94,16 @@ SELECT s.id AS snapshot, s.time_ms, s.symbol, json_extract(s.snapshot, '$.curren
        json_extract(s.snapshot, '$.dvol.reason') AS reason, json_extract(s.snapshot, '$.dvol.time_ms') AS candle_ms
 FROM snapshots s WHERE json_type(s.snapshot, '$.dvol') = 'object';
 )sql",
+  // 4: signal records computed by `derivcache backfill` from recorded market data, one per currency and step.
+  R"sql(
+CREATE TABLE backfill (
+  currency   TEXT NOT NULL,
+  step_ms    INTEGER NOT NULL,
+  record     TEXT NOT NULL CHECK (json_valid(record)),
+  written_ms INTEGER NOT NULL,
+  PRIMARY KEY (currency, step_ms)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int migration_count = static_cast<int>(sizeof migrations / sizeof migrations[0]);
@@ -227,6 +237,30 @@ ON CONFLICT (symbol, second) DO UPDATE SET
   }
   tx.commit();
   return results;
+}
+
+bool feature_store::has_backfill(const std::string& currency, int64_t step_ms) {
+  auto st = db_.prepare("SELECT 1 FROM backfill WHERE currency = ?1 AND step_ms = ?2");
+  st.bind(1, currency).bind(2, step_ms);
+  const bool found = st.step();
+  st.reset();
+  return found;
+}
+
+std::size_t feature_store::write_backfill(const std::vector<backfill_record>& records, int64_t written_ms) {
+  std::size_t inserted = 0;
+  transaction tx{db_};
+  auto insert = db_.prepare(R"sql(
+INSERT INTO backfill (currency, step_ms, record, written_ms) VALUES (?1, ?2, json(?3), ?4)
+ON CONFLICT (currency, step_ms) DO NOTHING)sql");
+  for (const auto& r : records) {
+    insert.bind(1, r.currency).bind(2, r.step_ms).bind(3, r.record).bind(4, written_ms);
+    insert.run();
+    insert.reset();
+    inserted += static_cast<std::size_t>(db_.changes());
+  }
+  tx.commit();
+  return inserted;
 }
 
 std::size_t feature_store::reap(int64_t now_ms) {

@@ -14,7 +14,7 @@
 namespace derivcache::store {
 
 /// The schema version this build writes (PRAGMA user_version).
-constexpr int schema_version = 3;
+constexpr int schema_version = 4;
 
 struct store_options {
   std::string path;
@@ -63,6 +63,13 @@ struct retention_result {
   uint64_t snapshots = 0;
 };
 
+/// One backfilled signal record: `derivcache analyze`'s JSON object for a currency at a step.
+struct backfill_record {
+  std::string currency;
+  int64_t step_ms = 0;
+  std::string record;
+};
+
 struct store_counts {
   uint64_t recorded = 0;
   uint64_t pending = 0;
@@ -85,6 +92,13 @@ public:
   /// Writes `records` and `bars` in ONE transaction; returns one result per record, in order. A repeated
   /// (kind, id) writes nothing and returns the first recording. Bars of a second already stored are merged.
   std::vector<record_result> write(const std::vector<record_input>& records, const std::vector<bar_series>& bars);
+
+  /// True when a backfill record of `currency` at `step_ms` is stored.
+  bool has_backfill(const std::string& currency, int64_t step_ms);
+
+  /// Writes `records` in ONE transaction; a (currency, step) already stored is left as it is. Returns how many
+  /// were new.
+  std::size_t write_backfill(const std::vector<backfill_record>& records, int64_t written_ms);
 
   /// Labels every pending outcome due at `now_ms` (snapshot + horizon + settle) in one transaction;
   /// returns how many it labelled or marked incomplete.

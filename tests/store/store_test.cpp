@@ -105,8 +105,14 @@ double number(feature_store& s, const std::string& sql) {
   return v.value_or(std::nan(""));
 }
 
+// A version-3 database is a version-4 one without the backfill table migration 4 adds.
+void make_version_three(feature_store& s) { s.db().exec("DROP TABLE backfill; PRAGMA user_version = 3"); }
+
 // A version-2 database is a version-3 one without the view migration 3 adds.
-void make_version_two(feature_store& s) { s.db().exec("DROP VIEW dvol; PRAGMA user_version = 2"); }
+void make_version_two(feature_store& s) {
+  make_version_three(s);
+  s.db().exec("DROP VIEW dvol; PRAGMA user_version = 2");
+}
 
 // A version-1 database is a version-2 one without the views migration 2 adds.
 void make_version_one(feature_store& s) {
@@ -161,7 +167,7 @@ TEST_F(FeatureStore, AVersionTwoDatabaseIsUpgradedInPlaceAndDvolOfNewSnapshotsIs
     make_version_two(s);
   }
   feature_store s{options};
-  EXPECT_EQ(s.version(), 3);
+  EXPECT_EQ(s.version(), store::schema_version);
   EXPECT_EQ(s.counts().recorded, 1u);
   EXPECT_EQ(number(s, "SELECT count(*) FROM dvol"), 0);   // the old snapshot has no dvol object
 
@@ -190,6 +196,30 @@ TEST_F(FeatureStore, AVersionTwoDatabaseIsUpgradedInPlaceAndDvolOfNewSnapshotsIs
   EXPECT_EQ(number(s, "SELECT count(*) FROM dvol d JOIN outcomes o ON o.snapshot = d.snapshot "
                       "WHERE d.currency = 'BTC'"), 2);
   EXPECT_EQ(s.integrity_check(), "ok");
+}
+
+TEST_F(FeatureStore, AVersionThreeDatabaseGainsTheBackfillTableAndARecordIsWrittenOncePerCurrencyAndStep) {
+  {
+    feature_store s{options};
+    s.write({event("old", 1'000'500)}, {});
+    make_version_three(s);
+  }
+  feature_store s{options};
+  EXPECT_EQ(s.version(), store::schema_version);
+  EXPECT_EQ(s.counts().recorded, 1u);
+  const std::vector<store::backfill_record> step{{"BTC", 1'800'000, R"({"currency":"BTC","as_of_ms":1800000})"},
+                                                 {"ETH", 1'800'000, R"({"currency":"ETH","as_of_ms":1800000})"}};
+  EXPECT_EQ(s.write_backfill(step, 5'000), 2u);
+  EXPECT_TRUE(s.has_backfill("BTC", 1'800'000));
+  EXPECT_FALSE(s.has_backfill("BTC", 2'100'000));
+  auto again = step;
+  again[0].record = R"({"currency":"BTC","as_of_ms":1800000,"changed":true})";
+  EXPECT_EQ(s.write_backfill(again, 9'000), 0u);   // the first write stays, with its time
+  EXPECT_EQ(number(s, "SELECT count(*) FROM backfill"), 2);
+  EXPECT_EQ(number(s, "SELECT count(*) FROM backfill WHERE json_extract(record, '$.changed') IS NULL "
+                      "AND written_ms = 5000"), 2);
+  EXPECT_THROW(s.write_backfill({{"BTC", 2'100'000, "not json"}}, 9'000), store::error);
+  EXPECT_EQ(number(s, "SELECT count(*) FROM backfill"), 2);   // the failed batch wrote nothing
 }
 
 TEST_F(FeatureStore, ReopeningKeepsDataAndDoesNotMigrateAgain) {
