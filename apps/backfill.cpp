@@ -2,6 +2,7 @@
 // signal record of each currency at each step, as `derivcache analyze` computes it.
 #include "apps/backfill.hpp"
 
+#include "apps/cli.hpp"
 #include "apps/export.hpp"
 #include "apps/signal_record.hpp"
 #include "backfill/replay.hpp"
@@ -71,54 +72,10 @@ std::optional<std::int64_t> parse_duration(const std::string& text) {
 }
 
 // The flags: the two file options take every argument up to the next "--"; the others one value.
-struct backfill_flags {
-  std::vector<std::string> option_files, future_files;
-  std::map<std::string, std::string> values;
-  std::string error;
-};
-
-backfill_flags parse_backfill_flags(const std::vector<std::string>& args) {
+parsed_flags parse_backfill_flags(const std::vector<std::string>& args) {
   static const std::set<std::string> valued{"every", "from", "until", "currencies", "max-row-age", "out", "store",
                                             "min-dte", "tenors", "deltas", "basis-tenors", "mfiv-tenor"};
-  backfill_flags out;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const auto& arg = args[i];
-    if (arg.rfind("--", 0) != 0) {
-      out.error = "unexpected argument '" + arg + "'";
-      return out;
-    }
-    const auto eq = arg.find('=');
-    const std::string key = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    if (key == "help") {
-      out.values[key] = "";
-      continue;
-    }
-    if (key == "options-chain" || key == "derivative-ticker") {
-      auto& files = key == "options-chain" ? out.option_files : out.future_files;
-      if (eq != std::string::npos)
-        files.push_back(arg.substr(eq + 1));
-      while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0)
-        files.push_back(args[++i]);
-      if (files.empty()) {
-        out.error = "--" + key + " needs at least one file";
-        return out;
-      }
-      continue;
-    }
-    if (!valued.count(key)) {
-      out.error = "unknown option '--" + key + "'";
-      return out;
-    }
-    if (eq != std::string::npos) {
-      out.values[key] = arg.substr(eq + 1);
-    } else if (i + 1 < args.size()) {
-      out.values[key] = args[++i];
-    } else {
-      out.error = "--" + key + " needs a value";
-      return out;
-    }
-  }
-  return out;
+  return parse_flags(args, valued, {"help"}, {"options-chain", "derivative-ticker"});
 }
 
 std::string thousands(std::uint64_t n) {
@@ -246,14 +203,16 @@ int run_backfill(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   if (!flags.error.empty())
     return fail(err, flags.error + " (see --help)");
-  if (flags.option_files.empty() && flags.future_files.empty())
+  const auto& option_files = flags.lists["options-chain"];
+  const auto& future_files = flags.lists["derivative-ticker"];
+  if (option_files.empty() && future_files.empty())
     return fail(err, "give --options-chain FILE..., --derivative-ticker FILE... or both");
   if (v.count("out") && v.count("store"))
     return fail(err, "give --out FILE or --store DB, not both");
 
   backfill::replay_settings rs;
-  rs.option_files = flags.option_files;
-  rs.future_files = flags.future_files;
+  rs.option_files = option_files;
+  rs.future_files = future_files;
   for (auto [key, into] : {std::pair{"every", &rs.every_ms}, std::pair{"max-row-age", &rs.max_row_age_ms}})
     if (v.count(key)) {
       auto d = parse_duration(v[key]);

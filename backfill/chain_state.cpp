@@ -29,6 +29,20 @@ void chain_state::place(entry<Values>& e, std::int64_t time_ms, const Values& v,
   }
 }
 
+template <class Values>
+std::uint32_t chain_state::insert(table<Values>& t, std::string_view symbol, bool linear, std::int64_t expiry_ms) const {
+  entry<Values> e;
+  e.symbol.assign(symbol);
+  e.base = quant::row_base(e.symbol, "");
+  e.linear = linear;
+  e.followed = follows(e.base, linear);
+  e.expiry_ms = expiry_ms;
+  const auto at = static_cast<std::uint32_t>(t.entries.size());
+  t.by_symbol.insert(e.symbol, at);
+  t.entries.push_back(std::move(e));
+  return at;
+}
+
 std::optional<skip_reason> chain_state::add(const option_tick& row, std::int64_t boundary_ms) {
   auto at = options_.find(row.symbol);
   if (at == symbol_index::none) {
@@ -37,15 +51,7 @@ std::optional<skip_reason> chain_state::add(const option_tick& row, std::int64_t
       return skip_reason::bad_symbol;
     if (parsed->type != row.type)
       return skip_reason::type_mismatch;
-    entry<option_values> e;
-    e.symbol.assign(row.symbol);
-    e.base = quant::row_base(e.symbol, "");
-    e.linear = parsed->linear;
-    e.followed = follows(e.base, e.linear);
-    e.expiry_ms = to_ms(row.expiration_us);
-    at = static_cast<std::uint32_t>(options_.entries.size());
-    options_.by_symbol.insert(e.symbol, at);
-    options_.entries.push_back(std::move(e));
+    at = insert(options_, row.symbol, parsed->linear, to_ms(row.expiration_us));
   }
   auto& e = options_.entries[at];
   if (!e.followed) {
@@ -66,15 +72,8 @@ std::optional<skip_reason> chain_state::add(const future_tick& row, std::int64_t
     auto parsed = quant::parse_instrument(row.symbol);
     if (!parsed.value || parsed.value->kind == quant::instrument_kind::option)
       return skip_reason::bad_symbol;
-    entry<future_values> e;
-    e.symbol.assign(row.symbol);
-    e.base = quant::row_base(e.symbol, "");
-    e.linear = parsed.value->linear;
-    e.followed = follows(e.base, e.linear);
-    e.expiry_ms = parsed.value->kind == quant::instrument_kind::perpetual ? 0 : quant::to_unix_ms(parsed.value->expiry);
-    at = static_cast<std::uint32_t>(futures_.entries.size());
-    futures_.by_symbol.insert(e.symbol, at);
-    futures_.entries.push_back(std::move(e));
+    const bool perpetual = parsed.value->kind == quant::instrument_kind::perpetual;
+    at = insert(futures_, row.symbol, parsed.value->linear, perpetual ? 0 : quant::to_unix_ms(parsed.value->expiry));
   }
   auto& e = futures_.entries[at];
   if (!e.followed) {

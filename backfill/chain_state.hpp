@@ -83,6 +83,9 @@ private:
   template <class Values>
   static void evict(table<Values>& t, std::int64_t t_ms);
   bool follows(const std::string& base, bool linear) const;
+  /// A new instrument's entry in `t`; returns its index.
+  template <class Values>
+  std::uint32_t insert(table<Values>& t, std::string_view symbol, bool linear, std::int64_t expiry_ms) const;
   template <class Values>
   static bool belongs(const entry<Values>& e, const quant::currency_spec& currency) {
     return e.base == currency.name && e.linear == currency.linear;

@@ -48,10 +48,8 @@ struct args {
   std::string mode;
   uint16_t port = 0;
   int subscribers = 1;
-  int updates = 50;
-  int warmup = 5;
-  int interval_ms = 100;
-  int timeout_s = 60;
+  int updates = 50, warmup = 5;           ///< timed updates, and untimed ones before them
+  int interval_ms = 100, timeout_s = 60;  ///< between two updates; each side's own limit
 };
 
 [[noreturn]] void die(const std::string& why) {

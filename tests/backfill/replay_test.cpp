@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace derivcache::backfill;
@@ -64,6 +65,15 @@ run_result run(replay_settings s) {
   return out;
 }
 
+// One options_chain file, a step every minute from t0.
+replay_settings every_minute_from(const std::string& path, std::int64_t first_step) {
+  replay_settings s;
+  s.option_files = {path};
+  s.every_ms = minute;
+  s.from_ms = first_step;
+  return s;
+}
+
 // mark_iv of each option in a step's chain, by name.
 std::map<std::string, double> ivs(const step_chain& c) {
   std::map<std::string, double> m;
@@ -84,10 +94,7 @@ TEST(Replay, EachStepSeesTheNewestRowByExchangeTimeAtOrBeforeIt) {
     option("BTC-27MAR26-70000-C", t0 + minute - 5, 52),
     option("BTC-27MAR26-70000-P", t0 + 2 * minute + 1, 61),
   })};
-  replay_settings s;
-  s.option_files = {f.path};
-  s.every_ms = minute;
-  s.from_ms = t0;
+  auto s = every_minute_from(f.path, t0);
   auto r = run(s);
   ASSERT_EQ(r.error, "");
   ASSERT_EQ(r.steps.size(), 3u);   // 19:00, 19:01, 19:02 (the last row is after 19:02)
@@ -180,10 +187,7 @@ TEST(Replay, BadRowsAreSkippedAndCountedWithTheirFirstLineAndTheRunGoesOn) {
       ",0.05,,71000",                                                                     // 13: missing mark_iv
     option("BTC-27MAR26-70000-C", t0 + 30'000, 51),                                        // 14
   })};
-  replay_settings s;
-  s.option_files = {f.path};
-  s.every_ms = minute;
-  s.from_ms = t0;
+  auto s = every_minute_from(f.path, t0);
   auto r = run(s);
   ASSERT_EQ(r.error, "");
   ASSERT_EQ(r.steps.size(), 1u);
@@ -191,19 +195,15 @@ TEST(Replay, BadRowsAreSkippedAndCountedWithTheirFirstLineAndTheRunGoesOn) {
   const auto& c = r.counts.options;
   EXPECT_EQ(c.rows, 13u);
   EXPECT_EQ(c.skipped_total(), 9u);
-  auto at = [&](skip_reason why) { return c.skipped[static_cast<std::size_t>(why)]; };
-  EXPECT_EQ(at(skip_reason::missing_field).count, 3u);
-  EXPECT_EQ(at(skip_reason::missing_field).first, f.path + ":3");
-  EXPECT_EQ(at(skip_reason::not_a_number).count, 1u);
-  EXPECT_EQ(at(skip_reason::not_a_number).first, f.path + ":4");
-  EXPECT_EQ(at(skip_reason::unknown_type).count, 1u);
-  EXPECT_EQ(at(skip_reason::unknown_type).first, f.path + ":5");
-  EXPECT_EQ(at(skip_reason::bad_symbol).count, 1u);
-  EXPECT_EQ(at(skip_reason::bad_symbol).first, f.path + ":6");
-  EXPECT_EQ(at(skip_reason::type_mismatch).count, 1u);
-  EXPECT_EQ(at(skip_reason::type_mismatch).first, f.path + ":7");
-  EXPECT_EQ(at(skip_reason::out_of_order).count, 2u);
-  EXPECT_EQ(at(skip_reason::out_of_order).first, f.path + ":9");
+  // Each reason: how many rows, and the first one's line.
+  const std::vector<std::tuple<skip_reason, std::uint64_t, int>> expected{
+    {skip_reason::missing_field, 3, 3}, {skip_reason::not_a_number, 1, 4},  {skip_reason::unknown_type, 1, 5},
+    {skip_reason::bad_symbol, 1, 6},    {skip_reason::type_mismatch, 1, 7}, {skip_reason::out_of_order, 2, 9}};
+  for (const auto& [why, count, line] : expected) {
+    const auto& tally = c.skipped[static_cast<std::size_t>(why)];
+    EXPECT_EQ(tally.count, count) << to_string(why);
+    EXPECT_EQ(tally.first, f.path + ":" + std::to_string(line)) << to_string(why);
+  }
 }
 
 TEST(Replay, FuturesGiveFromMarkAndIndexAndOtherCurrenciesStayOut) {
