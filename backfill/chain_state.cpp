@@ -129,43 +129,22 @@ std::optional<double> chain_state::index_price(const quant::currency_spec& curre
 
 std::vector<quant::option_summary> chain_state::options_at(const quant::currency_spec& currency, std::int64_t t_ms,
                                                            std::int64_t max_age_ms) const {
-  std::vector<quant::option_summary> out;
   const auto index = index_price(currency, t_ms, max_age_ms);
-  for (const auto& e : options_.entries) {
-    const auto& s = e.seen;
-    if (!belongs(e, currency) || s.time_ms < 0 || s.time_ms < t_ms - max_age_ms || e.expiry_ms <= t_ms)
-      continue;
-    quant::option_summary row;
-    row.instrument_name = e.symbol;
-    row.base_currency = e.base;
-    row.mark_iv = s.values.mark_iv;
-    row.underlying_price = s.values.underlying_price;
-    row.estimated_delivery_price = index;
-    row.creation_time = quant::from_unix_ms(s.time_ms);
-    row.mark_price = s.values.mark_price;
-    out.push_back(std::move(row));
-  }
-  return out;
+  return rows_at<quant::option_summary>(options_, currency, t_ms, max_age_ms,
+                                        [&](quant::option_summary& row, const option_values& v) {
+                                          row.mark_iv = v.mark_iv;
+                                          row.underlying_price = v.underlying_price;
+                                          row.estimated_delivery_price = index;
+                                        });
 }
 
 std::vector<quant::future_summary> chain_state::futures_at(const quant::currency_spec& currency, std::int64_t t_ms,
                                                            std::int64_t max_age_ms) const {
-  std::vector<quant::future_summary> out;
-  for (const auto& e : futures_.entries) {
-    const auto& s = e.seen;
-    if (!belongs(e, currency) || s.time_ms < 0 || s.time_ms < t_ms - max_age_ms ||
-        (e.expiry_ms != 0 && e.expiry_ms <= t_ms))
-      continue;
-    quant::future_summary row;
-    row.instrument_name = e.symbol;
-    row.base_currency = e.base;
-    row.mark_price = s.values.mark_price;
-    row.estimated_delivery_price = s.values.index_price;
-    row.creation_time = quant::from_unix_ms(s.time_ms);
-    row.funding_8h = s.values.funding_rate;
-    out.push_back(std::move(row));
-  }
-  return out;
+  return rows_at<quant::future_summary>(futures_, currency, t_ms, max_age_ms,
+                                        [](quant::future_summary& row, const future_values& v) {
+                                          row.estimated_delivery_price = v.index_price;
+                                          row.funding_8h = v.funding_rate;
+                                        });
 }
 
 } // namespace derivcache::backfill

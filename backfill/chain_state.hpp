@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace derivcache::backfill {
@@ -89,6 +90,33 @@ private:
   template <class Values>
   static bool belongs(const entry<Values>& e, const quant::currency_spec& currency) {
     return e.base == currency.name && e.linear == currency.linear;
+  }
+  /// The currency's, seen at most `max_age_ms` before `t_ms`, and not expired by then (a perpetual never is).
+  template <class Values>
+  static bool live(const entry<Values>& e, const quant::currency_spec& currency, std::int64_t t_ms,
+                   std::int64_t max_age_ms) {
+    constexpr bool perpetuals = std::is_same_v<Values, future_values>;
+    return belongs(e, currency) && e.seen.time_ms >= 0 && e.seen.time_ms >= t_ms - max_age_ms &&
+           (e.expiry_ms > t_ms || (perpetuals && e.expiry_ms == 0));
+  }
+  /// A book-summary row per live entry of `t`: name, currency, mark price and time from the entry, the rest by
+  /// `fill(row, values)`.
+  template <class Summary, class Values, class Fill>
+  static std::vector<Summary> rows_at(const table<Values>& t, const quant::currency_spec& currency, std::int64_t t_ms,
+                                      std::int64_t max_age_ms, Fill fill) {
+    std::vector<Summary> out;
+    for (const auto& e : t.entries) {
+      if (!live(e, currency, t_ms, max_age_ms))
+        continue;
+      Summary row;
+      row.instrument_name = e.symbol;
+      row.base_currency = e.base;
+      row.mark_price = e.seen.values.mark_price;
+      row.creation_time = quant::from_unix_ms(e.seen.time_ms);
+      fill(row, e.seen.values);
+      out.push_back(std::move(row));
+    }
+    return out;
   }
   std::optional<double> index_price(const quant::currency_spec& currency, std::int64_t t_ms, std::int64_t max_age_ms) const;
 

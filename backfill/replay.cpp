@@ -55,25 +55,17 @@ std::uint64_t stream_counts::skipped_total() const {
                          [](std::uint64_t n, const skip_tally& t) { return n + t.count; });
 }
 
-struct replay::option_kind {
-  using tick = option_tick;
-  using columns = option_columns;
-  static constexpr const char* label = "options_chain";
-  static constexpr const char* a_label = "an options_chain";
+// What the stream of one kind of file needs: its row, its columns (with the file's name) and its row reader.
+template <class Tick, class Columns, std::optional<skip_reason> (*Read)(std::string_view, const column_map&, Tick&)>
+struct file_kind {
+  using tick = Tick;
+  using columns = Columns;
   static std::optional<skip_reason> read(std::string_view line, const column_map& map, tick& out) {
-    return read_option_row(line, map, out);
+    return Read(line, map, out);
   }
 };
-
-struct replay::future_kind {
-  using tick = future_tick;
-  using columns = future_columns;
-  static constexpr const char* label = "derivative_ticker";
-  static constexpr const char* a_label = "a derivative_ticker";
-  static std::optional<skip_reason> read(std::string_view line, const column_map& map, tick& out) {
-    return read_future_row(line, map, out);
-  }
-};
+struct replay::option_kind : file_kind<option_tick, option_columns, read_option_row> {};
+struct replay::future_kind : file_kind<future_tick, future_columns, read_future_row> {};
 
 // The rows of one kind's files, in order, as usable ticks. A row far older than the newest read is skipped; a
 // single row far ahead of its neighbours (a corrupt timestamp) is skipped too, so it cannot drag the grid ahead.
@@ -97,7 +89,7 @@ public:
         return reader.failed() ? reader.error() : files_[i] + ": empty (no header line)";
       auto map = map_columns(line, Kind::columns::names, Kind::columns::required);
       if (!map.missing.empty())
-        return files_[i] + ": no column '" + map.missing + "' in the header (" + Kind::a_label + " file needs " +
+        return files_[i] + ": no column '" + map.missing + "' in the header (" + Kind::columns::a_file + " file needs " +
                required_list() + ")";
       // The first usable row dates the file (a file without one only adds skipped rows).
       tick t;
@@ -111,7 +103,7 @@ public:
         continue;
       if (first_ms_ && *first < previous)
         return files_[i] + " (first row " + format_utc(*first) + ") comes before " + files_[dated_] + " (first row " +
-               format_utc(previous) + "): give the " + Kind::label + " files in time order";
+               format_utc(previous) + "): give the " + Kind::columns::file + " files in time order";
       if (!first_ms_)
         first_ms_ = first;
       previous = *first;

@@ -43,6 +43,8 @@ struct option_columns {
   static constexpr std::array<std::string_view, 8> names{"symbol",     "timestamp",  "type",   "strike_price",
                                                          "expiration", "mark_price", "mark_iv", "underlying_price"};
   static constexpr std::size_t required = 8;
+  static constexpr const char* file = "options_chain";
+  static constexpr const char* a_file = "an options_chain";   ///< in messages: "an options_chain file needs ..."
 };
 
 /// The `derivative_ticker` columns backfill reads: the first 4 are required, funding_rate is optional.
@@ -51,6 +53,8 @@ struct future_columns {
   static constexpr std::array<std::string_view, 5> names{"symbol", "timestamp", "mark_price", "index_price",
                                                          "funding_rate"};
   static constexpr std::size_t required = 4;
+  static constexpr const char* file = "derivative_ticker";
+  static constexpr const char* a_file = "a derivative_ticker";
 };
 
 /// One `options_chain` row: what the book summary's option rows carry (times in µs since the epoch, as Tardis).

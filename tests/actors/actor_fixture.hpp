@@ -4,6 +4,7 @@
 
 #include "runtime/log.hpp"
 #include "messages/interfaces.hpp"
+#include "runtime/fetch_stats.hpp"   // after the messages: errors.hpp needs CAF's make_message in scope
 #include "net/https_client.hpp"
 #include "support/fixtures.hpp"
 #include "support/read_file.hpp"
@@ -187,6 +188,13 @@ struct DeterministicCaf : ::testing::Test {
     }
     return out;
   }
+};
+
+/// The deterministic scheduler and what a fetcher needs: a fake Deribit client, fetch counters and a log.
+struct FetcherFixture : DeterministicCaf {
+  captured_log logs;
+  std::shared_ptr<fake_http_client> http = std::make_shared<fake_http_client>();
+  std::shared_ptr<runtime::fetch_stats> fetch_stats = std::make_shared<runtime::fetch_stats>();
 };
 
 } // namespace derivcache::test

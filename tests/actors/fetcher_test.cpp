@@ -19,10 +19,7 @@ using namespace derivcache::test;
 
 namespace {
 
-struct Pipeline : DeterministicCaf {
-  captured_log logs;
-  std::shared_ptr<fake_http_client> http = std::make_shared<fake_http_client>();
-  std::shared_ptr<runtime::fetch_stats> stats = std::make_shared<runtime::fetch_stats>();
+struct Pipeline : FetcherFixture {
   std::shared_ptr<runtime::cache_stats> cstats = std::make_shared<runtime::cache_stats>();
   messages::cache_holder_actor cache = track(actors::make_cache_holder(sys, {900s, logs.log, cstats}));
   messages::calculator_actor basis_calc = track(actors::make_calculator(sys, {cache, actors::basis_calculation{}, logs.log}));
@@ -39,7 +36,7 @@ struct Pipeline : DeterministicCaf {
       d.currencies.push_back(*quant::find_currency(c));
     d.calculators = {basis_calc, skew_calc};
     d.cache = cache;
-    d.stats = stats;
+    d.stats = fetch_stats;
     d.log = logs.log;
     d.wall_clock = [] { return caf::timestamp{std::chrono::milliseconds{now_ms}}; };
     return d;
@@ -114,11 +111,11 @@ TEST_F(Pipeline, CycleFeedsCalculatorsAndCacheWithTheQuantValues) {
   http->complete("kind=future", reply_file(futures_file));
   http->complete("kind=option", reply_file(options_file));
   sched.run();
-  EXPECT_EQ(stats->chains_sent.load(), 0u);
+  EXPECT_EQ(fetch_stats->chains_sent.load(), 0u);
   http->complete("get_instruments", reply_file(instruments_file));
   sched.run();
-  EXPECT_EQ(stats->chains_sent.load(), 1u);
-  EXPECT_EQ(stats->cycles_complete.load(), 1u);
+  EXPECT_EQ(fetch_stats->chains_sent.load(), 1u);
+  EXPECT_EQ(fetch_stats->cycles_complete.load(), 1u);
   EXPECT_EQ(logs.count("📈 Volatility [BTC]"), 0u);   // its DVOL is still to come
   http->complete(dvol_method, reply_file(dvol_file));
   sched.run();
@@ -183,8 +180,8 @@ TEST_F(Pipeline, BadPayloadAndRequestErrorKeepTheLastGoodReadingWithoutARestart)
   http->complete("kind=future", reply(200, "{\"jsonrpc\":\"2.0\",\"result\":[{\"instrument_name\""));
   http->complete("kind=option", reply_file(options_file));
   sched.run();
-  EXPECT_EQ((*stats)[messages::fetch_outcome::bad_payload].load(), 1u);
-  EXPECT_EQ(stats->chains_sent.load(), 1u);
+  EXPECT_EQ((*fetch_stats)[messages::fetch_outcome::bad_payload].load(), 1u);
+  EXPECT_EQ(fetch_stats->chains_sent.load(), 1u);
   EXPECT_EQ(logs.count("ERROR [TEST] bad payload on /api/v2/public/get_book_summary_by_currency?currency=BTC&kind=future"),
             1u);
 
@@ -196,11 +193,11 @@ TEST_F(Pipeline, BadPayloadAndRequestErrorKeepTheLastGoodReadingWithoutARestart)
   http->complete("kind=option", reply(400, R"({"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":{"reason":"must be one of the values","param":"kind"}}})"));
   http->complete("kind=future", reply_file(futures_file));
   sched.run();
-  EXPECT_EQ((*stats)[messages::fetch_outcome::request_error].load(), 1u);
+  EXPECT_EQ((*fetch_stats)[messages::fetch_outcome::request_error].load(), 1u);
   EXPECT_EQ(logs.count("ERROR [TEST] request error: HTTP 400 (JSON-RPC -32602 Invalid params: must be one of the "
                        "values) on /api/v2/public/get_book_summary_by_currency?currency=BTC&kind=option"),
             1u);
-  EXPECT_EQ(stats->chains_sent.load(), 1u);
+  EXPECT_EQ(fetch_stats->chains_sent.load(), 1u);
   EXPECT_EQ(http->count("kind=option"), 3u);   // not retried
 
   auto st = status_of(sup);
@@ -211,7 +208,7 @@ TEST_F(Pipeline, BadPayloadAndRequestErrorKeepTheLastGoodReadingWithoutARestart)
   ASSERT_TRUE(v.basis && v.basis->apr_pct);
   EXPECT_DOUBLE_EQ(*v.basis->apr_pct, good);
   EXPECT_EQ(v.basis_state, quant::basis_state::contango);
-  EXPECT_EQ(stats->cycles_complete.load(), 1u);
+  EXPECT_EQ(fetch_stats->cycles_complete.load(), 1u);
 }
 
 TEST_F(Pipeline, TokenBucketDefersRequestsBeyondMaxRps) {
@@ -221,7 +218,7 @@ TEST_F(Pipeline, TokenBucketDefersRequestsBeyondMaxRps) {
   sched.run();
   EXPECT_EQ(http->count("get_instruments"), 3u);   // separate bucket (burst 5)
   EXPECT_EQ(http->count("get_book_summary_by_currency"), 5u);
-  EXPECT_EQ(stats->deferred.load(), 3u);           // SOL's options, then BTC's and ETH's DVOL
+  EXPECT_EQ(fetch_stats->deferred.load(), 3u);           // SOL's options, then BTC's and ETH's DVOL
   EXPECT_EQ(http->count("currency=USDC&kind=option"), 0u);   // SOL's options wait for a token
   EXPECT_EQ(http->count(dvol_method), 0u);
   sched.advance_time(199ms);
@@ -241,7 +238,7 @@ TEST_F(Pipeline, TokenBucketDefersRequestsBeyondMaxRps) {
   sched.run();
   EXPECT_EQ(http->count("get_volatility_index_data?currency=ETH&"), 1u);
   EXPECT_EQ(http->count(dvol_method), 2u);   // none for SOL
-  EXPECT_EQ(stats->requests.load(), 3u + 6u + 2u);
+  EXPECT_EQ(fetch_stats->requests.load(), 3u + 6u + 2u);
 }
 
 TEST_F(Pipeline, DvolGoesToTheCacheBesideTheChainAndNoneIsAskedForSol) {
@@ -281,8 +278,8 @@ TEST_F(Pipeline, DvolGoesToTheCacheBesideTheChainAndNoneIsAskedForSol) {
   EXPECT_EQ(sv.dvol.reason, "not listed for SOL");
   EXPECT_EQ(logs.count("📈 Volatility [SOL]: "), 1u);
   EXPECT_EQ(logs.count("| DVOL n/a (not listed for SOL)"), 1u);
-  EXPECT_EQ(stats->cycles_complete.load(), 1u);
-  EXPECT_EQ(stats->requests.load(), 7u);
+  EXPECT_EQ(fetch_stats->cycles_complete.load(), 1u);
+  EXPECT_EQ(fetch_stats->requests.load(), 7u);
 }
 
 TEST_F(Pipeline, DvolThatNeverAnswersDoesNotDelayTheChain) {
@@ -296,7 +293,7 @@ TEST_F(Pipeline, DvolThatNeverAnswersDoesNotDelayTheChain) {
   auto chain = next_chain();
   ASSERT_TRUE(chain);
   EXPECT_EQ(chain->received, caf::timestamp{std::chrono::milliseconds{now_ms}});
-  EXPECT_EQ(stats->cycles_complete.load(), 1u);
+  EXPECT_EQ(fetch_stats->cycles_complete.load(), 1u);
   auto v = view_of(cache, "BTC");
   ASSERT_TRUE(v.basis && v.basis->apr_pct && v.skew && v.skew->skew_pct);
   EXPECT_NEAR(*v.skew->skew_pct, 6.3218, 5e-4);
@@ -322,7 +319,7 @@ TEST_F(Pipeline, DvolThatNeverAnswersDoesNotDelayTheChain) {
   http->complete("kind=future", reply_file(futures_file));
   http->complete("kind=option", reply_file(options_file));
   sched.run();
-  EXPECT_EQ(stats->cycles_complete.load(), 2u);
+  EXPECT_EQ(fetch_stats->cycles_complete.load(), 2u);
   EXPECT_TRUE(next_chain());
   v = view_of(cache, "BTC");
   ASSERT_TRUE(v.dvol.close);
@@ -371,7 +368,7 @@ TEST_F(Pipeline, FailedDvolReachesTheCacheAsAReasonAndTheChainGoesOnWithoutARest
       self->send(fetcher, messages::refresh_atom::value);
       sched.run();
     }
-    const auto counted_before = (*stats)[f.counted].load();
+    const auto counted_before = (*fetch_stats)[f.counted].load();
     const auto warnings_before = logs.count("WARN [TEST] DVOL for BTC failed: ");
     http->complete("kind=future", reply_file(futures_file));
     http->complete("kind=option", reply_file(options_file));
@@ -386,9 +383,9 @@ TEST_F(Pipeline, FailedDvolReachesTheCacheAsAReasonAndTheChainGoesOnWithoutARest
     EXPECT_FALSE(v.dvol.close) << f.reason;
     EXPECT_EQ(v.dvol.reason, f.reason);
     EXPECT_EQ(logs.count("| DVOL n/a (" + f.reason + ")"), 1u) << f.reason;
-    EXPECT_EQ((*stats)[f.counted].load(), counted_before + 1) << f.reason;
+    EXPECT_EQ((*fetch_stats)[f.counted].load(), counted_before + 1) << f.reason;
     EXPECT_EQ(logs.count("WARN [TEST] DVOL for BTC failed: "), warnings_before + 1) << f.reason;
-    EXPECT_EQ(stats->cycles_complete.load(), cycle) << f.reason;
+    EXPECT_EQ(fetch_stats->cycles_complete.load(), cycle) << f.reason;
   }
   EXPECT_EQ(logs.count("WARN [TEST] DVOL for BTC failed: HTTP 500 on " + target), 1u);
   const auto st = status_of(sup);
@@ -436,9 +433,9 @@ TEST_F(Pipeline, StaleRepliesAndRefreshDuringACycleAreIgnored) {
   old.done = true;
   old.h(reply_file(futures_file));
   sched.run();
-  EXPECT_EQ(stats->stale_replies.load(), 1u);
+  EXPECT_EQ(fetch_stats->stale_replies.load(), 1u);
   good_cycle();
-  EXPECT_EQ(stats->cycles_complete.load(), 1u);
+  EXPECT_EQ(fetch_stats->cycles_complete.load(), 1u);
 }
 
 TEST_F(Pipeline, EngineStartsWiredAndStopsCleanly) {

@@ -12,10 +12,7 @@ using namespace derivcache::test;
 namespace {
 
 /// A supervisor whose fetchers are real ones talking to the fake client (BTC only).
-struct Supervisor : DeterministicCaf {
-  captured_log logs;
-  std::shared_ptr<fake_http_client> http = std::make_shared<fake_http_client>();
-  std::shared_ptr<runtime::fetch_stats> fetch_stats = std::make_shared<runtime::fetch_stats>();
+struct Supervisor : FetcherFixture {
   std::shared_ptr<runtime::instrument_cache> instruments = std::make_shared<runtime::instrument_cache>();
   int spawned = 0;
   double u = 0.5;

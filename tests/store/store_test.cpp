@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 
 #include <sys/stat.h>
 
@@ -121,6 +122,20 @@ void make_version_one(feature_store& s) {
               "PRAGMA user_version = 1");
 }
 
+// A store at `options` holding one snapshot ("old"), taken back to an older version by `downgrade`, then opened
+// again: it is upgraded to the current version and still holds the snapshot.
+std::unique_ptr<feature_store> upgraded_from(const store::store_options& options, void (*downgrade)(feature_store&)) {
+  {
+    feature_store s{options};
+    s.write({event("old", 1'000'500)}, {});
+    downgrade(s);
+  }
+  auto s = std::make_unique<feature_store>(options);
+  EXPECT_EQ(s->version(), store::schema_version);
+  EXPECT_EQ(s->counts().recorded, 1u);
+  return s;
+}
+
 TEST_F(FeatureStore, AVersionOneDatabaseIsUpgradedInPlaceAndTheSignalsOfNewSnapshotsAreRows) {
   {
     feature_store s{options};
@@ -161,14 +176,8 @@ TEST_F(FeatureStore, AVersionOneDatabaseIsUpgradedInPlaceAndTheSignalsOfNewSnaps
 }
 
 TEST_F(FeatureStore, AVersionTwoDatabaseIsUpgradedInPlaceAndDvolOfNewSnapshotsIsARow) {
-  {
-    feature_store s{options};
-    s.write({event("old", 1'000'500)}, {});
-    make_version_two(s);
-  }
-  feature_store s{options};
-  EXPECT_EQ(s.version(), store::schema_version);
-  EXPECT_EQ(s.counts().recorded, 1u);
+  auto upgraded = upgraded_from(options, make_version_two);
+  auto& s = *upgraded;
   EXPECT_EQ(number(s, "SELECT count(*) FROM dvol"), 0);   // the old snapshot has no dvol object
 
   const caf::timestamp received{std::chrono::milliseconds{real_chain_as_of_ms + 700}};
@@ -199,14 +208,8 @@ TEST_F(FeatureStore, AVersionTwoDatabaseIsUpgradedInPlaceAndDvolOfNewSnapshotsIs
 }
 
 TEST_F(FeatureStore, AVersionThreeDatabaseGainsTheBackfillTableAndARecordIsWrittenOncePerCurrencyAndStep) {
-  {
-    feature_store s{options};
-    s.write({event("old", 1'000'500)}, {});
-    make_version_three(s);
-  }
-  feature_store s{options};
-  EXPECT_EQ(s.version(), store::schema_version);
-  EXPECT_EQ(s.counts().recorded, 1u);
+  auto upgraded = upgraded_from(options, make_version_three);
+  auto& s = *upgraded;
   const std::vector<store::backfill_record> step{{"BTC", 1'800'000, R"({"currency":"BTC","as_of_ms":1800000})"},
                                                  {"ETH", 1'800'000, R"({"currency":"ETH","as_of_ms":1800000})"}};
   EXPECT_EQ(s.write_backfill(step, 5'000), 2u);
