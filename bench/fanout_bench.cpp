@@ -141,6 +141,8 @@ int run_publish(const args& a) {
 
   const auto deadline = clock_type::now() + std::chrono::seconds{a.timeout_s};
   auto gw = gateway.current();
+  // A benchmark on the real clock, not a test: it polls the gateway (bounded by --timeout-s) for the subscriber
+  // processes to connect, and paces the updates --interval-ms apart so that two never overlap.
   while (subscribers_of(self, gw) < static_cast<uint32_t>(a.subscribers)) {
     if (clock_type::now() > deadline)
       die("only " + std::to_string(subscribers_of(self, gw)) + " of " + std::to_string(a.subscribers) +
